@@ -1,0 +1,249 @@
+/* cpu/codecache.c - decoded blocks, keyed by physical address.
+ *
+ * A block is a run of decoded instructions that starts at a physical
+ * address and ends at a control transfer (F_BRANCH rows), after 64
+ * instructions, or where the next instruction would start on a new page, so
+ * that a block touches at most two pages (when its last instruction crosses
+ * a page boundary). Each block's base cost and the cost of the instructions
+ * before each one are summed at decode time (struct insn.cost_before), so
+ * the run loop adds cycles once per block.
+ *
+ * Self-modifying code: every RAM page that holds a block is marked in the
+ * MMU; a write into a marked page calls code_write() first, which drops
+ * every block on that page and asks the run loop to leave the current
+ * block after the writing instruction. ROM holds blocks without marks (it
+ * is never written). Code fetched from MMIO or unbacked addresses is decoded
+ * into a scratch block that is used once and never cached.
+ *
+ * When the pools fill up everything is flushed (between blocks only, never
+ * while one runs).
+ */
+#include "cpu-internal.h"
+
+#include <stdlib.h>
+
+#define HASH_BITS 15
+#define MAX_BLOCKS 32768
+#define MAX_INSNS (MAX_BLOCKS * 8)
+#define BLOCK_MAX_INSNS 64
+
+struct cpu_block {
+  uint32_t phys;             /* physical address of the first byte */
+  uint32_t last_page;        /* physical page of the last byte */
+  uint32_t span;             /* bytes from the first to past the last insn */
+  uint16_t n;                /* instructions */
+  bool code32;
+  bool valid;
+  struct insn *insns;
+  struct cpu_block *hash_next;
+  struct cpu_block *page_next[2]; /* in the lists of its first and last page */
+};
+
+struct cpu_code_cache {
+  struct cpu *cpu;
+  struct cpu_block *hash[1u << HASH_BITS];
+  struct cpu_block *blocks;
+  unsigned n_blocks;
+  struct insn *insns;
+  unsigned n_insns;
+  struct cpu_block **page_head; /* per RAM page */
+  uint32_t n_pages;
+  struct insn scratch[BLOCK_MAX_INSNS];
+};
+
+static unsigned hash_of(uint32_t phys, bool code32) {
+  return ((phys * 2654435761u) ^ (code32 ? 0x9E3779B9u : 0)) >> (32 - HASH_BITS);
+}
+
+static void code_write(void *ctx, uint32_t phys, unsigned size_bytes);
+
+struct cpu_code_cache *cpu_code_cache_new(struct cpu *c) {
+  struct cpu_code_cache *cc = calloc(1, sizeof *cc);
+  if (!cc)
+    return NULL;
+  cc->cpu = c;
+  cc->n_pages = c->mem->ram_bytes >> MMU_PAGE_SHIFT;
+  cc->blocks = calloc(MAX_BLOCKS, sizeof *cc->blocks);
+  cc->insns = calloc(MAX_INSNS, sizeof *cc->insns);
+  cc->page_head = calloc(cc->n_pages ? cc->n_pages : 1, sizeof *cc->page_head);
+  if (!cc->blocks || !cc->insns || !cc->page_head) {
+    cpu_code_cache_free(cc);
+    return NULL;
+  }
+  mmu_set_code_write_hook(c->mem, code_write, cc);
+  return cc;
+}
+
+void cpu_code_cache_free(struct cpu_code_cache *cc) {
+  if (!cc)
+    return;
+  if (cc->cpu->mem->code_write_ctx == cc)
+    mmu_set_code_write_hook(cc->cpu->mem, NULL, NULL);
+  free(cc->blocks);
+  free(cc->insns);
+  free(cc->page_head);
+  free(cc);
+}
+
+void cpu_code_cache_flush(struct cpu_code_cache *cc) {
+  memset(cc->hash, 0, sizeof cc->hash);
+  for (uint32_t p = 0; p < cc->n_pages; p++)
+    if (cc->page_head[p]) {
+      cc->page_head[p] = NULL;
+      mmu_mark_code_page(cc->cpu->mem, p, false);
+    }
+  cc->n_blocks = 0;
+  cc->n_insns = 0;
+}
+
+static void unhash(struct cpu_code_cache *cc, struct cpu_block *b) {
+  struct cpu_block **pp = &cc->hash[hash_of(b->phys, b->code32)];
+  while (*pp && *pp != b)
+    pp = &(*pp)->hash_next;
+  if (*pp)
+    *pp = b->hash_next;
+}
+
+/* Drops every block on RAM page p. */
+static void invalidate_page(struct cpu_code_cache *cc, uint32_t p) {
+  if (p >= cc->n_pages || !cc->page_head[p])
+    return;
+  struct cpu_block *b = cc->page_head[p];
+  while (b) {
+    struct cpu_block *next = (b->phys >> MMU_PAGE_SHIFT) == p ? b->page_next[0] : b->page_next[1];
+    if (b->valid) {
+      b->valid = false;
+      unhash(cc, b);
+    }
+    b = next;
+  }
+  cc->page_head[p] = NULL;
+  mmu_mark_code_page(cc->cpu->mem, p, false);
+}
+
+static void code_write(void *ctx, uint32_t phys, unsigned size_bytes) {
+  struct cpu_code_cache *cc = ctx;
+  uint32_t first = phys >> MMU_PAGE_SHIFT, last = (phys + size_bytes - 1) >> MMU_PAGE_SHIFT;
+  invalidate_page(cc, first);
+  if (last != first)
+    invalidate_page(cc, last);
+  /* The block running may be one of them: leave it after this insn. */
+  cc->cpu->block_exit = true;
+}
+
+/* Fetches up to 15 instruction bytes at lin, at most max. Sets *backed to
+ * false if any byte came from outside RAM and ROM. */
+static unsigned fetch(struct cpu *c, uint32_t lin, uint32_t max, uint8_t *buf, bool *backed) {
+  unsigned n = max < 15 ? (unsigned)max : 15;
+  for (unsigned k = 0; k < n; k++) {
+    uint32_t pa = mmu_phys(c->mem, lin + k);
+    const uint8_t *p = mmu_code_ptr(c->mem, pa, 1);
+    if (p) {
+      buf[k] = *p;
+    } else {
+      buf[k] = (uint8_t)mmu_read(c->mem, pa, 1);
+      *backed = false;
+    }
+  }
+  return n;
+}
+
+static void link_page(struct cpu_code_cache *cc, struct cpu_block *b, uint32_t page, int which) {
+  if (page >= cc->n_pages)
+    return; /* ROM: never written */
+  b->page_next[which] = cc->page_head[page];
+  cc->page_head[page] = b;
+  mmu_mark_code_page(cc->cpu->mem, page, true);
+}
+
+/* Decodes a block at CS:EIP into out (room for BLOCK_MAX_INSNS). room is the
+ * number of bytes the CS limit allows from EIP. Returns the instruction
+ * count; raises #GP(0) if not even the first instruction fits. */
+static unsigned build(struct cpu *c, struct insn *out, uint32_t lin, uint64_t room, bool *backed,
+                      uint32_t *span) {
+  uint32_t first_page = mmu_phys(c->mem, lin) >> MMU_PAGE_SHIFT;
+  uint32_t off = 0, cost = 0;
+  unsigned k = 0;
+  while (k < BLOCK_MAX_INSNS) {
+    uint8_t buf[15];
+    uint64_t left = room - off;
+    unsigned avail = fetch(c, lin + off, left > 15 ? 15 : (uint32_t)left, buf, backed);
+    unsigned len = cpu_decode(&out[k], buf, avail, c->code32);
+    if (len == 0) {
+      if (k == 0)
+        cpu_raise(c, CPU_EXC_GP, 0); /* the instruction runs past the CS limit */
+      break;
+    }
+    struct insn *in = &out[k];
+    in->cost = c->timing.row_cost ? c->timing.row_cost[in->row] : 1;
+    in->cost_before = cost;
+    cost += in->cost;
+    off += len;
+    k++;
+    if (cpu_rows[in->row].flags & F_BRANCH || in->row == CPU_ROW_UD || in->row == CPU_ROW_TOOLONG)
+      break;
+    if ((mmu_phys(c->mem, lin + off) >> MMU_PAGE_SHIFT) != first_page)
+      break;
+  }
+  *span = off;
+  return k;
+}
+
+const struct insn *cpu_code_cache_lookup(struct cpu *c, unsigned *n_insns) {
+  struct cpu_code_cache *cc = c->cache;
+  const struct cpu_segment *cs = &c->seg[CPU_CS];
+  if (c->eip > cs->limit)
+    cpu_raise(c, CPU_EXC_GP, 0);
+  uint64_t room = (uint64_t)cs->limit - c->eip + 1;
+  uint32_t lin = cs->base + c->eip;
+  uint32_t phys = mmu_phys(c->mem, lin);
+
+  for (struct cpu_block *b = cc->hash[hash_of(phys, c->code32)]; b; b = b->hash_next) {
+    if (b->phys != phys || b->code32 != c->code32)
+      continue;
+    if (b->span > room)
+      break; /* the CS limit cuts this block short here: decode afresh */
+    if (b->last_page != (b->phys >> MMU_PAGE_SHIFT) &&
+        (mmu_phys(c->mem, lin + b->span - 1) >> MMU_PAGE_SHIFT) != b->last_page)
+      break;
+    *n_insns = b->n;
+    return b->insns;
+  }
+
+  if (cc->n_blocks >= MAX_BLOCKS || cc->n_insns + BLOCK_MAX_INSNS > MAX_INSNS)
+    cpu_code_cache_flush(cc);
+
+  bool backed = true;
+  uint32_t span;
+  struct insn *out = &cc->insns[cc->n_insns];
+  unsigned n = build(c, out, lin, room, &backed, &span);
+  /* A block found above but cut short by the limit, or one fetched from
+   * MMIO, is used once from the scratch area. */
+  bool cached_elsewhere = false;
+  for (struct cpu_block *b = cc->hash[hash_of(phys, c->code32)]; b; b = b->hash_next)
+    if (b->phys == phys && b->code32 == c->code32)
+      cached_elsewhere = true;
+  if (!backed || cached_elsewhere) {
+    memcpy(cc->scratch, out, n * sizeof *out);
+    *n_insns = n;
+    return cc->scratch;
+  }
+
+  struct cpu_block *b = &cc->blocks[cc->n_blocks++];
+  cc->n_insns += n;
+  *b = (struct cpu_block){.phys = phys,
+                          .last_page = mmu_phys(c->mem, lin + span - 1) >> MMU_PAGE_SHIFT,
+                          .span = span,
+                          .n = (uint16_t)n,
+                          .code32 = c->code32,
+                          .valid = true,
+                          .insns = out};
+  unsigned h = hash_of(phys, c->code32);
+  b->hash_next = cc->hash[h];
+  cc->hash[h] = b;
+  link_page(cc, b, phys >> MMU_PAGE_SHIFT, 0);
+  if (b->last_page != (phys >> MMU_PAGE_SHIFT))
+    link_page(cc, b, b->last_page, 1);
+  *n_insns = n;
+  return out;
+}

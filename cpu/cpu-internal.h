@@ -1,0 +1,435 @@
+/* cpu/cpu-internal.h - what the CPU's own files share.
+ *
+ * Execution model
+ * ---------------
+ * Instructions are decoded once into struct insn, grouped into blocks keyed
+ * by the physical address of their first byte (codecache.c), and run by a
+ * loop that calls each insn's handler through a function pointer (exec.c).
+ * A handler never touches EIP for a fall-through: the loop sets
+ * cpu->next_eip = eip + len before the call and commits it after. Control
+ * transfers write cpu->next_eip and always end their block.
+ *
+ * Faults are raised with cpu_raise(), which longjmps back to cpu_run(): a
+ * handler must therefore do every check and every read that can fault before
+ * it commits any architectural state (registers, flags, ESP), and write
+ * memory before registers. The faulting instruction's EIP is still in
+ * cpu->eip when the fault is delivered.
+ *
+ * Flags
+ * -----
+ * The arithmetic flags (CF PF AF ZF SF OF) are kept lazily: the last flag-
+ * setting operation records its kind and operands in cc_*, and the flags are
+ * computed only when something reads them (flags.c). cc_op == CC_EAGER means
+ * the arithmetic bits of cpu->eflags are current. The other EFLAGS bits are
+ * always current in cpu->eflags.
+ */
+#ifndef RINGLAB_CPU_INTERNAL_H
+#define RINGLAB_CPU_INTERNAL_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "cpu.h"
+#include "mmu.h"
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+struct cpu;
+struct insn;
+typedef void (*cpu_handler)(struct cpu *cpu, const struct insn *i);
+
+/* ---- the opcode table (opcodes.def) ------------------------------------ */
+
+/* Immediate and other trailing operand kinds of a row. */
+enum cpu_imm {
+  IMM_NONE,
+  IMM_B,     /* Ib: one byte, zero-extended into insn.imm */
+  IMM_BS,    /* Ib: one byte, sign-extended into insn.imm */
+  IMM_W,     /* Iw: two bytes */
+  IMM_Z,     /* Iz: two or four bytes by operand size (sign-extended if 16) */
+  IMM_JB,    /* Jb: rel8, sign-extended */
+  IMM_JZ,    /* Jz: rel16/rel32 by operand size, sign-extended */
+  IMM_AP,    /* Ap: offset (16/32 by operand size) in imm, selector in imm2 */
+  IMM_MOFFS, /* Ob/Ov: offset of address size, in insn.disp */
+  IMM_WB,    /* ENTER: Iw in imm, Ib in imm2 */
+};
+
+/* Row flags */
+#define F_MODRM 0x0001u   /* a ModRM byte follows the opcode */
+#define F_LOCK 0x0002u    /* LOCK is allowed when the destination is memory */
+#define F_MEMONLY 0x0004u /* the register form (mod == 3) is #UD */
+#define F_REGONLY 0x0008u /* the memory form is not this row */
+#define F_BRANCH 0x0010u  /* may change CS:EIP or the mode: ends a block */
+#define F_STRING 0x0020u  /* string instruction: REP prefixes apply */
+#define F_BYTE 0x0040u    /* byte operands (for tools) */
+#define F_OPREG 0x0080u   /* covers opcode..opcode+7, register in the low bits */
+#define F_OPCC 0x0100u    /* covers opcode..opcode+15, condition in the low bits */
+
+#define ANY (-1)   /* reg: any ModRM.reg */
+#define OS_ANY 0   /* osize: either operand size */
+#define OS16 16
+#define OS32 32
+
+struct cpu_row {
+  cpu_handler fn;
+  const char *name;     /* handler name: mnemonic and SDM operands, ADD_EbGb */
+  const char *mnemonic; /* as Intel and Capstone spell it */
+  uint8_t map;          /* 0: one-byte opcodes, 1: 0x0F two-byte opcodes */
+  uint8_t opcode;
+  int8_t reg;           /* ModRM.reg selecting a group member, or ANY */
+  uint8_t osize;        /* OS_ANY, OS16 or OS32 */
+  uint8_t imm;          /* enum cpu_imm */
+  uint16_t flags;       /* F_* */
+};
+
+extern const struct cpu_row cpu_rows[];
+extern const unsigned cpu_row_count;
+
+/* Rows 0 and 1 are the decoder's own verdicts. */
+#define CPU_ROW_UD 0      /* invalid opcode or invalid LOCK: #UD */
+#define CPU_ROW_TOOLONG 1 /* more than 15 bytes: #GP(0) */
+
+/* Handler prototypes from the table. */
+#define X(handler, mnem, map, op, reg, osz, imm, flags) \
+  void handler(struct cpu *cpu, const struct insn *i);
+#include "opcodes.def"
+#undef X
+
+/* ---- decoded instructions ------------------------------------------------ */
+
+#define INSN_O32 0x01    /* operand size is 32 */
+#define INSN_A32 0x02    /* address size is 32 */
+#define INSN_REP 0x04    /* F3 prefix (REP/REPE) */
+#define INSN_REPNE 0x08  /* F2 prefix (REPNE) */
+#define INSN_LOCK 0x10   /* F0 prefix */
+#define INSN_MEM 0x20    /* ModRM names a memory operand */
+#define INSN_SEGOVR 0x40 /* a segment-override prefix was given */
+
+#define CPU_REG_NONE 8 /* ea_base/ea_index: no register (gpr[8] is always 0) */
+
+struct insn {
+  cpu_handler fn;
+  uint32_t disp;        /* displacement, or the moffs offset */
+  uint32_t imm;         /* first immediate, extended as its kind says */
+  uint16_t imm2;        /* far selector (Ap) or ENTER's nesting level */
+  uint16_t row;         /* index in cpu_rows */
+  uint32_t cost_before; /* base cycles of the block's earlier insns */
+  uint16_t cost;        /* base cycles of this insn */
+  uint8_t len;          /* bytes, prefixes included */
+  uint8_t flags;        /* INSN_* */
+  uint8_t opcode;       /* last opcode byte */
+  uint8_t modrm;
+  uint8_t reg;          /* ModRM.reg, or the register in the opcode's low bits */
+  uint8_t rm;           /* ModRM.rm */
+  uint8_t seg;          /* segment of the memory operand (default or override) */
+  uint8_t ea_base;      /* register, or CPU_REG_NONE */
+  uint8_t ea_index;     /* register, or CPU_REG_NONE */
+  uint8_t ea_scale;     /* shift count 0-3 */
+};
+
+/* Decodes one instruction from bytes[0..n). Returns the length, or 0 if n
+ * bytes are too few to hold it (the caller then knows whether that is a
+ * fetch fault or the end of a block). The #UD and too-long verdicts come back
+ * as rows CPU_ROW_UD and CPU_ROW_TOOLONG with a length of the bytes examined. */
+unsigned cpu_decode(struct insn *out, const uint8_t *bytes, unsigned n, bool code32);
+void cpu_decode_init(void);
+
+/* ---- lazy flags ------------------------------------------------------------ */
+
+enum cpu_cc_op {
+  CC_EAGER,
+  CC_ADD8, CC_ADD16, CC_ADD32,    /* src1 + src2 */
+  CC_ADC8, CC_ADC16, CC_ADC32,    /* src1 + src2 + 1 */
+  CC_SUB8, CC_SUB16, CC_SUB32,    /* src1 - src2 (also CMP, NEG with src1 0) */
+  CC_SBB8, CC_SBB16, CC_SBB32,    /* src1 - src2 - 1 */
+  CC_LOGIC8, CC_LOGIC16, CC_LOGIC32,
+  CC_INC8, CC_INC16, CC_INC32,    /* src2 holds the CF to keep */
+  CC_DEC8, CC_DEC16, CC_DEC32,
+};
+
+/* Size index: 0 byte, 1 word, 2 dword. CC ops are laid out by it. */
+#define CC_SZ8 0
+#define CC_SZ16 1
+#define CC_SZ32 2
+
+/* ---- the processor ---------------------------------------------------------- */
+
+enum cpu_mode { CPU_MODE_REAL, CPU_MODE_PROT, CPU_MODE_V86 };
+
+/* Segment access rights cached for the fast path. */
+#define SEG_OK_READ 0x1
+#define SEG_OK_WRITE 0x2
+
+struct cpu_code_cache;
+
+struct cpu_timing {
+  const char *name;
+  uint64_t frequency_hz;
+  uint16_t *row_cost; /* base cycles per opcode-table row */
+};
+
+struct cpu {
+  uint32_t gpr[9];           /* EAX..EDI, and gpr[8] == 0 for addressing */
+  uint32_t eip;              /* of the instruction executing */
+  uint32_t next_eip;         /* where execution goes after it */
+  uint32_t eflags;           /* see "Flags" above */
+  uint32_t cc_res, cc_src1, cc_src2;
+  uint32_t cc_op;            /* enum cpu_cc_op */
+
+  struct cpu_segment seg[CPU_NSREG];
+  uint8_t seg_ok[CPU_NSREG]; /* SEG_OK_*: fast-path rights */
+  enum cpu_mode mode;
+  uint8_t cpl;
+  bool code32;               /* CS.D */
+  bool stack32;              /* SS.B */
+
+  uint32_t cr[5];            /* CR0, (CR1), CR2, CR3, CR4 */
+  uint32_t dr[8];
+  struct { uint32_t base; uint32_t limit; } gdtr, idtr;
+  struct cpu_segment ldtr, tr;
+
+  cycles_t cycles;           /* at the start of the current block */
+  uint64_t instructions;     /* retired */
+
+  struct mmu *mem;
+  const struct cpu_io_ops *io;
+  void *io_ctx;
+  struct cpu_timing timing;
+  struct cpu_code_cache *cache;
+
+  /* Run-loop state */
+  const struct insn *cur;    /* the instruction executing */
+  const struct insn *block_first;
+  bool block_exit;           /* leave the block after the current insn */
+  bool halted;
+  bool stop_requested;
+  enum cpu_exit exit;        /* set with block_exit when cpu_run must return */
+  jmp_buf fault_jmp;
+  int fault_vector;          /* raised, being delivered */
+  uint32_t fault_error;
+  bool fault_has_error;
+  int delivering;            /* vector being delivered, or -1 */
+  int first_fault;           /* for the double-fault rules */
+  char stop_reason[160];
+};
+
+/* ---- registers --------------------------------------------------------------- */
+
+static inline uint8_t cpu_r8(const struct cpu *c, unsigned r) {
+  return (uint8_t)(c->gpr[r & 3] >> ((r & 4) << 1));
+}
+static inline void cpu_w8(struct cpu *c, unsigned r, uint8_t v) {
+  unsigned sh = (r & 4) << 1;
+  c->gpr[r & 3] = (c->gpr[r & 3] & ~(0xFFu << sh)) | ((uint32_t)v << sh);
+}
+static inline uint16_t cpu_r16(const struct cpu *c, unsigned r) { return (uint16_t)c->gpr[r]; }
+static inline void cpu_w16(struct cpu *c, unsigned r, uint16_t v) {
+  c->gpr[r] = (c->gpr[r] & 0xFFFF0000u) | v;
+}
+static inline uint32_t cpu_r32(const struct cpu *c, unsigned r) { return c->gpr[r]; }
+static inline void cpu_w32(struct cpu *c, unsigned r, uint32_t v) { c->gpr[r] = v; }
+
+/* ---- exceptions (exception.c) ------------------------------------------------ */
+
+#define CPU_NO_ERROR_CODE 0xFFFFFFFFu
+
+/* Raises a fault: never returns; execution resumes in cpu_run(), which
+ * delivers the exception with the faulting instruction's EIP. */
+_Noreturn void cpu_raise(struct cpu *c, int vector, uint32_t error_code);
+/* Delivers interrupt or exception `vector` now, pushing return_eip. Used by
+ * INT n, INT3, INTO (traps) and by cpu_run for faults. */
+void cpu_deliver(struct cpu *c, int vector, uint32_t error_code, uint32_t return_eip, bool software);
+/* Stops the machine: cpu_run returns `why` at the end of this insn. */
+void cpu_stop(struct cpu *c, enum cpu_exit why, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- segments (segment.c) ------------------------------------------------------- */
+
+/* Recomputes seg_ok, code32, stack32 after seg[s] changed. */
+void cpu_segment_loaded(struct cpu *c, unsigned s);
+/* Loads a segment register with `selector` as MOV/POP/LxS do in the current
+ * mode (real mode: base = selector << 4). May fault. */
+void cpu_load_sreg(struct cpu *c, unsigned s, uint16_t selector);
+/* Loads CS:EIP for a far transfer in the current mode. */
+void cpu_load_cs(struct cpu *c, uint16_t selector, uint32_t eip);
+/* Full checks of an access of n bytes at seg:off; raises #GP/#SS. */
+void cpu_segment_check(struct cpu *c, unsigned s, uint32_t off, unsigned n, bool write);
+
+/* ---- memory (memory.c and the fast paths below) ---------------------------------- */
+
+uint32_t cpu_read_slow(struct cpu *c, unsigned s, uint32_t off, unsigned n);
+void cpu_write_slow(struct cpu *c, unsigned s, uint32_t off, unsigned n, uint32_t v);
+
+static inline uint32_t cpu_ld_le(const uint8_t *p, unsigned n) {
+  if (n == 1)
+    return *p;
+  if (n == 2) {
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return v;
+  }
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+static inline void cpu_st_le(uint8_t *p, unsigned n, uint32_t v) {
+  if (n == 1)
+    *p = (uint8_t)v;
+  else if (n == 2) {
+    uint16_t w = (uint16_t)v;
+    memcpy(p, &w, 2);
+  } else
+    memcpy(p, &v, 4);
+}
+
+/* Reads n (1, 2, 4) bytes at seg:off. Paging is off: linear is physical. */
+static inline uint32_t cpu_read(struct cpu *c, unsigned s, uint32_t off, unsigned n) {
+  const struct cpu_segment *sg = &c->seg[s];
+  if (likely((c->seg_ok[s] & SEG_OK_READ) && (uint64_t)off + n - 1 <= sg->limit)) {
+    uint32_t lin = sg->base + off;
+    if (likely((lin & (MMU_PAGE_BYTES - 1)) <= MMU_PAGE_BYTES - n)) {
+      const uint8_t *p = mmu_ram_read_ptr(c->mem, mmu_phys(c->mem, lin), n);
+      if (likely(p != NULL))
+        return cpu_ld_le(p, n);
+    }
+  }
+  return cpu_read_slow(c, s, off, n);
+}
+
+static inline void cpu_write(struct cpu *c, unsigned s, uint32_t off, unsigned n, uint32_t v) {
+  const struct cpu_segment *sg = &c->seg[s];
+  if (likely((c->seg_ok[s] & SEG_OK_WRITE) && (uint64_t)off + n - 1 <= sg->limit)) {
+    uint32_t lin = sg->base + off;
+    if (likely((lin & (MMU_PAGE_BYTES - 1)) <= MMU_PAGE_BYTES - n)) {
+      uint8_t *p = mmu_ram_write_ptr(c->mem, mmu_phys(c->mem, lin), n);
+      if (likely(p != NULL)) {
+        cpu_st_le(p, n, v);
+        return;
+      }
+    }
+  }
+  cpu_write_slow(c, s, off, n, v);
+}
+
+static inline uint8_t cpu_rd8(struct cpu *c, unsigned s, uint32_t off) { return (uint8_t)cpu_read(c, s, off, 1); }
+static inline uint16_t cpu_rd16(struct cpu *c, unsigned s, uint32_t off) { return (uint16_t)cpu_read(c, s, off, 2); }
+static inline uint32_t cpu_rd32(struct cpu *c, unsigned s, uint32_t off) { return cpu_read(c, s, off, 4); }
+static inline void cpu_wr8(struct cpu *c, unsigned s, uint32_t off, uint8_t v) { cpu_write(c, s, off, 1, v); }
+static inline void cpu_wr16(struct cpu *c, unsigned s, uint32_t off, uint16_t v) { cpu_write(c, s, off, 2, v); }
+static inline void cpu_wr32(struct cpu *c, unsigned s, uint32_t off, uint32_t v) { cpu_write(c, s, off, 4, v); }
+
+/* Checks that n bytes at seg:off can be written, without writing (for
+ * instructions that must not commit anything before a later fault). */
+void cpu_probe_write(struct cpu *c, unsigned s, uint32_t off, unsigned n);
+
+/* ---- operands -------------------------------------------------------------------- */
+
+/* Effective address (offset in the segment) of the ModRM memory operand. */
+static inline uint32_t cpu_ea(const struct cpu *c, const struct insn *i) {
+  uint32_t ea = c->gpr[i->ea_base] + (c->gpr[i->ea_index] << i->ea_scale) + i->disp;
+  return (i->flags & INSN_A32) ? ea : (ea & 0xFFFF);
+}
+
+/* The r/m operand of size n bytes: register or memory. */
+static inline uint32_t cpu_rm_read(struct cpu *c, const struct insn *i, unsigned n) {
+  if (!(i->flags & INSN_MEM))
+    return n == 1 ? cpu_r8(c, i->rm) : n == 2 ? cpu_r16(c, i->rm) : cpu_r32(c, i->rm);
+  return cpu_read(c, i->seg, cpu_ea(c, i), n);
+}
+
+/* Writes the r/m operand. For memory forms, pass the address already
+ * computed (ea) so read-modify-write computes it once. */
+static inline void cpu_rm_write(struct cpu *c, const struct insn *i, unsigned n, uint32_t ea, uint32_t v) {
+  if (!(i->flags & INSN_MEM)) {
+    if (n == 1)
+      cpu_w8(c, i->rm, (uint8_t)v);
+    else if (n == 2)
+      cpu_w16(c, i->rm, (uint16_t)v);
+    else
+      cpu_w32(c, i->rm, v);
+    return;
+  }
+  cpu_write(c, i->seg, ea, n, v);
+}
+
+static inline uint32_t cpu_reg_read(const struct cpu *c, unsigned r, unsigned n) {
+  return n == 1 ? cpu_r8(c, r) : n == 2 ? cpu_r16(c, r) : cpu_r32(c, r);
+}
+static inline void cpu_reg_write(struct cpu *c, unsigned r, unsigned n, uint32_t v) {
+  if (n == 1)
+    cpu_w8(c, r, (uint8_t)v);
+  else if (n == 2)
+    cpu_w16(c, r, (uint16_t)v);
+  else
+    cpu_w32(c, r, v);
+}
+
+/* Operand size in bytes from the prefixes: 2 or 4. */
+static inline unsigned cpu_osize(const struct insn *i) { return (i->flags & INSN_O32) ? 4 : 2; }
+
+/* Mask of an n-byte value and its sign bit. */
+static inline uint32_t cpu_mask(unsigned n) { return n == 4 ? 0xFFFFFFFFu : (1u << (8 * n)) - 1; }
+static inline uint32_t cpu_sign(unsigned n) { return 1u << (8 * n - 1); }
+static inline unsigned cpu_cc_size(unsigned n) { return n == 1 ? CC_SZ8 : n == 2 ? CC_SZ16 : CC_SZ32; }
+
+/* ---- stack (stack helpers in memory.c) ----------------------------------------- */
+
+static inline uint32_t cpu_sp_mask(const struct cpu *c) { return c->stack32 ? 0xFFFFFFFFu : 0xFFFFu; }
+/* ESP with its low 16 or all 32 bits replaced by sp, by stack size. */
+static inline uint32_t cpu_sp_merge(const struct cpu *c, uint32_t sp) {
+  return c->stack32 ? sp : ((c->gpr[CPU_ESP] & 0xFFFF0000u) | (sp & 0xFFFFu));
+}
+void cpu_push(struct cpu *c, unsigned n, uint32_t v);
+uint32_t cpu_pop(struct cpu *c, unsigned n);
+/* Reads n bytes at SS:(ESP + offset) without popping (stack-size wrap). */
+uint32_t cpu_stack_peek(struct cpu *c, uint32_t offset, unsigned n);
+
+/* ---- flags (flags.c) ----------------------------------------------------------- */
+
+uint32_t cpu_flags_arith(const struct cpu *c);   /* the six arithmetic bits */
+bool cpu_cond(const struct cpu *c, unsigned cc); /* condition code 0-15 (Jcc order) */
+bool cpu_cf(const struct cpu *c);
+uint32_t cpu_eflags(const struct cpu *c);        /* full EFLAGS */
+/* Writes EFLAGS bits under mask (arithmetic and others alike). */
+void cpu_eflags_write(struct cpu *c, uint32_t value, uint32_t mask);
+/* Sets the arithmetic flags eagerly (for the operations not kept lazily). */
+static inline void cpu_set_arith(struct cpu *c, uint32_t value) {
+  c->eflags = (c->eflags & ~CPU_FLAGS_ARITH) | (value & CPU_FLAGS_ARITH);
+  c->cc_op = CC_EAGER;
+}
+static inline void cpu_set_lazy(struct cpu *c, unsigned op, uint32_t src1, uint32_t src2, uint32_t res) {
+  c->cc_op = op;
+  c->cc_src1 = src1;
+  c->cc_src2 = src2;
+  c->cc_res = res;
+}
+/* PF, ZF and SF of an n-byte result, as a flags value. */
+uint32_t cpu_flags_szp(uint32_t res, unsigned n);
+
+/* ---- misc --------------------------------------------------------------------- */
+
+/* Cycle counter at the start of the current instruction (RDTSC, devices). */
+static inline cycles_t cpu_now(const struct cpu *c) {
+  return c->cycles + (c->cur ? c->cur->cost_before : 0);
+}
+
+/* Ends the block after the current instruction (mode changes, SMC). */
+static inline void cpu_end_block(struct cpu *c) { c->block_exit = true; }
+
+/* Port I/O through the environment. */
+uint32_t cpu_port_in(struct cpu *c, uint16_t port, unsigned n);
+void cpu_port_out(struct cpu *c, uint16_t port, unsigned n, uint32_t v);
+
+/* Code cache (codecache.c) */
+struct cpu_code_cache *cpu_code_cache_new(struct cpu *c);
+void cpu_code_cache_free(struct cpu_code_cache *cc);
+void cpu_code_cache_flush(struct cpu_code_cache *cc);
+/* The block starting at CS:EIP; may raise a fetch fault. */
+struct cpu_block;
+const struct insn *cpu_code_cache_lookup(struct cpu *c, unsigned *n_insns);
+
+#endif

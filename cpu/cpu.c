@@ -1,0 +1,111 @@
+/* cpu/cpu.c - creating a processor, RESET, and the register accessors. */
+#include "cpu-internal.h"
+
+#include <stdlib.h>
+
+struct cpu *cpu_new(struct mmu *mem, const struct cpu_io_ops *io, void *io_ctx) {
+  cpu_decode_init();
+  struct cpu *c = calloc(1, sizeof *c);
+  if (!c)
+    return NULL;
+  c->mem = mem;
+  c->io = io;
+  c->io_ctx = io_ctx;
+  c->timing.name = "unit";
+  c->timing.frequency_hz = 1000000000u;
+  c->cache = cpu_code_cache_new(c);
+  if (!c->cache) {
+    free(c);
+    return NULL;
+  }
+  cpu_reset(c);
+  return c;
+}
+
+void cpu_free(struct cpu *c) {
+  if (!c)
+    return;
+  cpu_code_cache_free(c->cache);
+  free(c);
+}
+
+static void set_real_segment(struct cpu *c, unsigned s, uint16_t sel, uint32_t base, uint16_t attr) {
+  c->seg[s] = (struct cpu_segment){.selector = sel, .base = base, .limit = 0xFFFF, .attr = attr};
+  cpu_segment_loaded(c, s);
+}
+
+void cpu_reset(struct cpu *c) {
+  memset(c->gpr, 0, sizeof c->gpr);
+  c->gpr[CPU_EDX] = 0x00000633; /* family 6, model 3, stepping 3 */
+  c->eip = c->next_eip = 0xFFF0;
+  c->eflags = 0x2;
+  c->cc_op = CC_EAGER;
+  c->mode = CPU_MODE_REAL;
+  c->cpl = 0;
+  memset(c->cr, 0, sizeof c->cr);
+  c->cr[0] = 0x60000010; /* CD, NW, ET */
+  memset(c->dr, 0, sizeof c->dr);
+  c->dr[6] = 0xFFFF0FF0;
+  c->dr[7] = 0x400;
+  c->gdtr.base = 0;
+  c->gdtr.limit = 0xFFFF;
+  c->idtr.base = 0;
+  c->idtr.limit = 0x3FF;
+  set_real_segment(c, CPU_CS, 0xF000, 0xFFFF0000u, 0x9B);
+  for (unsigned s = 0; s < CPU_NSREG; s++)
+    if (s != CPU_CS)
+      set_real_segment(c, s, 0, 0, 0x93);
+  c->ldtr = (struct cpu_segment){.limit = 0xFFFF, .attr = 0x82};
+  c->tr = (struct cpu_segment){.limit = 0xFFFF, .attr = 0x8B};
+  c->halted = false;
+  c->stop_requested = false;
+  c->delivering = -1;
+  c->stop_reason[0] = 0;
+}
+
+cycles_t cpu_cycles(const struct cpu *c) { return c->cycles; }
+uint64_t cpu_instructions(const struct cpu *c) { return c->instructions; }
+const char *cpu_stop_reason(const struct cpu *c) { return c->stop_reason; }
+
+uint32_t cpu_get_reg(const struct cpu *c, enum cpu_reg r) { return c->gpr[r & 7]; }
+void cpu_set_reg(struct cpu *c, enum cpu_reg r, uint32_t value) { c->gpr[r & 7] = value; }
+uint32_t cpu_get_eip(const struct cpu *c) { return c->eip; }
+
+void cpu_set_eip(struct cpu *c, uint32_t eip) {
+  c->eip = c->next_eip = eip;
+  c->halted = false;
+}
+
+uint32_t cpu_get_eflags(const struct cpu *c) { return cpu_eflags(c); }
+
+void cpu_set_eflags(struct cpu *c, uint32_t eflags) {
+  c->eflags = (eflags & 0x003F7FD5u) | 0x2u;
+  c->cc_op = CC_EAGER;
+}
+
+void cpu_get_segment(const struct cpu *c, enum cpu_sreg s, struct cpu_segment *out) { *out = c->seg[s]; }
+
+void cpu_set_segment(struct cpu *c, enum cpu_sreg s, const struct cpu_segment *seg) {
+  c->seg[s] = *seg;
+  cpu_segment_loaded(c, s);
+}
+
+void cpu_load_segment_real(struct cpu *c, enum cpu_sreg s, uint16_t selector) {
+  c->seg[s].selector = selector;
+  c->seg[s].base = (uint32_t)selector << 4;
+  cpu_segment_loaded(c, s);
+}
+
+void cpu_set_flat_protected(struct cpu *c) {
+  c->cr[0] |= 1; /* PE */
+  c->mode = CPU_MODE_PROT;
+  c->cpl = 0;
+  c->seg[CPU_CS] = (struct cpu_segment){.selector = 0x08, .base = 0, .limit = 0xFFFFFFFFu, .attr = 0xC09B};
+  for (unsigned s = 0; s < CPU_NSREG; s++)
+    if (s != CPU_CS)
+      c->seg[s] = (struct cpu_segment){.selector = 0x10, .base = 0, .limit = 0xFFFFFFFFu, .attr = 0xC093};
+  for (unsigned s = 0; s < CPU_NSREG; s++)
+    cpu_segment_loaded(c, s);
+}
+
+uint32_t cpu_get_cr(const struct cpu *c, int n) { return (n >= 0 && n < 5) ? c->cr[n] : 0; }

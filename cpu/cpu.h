@@ -1,0 +1,134 @@
+/* cpu/cpu.h - the emulated IA-32 processor.
+ *
+ * A cpu reaches memory only through its struct mmu and ports only through its
+ * cpu_io_ops; it has no globals and reads nothing of the host. cpu_run()
+ * executes until the cycle budget is spent or the processor stops (HLT,
+ * triple fault, an instruction ringlab does not implement).
+ *
+ * Registers are read and written through the accessors below, so callers do
+ * not depend on how EFLAGS is kept (lazily) or how blocks are cached.
+ */
+#ifndef RINGLAB_CPU_H
+#define RINGLAB_CPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct mmu;
+struct cpu;
+
+typedef uint64_t cycles_t;
+
+enum cpu_reg { CPU_EAX, CPU_ECX, CPU_EDX, CPU_EBX, CPU_ESP, CPU_EBP, CPU_ESI, CPU_EDI };
+enum cpu_sreg { CPU_ES, CPU_CS, CPU_SS, CPU_DS, CPU_FS, CPU_GS, CPU_NSREG };
+
+/* EFLAGS bits */
+#define CPU_FLAG_CF 0x00000001u   /* carry */
+#define CPU_FLAG_PF 0x00000004u   /* parity */
+#define CPU_FLAG_AF 0x00000010u   /* adjust */
+#define CPU_FLAG_ZF 0x00000040u   /* zero */
+#define CPU_FLAG_SF 0x00000080u   /* sign */
+#define CPU_FLAG_TF 0x00000100u   /* trap */
+#define CPU_FLAG_IF 0x00000200u   /* interrupt enable */
+#define CPU_FLAG_DF 0x00000400u   /* direction */
+#define CPU_FLAG_OF 0x00000800u   /* overflow */
+#define CPU_FLAG_IOPL 0x00003000u /* I/O privilege level */
+#define CPU_FLAG_NT 0x00004000u   /* nested task */
+#define CPU_FLAG_RF 0x00010000u   /* resume */
+#define CPU_FLAG_VM 0x00020000u   /* virtual-8086 mode */
+#define CPU_FLAG_AC 0x00040000u   /* alignment check */
+#define CPU_FLAG_VIF 0x00080000u  /* virtual interrupt */
+#define CPU_FLAG_VIP 0x00100000u  /* virtual interrupt pending */
+#define CPU_FLAG_ID 0x00200000u   /* CPUID available */
+#define CPU_FLAGS_ARITH (CPU_FLAG_CF | CPU_FLAG_PF | CPU_FLAG_AF | CPU_FLAG_ZF | CPU_FLAG_SF | CPU_FLAG_OF)
+
+/* Exception vectors */
+enum cpu_vector {
+  CPU_EXC_DE = 0,  /* divide error */
+  CPU_EXC_DB = 1,  /* debug */
+  CPU_EXC_NMI = 2,
+  CPU_EXC_BP = 3,  /* breakpoint */
+  CPU_EXC_OF = 4,  /* overflow (INTO) */
+  CPU_EXC_BR = 5,  /* BOUND range exceeded */
+  CPU_EXC_UD = 6,  /* invalid opcode */
+  CPU_EXC_NM = 7,  /* device not available */
+  CPU_EXC_DF = 8,  /* double fault */
+  CPU_EXC_TS = 10, /* invalid TSS */
+  CPU_EXC_NP = 11, /* segment not present */
+  CPU_EXC_SS = 12, /* stack fault */
+  CPU_EXC_GP = 13, /* general protection */
+  CPU_EXC_PF = 14, /* page fault */
+  CPU_EXC_MF = 16, /* x87 error */
+  CPU_EXC_AC = 17, /* alignment check */
+};
+
+/* A segment register: the visible selector and the descriptor cache. */
+struct cpu_segment {
+  uint16_t selector;
+  uint32_t base;
+  uint32_t limit;  /* effective byte limit (granularity applied) */
+  uint16_t attr;   /* descriptor bits 40-47 and 52-55 as in SDM 3.4.5:
+                      type[3:0] S[4] DPL[6:5] P[7] AVL[12] D/B[14] G[15] */
+};
+
+#define CPU_SEG_ATTR_DB 0x4000u /* default operand size 32 (CS) / big (SS) */
+
+struct cpu_io_ops {
+  uint32_t (*in)(void *ctx, uint16_t port, unsigned size_bytes);
+  void (*out)(void *ctx, uint16_t port, unsigned size_bytes, uint32_t value);
+};
+
+/* Why cpu_run() returned. */
+enum cpu_exit {
+  CPU_EXIT_BUDGET,        /* the cycle budget is spent */
+  CPU_EXIT_HALT,          /* HLT executed (interrupts off or none pending) */
+  CPU_EXIT_TRIPLE_FAULT,  /* a fault while delivering a double fault */
+  CPU_EXIT_STOP,          /* cpu_request_stop() or an ops-port exit */
+  CPU_EXIT_UNIMPLEMENTED, /* an instruction ringlab does not model (x87 ...) */
+};
+
+struct cpu *cpu_new(struct mmu *mem, const struct cpu_io_ops *io, void *io_ctx);
+void cpu_free(struct cpu *cpu);
+
+/* Processor state after RESET: real mode, CS:IP = F000:FFF0 with CS base
+ * 0xFFFF0000, EDX = the family/model/stepping signature. */
+void cpu_reset(struct cpu *cpu);
+
+/* Runs until cycles() >= until or the processor stops. */
+enum cpu_exit cpu_run(struct cpu *cpu, cycles_t until);
+/* Asks cpu_run() to return at the end of the current instruction
+ * (for device callbacks). */
+void cpu_request_stop(struct cpu *cpu);
+/* A one-line description of why the last run stopped abnormally. */
+const char *cpu_stop_reason(const struct cpu *cpu);
+
+cycles_t cpu_cycles(const struct cpu *cpu);
+uint64_t cpu_instructions(const struct cpu *cpu);
+
+uint32_t cpu_get_reg(const struct cpu *cpu, enum cpu_reg r);
+void cpu_set_reg(struct cpu *cpu, enum cpu_reg r, uint32_t value);
+uint32_t cpu_get_eip(const struct cpu *cpu);
+void cpu_set_eip(struct cpu *cpu, uint32_t eip);
+uint32_t cpu_get_eflags(const struct cpu *cpu);
+void cpu_set_eflags(struct cpu *cpu, uint32_t eflags);
+void cpu_get_segment(const struct cpu *cpu, enum cpu_sreg s, struct cpu_segment *out);
+void cpu_set_segment(struct cpu *cpu, enum cpu_sreg s, const struct cpu_segment *seg);
+/* Loads a segment register as real mode does: base = selector * 16. */
+void cpu_load_segment_real(struct cpu *cpu, enum cpu_sreg s, uint16_t selector);
+/* Sets flat 4 GiB 32-bit segments and CR0.PE, as a Multiboot loader leaves
+ * the machine (CS 0x08, data 0x10). */
+void cpu_set_flat_protected(struct cpu *cpu);
+
+uint32_t cpu_get_cr(const struct cpu *cpu, int n);
+
+/* Number of rows in the opcode table and their names (for tools and tests). */
+unsigned cpu_opcode_rows(void);
+const char *cpu_opcode_row_name(unsigned row);
+const char *cpu_opcode_row_mnemonic(unsigned row);
+
+/* Decodes one instruction for tools (disassembly cross-checks): returns the
+ * length (1-15) and sets *row, or 0 if the bytes are #UD or #GP (too long)
+ * for the processor, or -1 if n bytes are too few. */
+int cpu_decode_length(const uint8_t *bytes, unsigned n, bool code32, unsigned *row);
+
+#endif
