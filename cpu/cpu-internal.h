@@ -213,6 +213,7 @@ struct cpu {
   bool fault_has_error;
   int delivering;            /* vector being delivered, or -1 */
   int first_fault;           /* for the double-fault rules */
+  int last_exception;        /* cpu_last_exception() */
   char stop_reason[160];
 };
 

@@ -1,0 +1,129 @@
+/* ops/misc.c - IN OUT, the flag instructions, HLT, UD2, CPUID, RDTSC, NOP,
+ * WAIT, and the x87 escape.
+ *
+ * Privilege checks (IOPL for CLI/STI/IN/OUT, the I/O permission bitmap,
+ * CPL 0 for HLT, CR4.TSD for RDTSC) apply in protected and virtual-8086
+ * mode; io_allowed() and the checks below are where they live.
+ */
+#include "../cpu-internal.h"
+
+static unsigned iopl(const struct cpu *c) { return (c->eflags & CPU_FLAG_IOPL) >> 12; }
+
+/* IN/OUT/INS/OUTS permission: always in real mode; CPL <= IOPL otherwise
+ * (the TSS I/O bitmap arrives with the TSS). */
+static void io_check(struct cpu *c, uint16_t port, unsigned n) {
+  (void)port;
+  (void)n;
+  if (c->mode != CPU_MODE_REAL && (c->mode == CPU_MODE_V86 || c->cpl > iopl(c)))
+    cpu_raise(c, CPU_EXC_GP, 0);
+}
+
+static void in(struct cpu *c, uint16_t port, unsigned n) {
+  io_check(c, port, n);
+  cpu_reg_write(c, CPU_EAX, n, cpu_port_in(c, port, n));
+}
+
+static void out(struct cpu *c, uint16_t port, unsigned n) {
+  io_check(c, port, n);
+  cpu_port_out(c, port, n, cpu_reg_read(c, CPU_EAX, n));
+}
+
+void IN_ALIb(struct cpu *c, const struct insn *i) { in(c, (uint16_t)i->imm, 1); }
+void IN_AXIb(struct cpu *c, const struct insn *i) { in(c, (uint16_t)i->imm, 2); }
+void IN_EAXIb(struct cpu *c, const struct insn *i) { in(c, (uint16_t)i->imm, 4); }
+void OUT_IbAL(struct cpu *c, const struct insn *i) { out(c, (uint16_t)i->imm, 1); }
+void OUT_IbAX(struct cpu *c, const struct insn *i) { out(c, (uint16_t)i->imm, 2); }
+void OUT_IbEAX(struct cpu *c, const struct insn *i) { out(c, (uint16_t)i->imm, 4); }
+void IN_ALDX(struct cpu *c, const struct insn *i) { in(c, cpu_r16(c, CPU_EDX), 1); }
+void IN_AXDX(struct cpu *c, const struct insn *i) { in(c, cpu_r16(c, CPU_EDX), 2); }
+void IN_EAXDX(struct cpu *c, const struct insn *i) { in(c, cpu_r16(c, CPU_EDX), 4); }
+void OUT_DXAL(struct cpu *c, const struct insn *i) { out(c, cpu_r16(c, CPU_EDX), 1); }
+void OUT_DXAX(struct cpu *c, const struct insn *i) { out(c, cpu_r16(c, CPU_EDX), 2); }
+void OUT_DXEAX(struct cpu *c, const struct insn *i) { out(c, cpu_r16(c, CPU_EDX), 4); }
+
+void CMC(struct cpu *c, const struct insn *i) { cpu_eflags_write(c, cpu_eflags(c) ^ CPU_FLAG_CF, CPU_FLAG_CF); }
+void CLC(struct cpu *c, const struct insn *i) { cpu_eflags_write(c, 0, CPU_FLAG_CF); }
+void STC(struct cpu *c, const struct insn *i) { cpu_eflags_write(c, CPU_FLAG_CF, CPU_FLAG_CF); }
+void CLD(struct cpu *c, const struct insn *i) { c->eflags &= ~CPU_FLAG_DF; }
+void STD(struct cpu *c, const struct insn *i) { c->eflags |= CPU_FLAG_DF; }
+
+/* CLI/STI: IOPL-sensitive outside real mode (VME/PVI are not modeled). */
+void CLI(struct cpu *c, const struct insn *i) {
+  if (c->mode != CPU_MODE_REAL && c->cpl > iopl(c))
+    cpu_raise(c, CPU_EXC_GP, 0);
+  c->eflags &= ~CPU_FLAG_IF;
+}
+
+void STI(struct cpu *c, const struct insn *i) {
+  if (c->mode != CPU_MODE_REAL && c->cpl > iopl(c))
+    cpu_raise(c, CPU_EXC_GP, 0);
+  c->eflags |= CPU_FLAG_IF;
+}
+
+void HLT(struct cpu *c, const struct insn *i) {
+  if (c->mode != CPU_MODE_REAL && c->cpl != 0)
+    cpu_raise(c, CPU_EXC_GP, 0);
+  c->halted = true;
+  cpu_stop(c, CPU_EXIT_HALT, "halted");
+}
+
+void UD2(struct cpu *c, const struct insn *i) { cpu_raise(c, CPU_EXC_UD, CPU_NO_ERROR_CODE); }
+
+void NOP(struct cpu *c, const struct insn *i) {}
+void NOP_Ev(struct cpu *c, const struct insn *i) {}
+
+/* WAIT: with no x87 exception ever pending, only CR0.MP+TS matter (#NM). */
+void WAIT(struct cpu *c, const struct insn *i) {
+  if ((c->cr[0] & 0xA) == 0xA)
+    cpu_raise(c, CPU_EXC_NM, CPU_NO_ERROR_CODE);
+}
+
+/* x87 arithmetic is not modeled yet: stop the machine rather than let a
+ * guest compute garbage or see a #UD a real i686 would never raise. */
+void X87_escape(struct cpu *c, const struct insn *i) {
+  cpu_stop(c, CPU_EXIT_UNIMPLEMENTED, "x87 instruction not implemented at %04x:%08x",
+           c->seg[CPU_CS].selector, c->eip);
+  cpu_raise(c, -1, 0);
+}
+
+/* CPUID: a P6-class processor (family 6, model 3: Pentium II "Klamath").
+ * Feature bits advertise only what ringlab implements; the list grows as the
+ * system-architecture work lands (PSE, PAE, PGE, SEP, MTRR, MSR ...). */
+#define CPUID_FPU (1u << 0)
+#define CPUID_TSC (1u << 4)
+#define CPUID_CX8 (1u << 8)
+#define CPUID_CMOV (1u << 15)
+
+void CPUID(struct cpu *c, const struct insn *i) {
+  uint32_t leaf = c->gpr[CPU_EAX];
+  uint32_t a = 0, b = 0, cx = 0, d = 0;
+  switch (leaf) {
+  case 0:
+    a = 1;
+    b = 0x756E6547; /* "GenuineIntel" */
+    d = 0x49656E69;
+    cx = 0x6C65746E;
+    break;
+  case 1:
+    a = 0x00000633;
+    d = CPUID_TSC | CPUID_CX8 | CPUID_CMOV;
+    break;
+  default: /* past the highest leaf: the highest basic leaf's values */
+    a = 0x00000633;
+    d = CPUID_TSC | CPUID_CX8 | CPUID_CMOV;
+    break;
+  }
+  c->gpr[CPU_EAX] = a;
+  c->gpr[CPU_EBX] = b;
+  c->gpr[CPU_ECX] = cx;
+  c->gpr[CPU_EDX] = d;
+}
+
+/* RDTSC: the cycle counter at this instruction (CR4.TSD: CPL 0 only). */
+void RDTSC(struct cpu *c, const struct insn *i) {
+  if ((c->cr[4] & 0x4) && c->mode != CPU_MODE_REAL && c->cpl != 0)
+    cpu_raise(c, CPU_EXC_GP, 0);
+  cycles_t t = cpu_now(c);
+  c->gpr[CPU_EAX] = (uint32_t)t;
+  c->gpr[CPU_EDX] = (uint32_t)(t >> 32);
+}

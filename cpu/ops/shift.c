@@ -1,0 +1,186 @@
+/* ops/shift.c - ROL ROR RCL RCR SHL/SAL SHR SAR (group 2), SHLD, SHRD.
+ *
+ * The count (1, CL or Ib) is masked to 5 bits, as on every processor since
+ * the 80286. A masked count of 0 changes nothing: no flags, no write (the
+ * memory operand is still read, so its faults are raised). RCL and RCR
+ * rotate through CF, a rotation of bits + 1, so byte and word forms take
+ * the masked count modulo 9 and 17.
+ *
+ * Flags follow the processor's step-by-step definition for every nonzero
+ * count (the SDM's pseudocode, which a 286 executes literally):
+ *   left shifts and rotates  OF = MSB(result) XOR CF
+ *   ROR, RCR                 OF = the two top bits of the result XORed
+ *   SHR                      OF = MSB(operand) when the count is 1, else 0
+ *   SAR                      OF = 0
+ * Intel defines OF only for a count of 1; for larger counts this is what
+ * the last single-bit step leaves, which the 286 vectors record too.
+ * Rotates touch only CF and OF. SHL/SHR/SAR set SF ZF PF from the result;
+ * AF is undefined and ringlab clears it. A shift count at least the operand
+ * width shifts everything out: CF is the last bit out (0 for SHL/SHR beyond
+ * the width, the sign for SAR).
+ *
+ * SHLD/SHRD shift the destination, filling from the source register. A
+ * masked count of 0 changes nothing; a count larger than the operand size
+ * (16-bit forms, count 17-31) leaves the destination and flags undefined:
+ * ringlab shifts through the 32-bit concatenation dest:src:dest as a P6
+ * does, which is deterministic.
+ */
+#include "../cpu-internal.h"
+
+enum shift_op { SH_ROL, SH_ROR, SH_RCL, SH_RCR, SH_SHL, SH_SHR, SH_SAL, SH_SAR };
+
+/* Computes the shift of v (an n-byte value) by a nonzero masked count and
+ * sets the flags. Returns the result. Called only after every fault. */
+static uint32_t shift_compute(struct cpu *c, enum shift_op op, unsigned n, uint32_t v, unsigned count) {
+  unsigned bits = 8 * n;
+  uint32_t m = cpu_mask(n), s = cpu_sign(n);
+  uint32_t r, cf;
+  switch (op) {
+  case SH_ROL: {
+    unsigned k = count % bits;
+    r = k ? ((v << k) | (v >> (bits - k))) & m : v;
+    cf = r & 1;
+    cpu_eflags_write(c, cf | (!!(r & s) != cf ? CPU_FLAG_OF : 0), CPU_FLAG_CF | CPU_FLAG_OF);
+    return r;
+  }
+  case SH_ROR: {
+    unsigned k = count % bits;
+    r = k ? ((v >> k) | (v << (bits - k))) & m : v;
+    cf = !!(r & s);
+    cpu_eflags_write(c, cf | (!!(r & s) != !!(r & (s >> 1)) ? CPU_FLAG_OF : 0), CPU_FLAG_CF | CPU_FLAG_OF);
+    return r;
+  }
+  case SH_RCL: {
+    unsigned k = count % (bits + 1);
+    uint64_t wide = ((uint64_t)cpu_cf(c) << bits) | v; /* CF above the operand */
+    if (k)
+      wide = ((wide << k) | (wide >> (bits + 1 - k))) & ((2ull << bits) - 1);
+    r = (uint32_t)wide & m;
+    cf = (uint32_t)(wide >> bits) & 1;
+    cpu_eflags_write(c, cf | (!!(r & s) != cf ? CPU_FLAG_OF : 0), CPU_FLAG_CF | CPU_FLAG_OF);
+    return r;
+  }
+  case SH_RCR: {
+    unsigned k = count % (bits + 1);
+    uint64_t wide = ((uint64_t)cpu_cf(c) << bits) | v;
+    if (k)
+      wide = ((wide >> k) | (wide << (bits + 1 - k))) & ((2ull << bits) - 1);
+    r = (uint32_t)wide & m;
+    cf = (uint32_t)(wide >> bits) & 1;
+    cpu_eflags_write(c, cf | (!!(r & s) != !!(r & (s >> 1)) ? CPU_FLAG_OF : 0), CPU_FLAG_CF | CPU_FLAG_OF);
+    return r;
+  }
+  case SH_SHL:
+  case SH_SAL: {
+    uint64_t wide = (uint64_t)v << count;
+    r = (uint32_t)wide & m;
+    cf = (uint32_t)(wide >> bits) & 1;
+    uint32_t f = cpu_flags_szp(r, n) | cf;
+    if (!!(r & s) != cf)
+      f |= CPU_FLAG_OF;
+    cpu_set_arith(c, f);
+    return r;
+  }
+  case SH_SHR: {
+    r = count >= bits ? 0 : v >> count;
+    cf = count > bits ? 0 : (v >> (count - 1)) & 1;
+    uint32_t f = cpu_flags_szp(r, n) | cf;
+    if (count == 1 && (v & s))
+      f |= CPU_FLAG_OF;
+    cpu_set_arith(c, f);
+    return r;
+  }
+  case SH_SAR:
+  default: {
+    int64_t sv = n == 1 ? (int8_t)v : n == 2 ? (int16_t)v : (int32_t)v;
+    r = (uint32_t)(sv >> count) & m; /* count <= 31 < 64 */
+    cf = (uint32_t)(sv >> (count - 1)) & 1;
+    cpu_set_arith(c, cpu_flags_szp(r, n) | cf);
+    return r;
+  }
+  }
+}
+
+static inline void shift_rm(struct cpu *c, const struct insn *i, enum shift_op op, unsigned n, unsigned raw) {
+  unsigned count = raw & 0x1F;
+  uint32_t ea = (i->flags & INSN_MEM) ? cpu_ea(c, i) : 0;
+  uint32_t v = (i->flags & INSN_MEM) ? cpu_read(c, i->seg, ea, n) : cpu_reg_read(c, i->rm, n);
+  if (count == 0)
+    return;
+  /* Probe the write first so a faulting write leaves the flags unchanged. */
+  if (i->flags & INSN_MEM)
+    cpu_probe_write(c, i->seg, ea, n);
+  uint32_t r = shift_compute(c, op, n, v, count);
+  cpu_rm_write(c, i, n, ea, r);
+}
+
+#define SHIFT_HANDLERS(OP, op)                                                                   \
+  void OP##_EbIb(struct cpu *c, const struct insn *i) { shift_rm(c, i, op, 1, i->imm); }         \
+  void OP##_EwIb(struct cpu *c, const struct insn *i) { shift_rm(c, i, op, 2, i->imm); }         \
+  void OP##_EdIb(struct cpu *c, const struct insn *i) { shift_rm(c, i, op, 4, i->imm); }         \
+  void OP##_Eb1(struct cpu *c, const struct insn *i) { shift_rm(c, i, op, 1, 1); }               \
+  void OP##_Ew1(struct cpu *c, const struct insn *i) { shift_rm(c, i, op, 2, 1); }               \
+  void OP##_Ed1(struct cpu *c, const struct insn *i) { shift_rm(c, i, op, 4, 1); }               \
+  void OP##_EbCL(struct cpu *c, const struct insn *i) { shift_rm(c, i, op, 1, cpu_r8(c, CPU_ECX)); } \
+  void OP##_EwCL(struct cpu *c, const struct insn *i) { shift_rm(c, i, op, 2, cpu_r8(c, CPU_ECX)); } \
+  void OP##_EdCL(struct cpu *c, const struct insn *i) { shift_rm(c, i, op, 4, cpu_r8(c, CPU_ECX)); }
+
+SHIFT_HANDLERS(ROL, SH_ROL)
+SHIFT_HANDLERS(ROR, SH_ROR)
+SHIFT_HANDLERS(RCL, SH_RCL)
+SHIFT_HANDLERS(RCR, SH_RCR)
+SHIFT_HANDLERS(SHL, SH_SHL)
+SHIFT_HANDLERS(SHR, SH_SHR)
+SHIFT_HANDLERS(SAL, SH_SAL)
+SHIFT_HANDLERS(SAR, SH_SAR)
+
+/* SHLD/SHRD. Flags as for SHL/SHR: CF the last bit out, OF (defined for a
+ * count of 1) set when the sign changed, SF ZF PF from the result, AF
+ * cleared. */
+static inline void shiftd(struct cpu *c, const struct insn *i, unsigned n, bool left, unsigned raw) {
+  unsigned count = raw & 0x1F;
+  uint32_t ea = (i->flags & INSN_MEM) ? cpu_ea(c, i) : 0;
+  uint32_t d = (i->flags & INSN_MEM) ? cpu_read(c, i->seg, ea, n) : cpu_reg_read(c, i->rm, n);
+  uint32_t src = cpu_reg_read(c, i->reg, n);
+  if (count == 0)
+    return;
+  if (i->flags & INSN_MEM)
+    cpu_probe_write(c, i->seg, ea, n);
+  uint32_t m = cpu_mask(n), s = cpu_sign(n), r, cf;
+  if (n == 2) {
+    /* 48-bit dest:src:dest (left) or dest:src:dest read from the right, so
+     * counts 17-31 keep shifting in bits as a P6 does. */
+    if (left) {
+      uint64_t w = ((uint64_t)d << 32) | ((uint64_t)src << 16) | d;
+      r = (uint32_t)(w >> (32 - count)) & m;
+      cf = (uint32_t)(w >> (48 - count)) & 1;
+    } else {
+      uint64_t w = ((uint64_t)d << 32) | ((uint64_t)src << 16) | d;
+      r = (uint32_t)(w >> count) & m;
+      cf = (uint32_t)(w >> (count - 1)) & 1;
+    }
+  } else {
+    uint64_t w = left ? ((uint64_t)d << 32) | src : ((uint64_t)src << 32) | d;
+    if (left) {
+      r = (uint32_t)((w << count) >> 32);
+      cf = (uint32_t)(w >> (64 - count)) & 1;
+    } else {
+      r = (uint32_t)(w >> count);
+      cf = (uint32_t)(w >> (count - 1)) & 1;
+    }
+  }
+  uint32_t f = cpu_flags_szp(r, n) | cf;
+  if ((r ^ d) & s)
+    f |= CPU_FLAG_OF;
+  cpu_rm_write(c, i, n, ea, r);
+  cpu_set_arith(c, f);
+}
+
+void SHLD_EwGwIb(struct cpu *c, const struct insn *i) { shiftd(c, i, 2, true, i->imm); }
+void SHLD_EdGdIb(struct cpu *c, const struct insn *i) { shiftd(c, i, 4, true, i->imm); }
+void SHLD_EwGwCL(struct cpu *c, const struct insn *i) { shiftd(c, i, 2, true, cpu_r8(c, CPU_ECX)); }
+void SHLD_EdGdCL(struct cpu *c, const struct insn *i) { shiftd(c, i, 4, true, cpu_r8(c, CPU_ECX)); }
+void SHRD_EwGwIb(struct cpu *c, const struct insn *i) { shiftd(c, i, 2, false, i->imm); }
+void SHRD_EdGdIb(struct cpu *c, const struct insn *i) { shiftd(c, i, 4, false, i->imm); }
+void SHRD_EwGwCL(struct cpu *c, const struct insn *i) { shiftd(c, i, 2, false, cpu_r8(c, CPU_ECX)); }
+void SHRD_EdGdCL(struct cpu *c, const struct insn *i) { shiftd(c, i, 4, false, cpu_r8(c, CPU_ECX)); }
