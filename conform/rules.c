@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cpu.h"
 #include "metadata.h"
 #include "moo.h"
 
@@ -25,6 +26,8 @@ struct vector_view {
   uint8_t modrm_mod, modrm_reg;   /* of that byte, if the form has a ModRM */
   unsigned length;                /* instruction bytes, prefixes included */
   bool listed;                    /* the opcode is in metadata.json */
+  int excp;                       /* the exception the vector records, or -1 */
+  int cpu_exception;              /* AFTER rules: the one ringlab took, or -1 */
   struct conform_opcode_info info;
 };
 
@@ -37,7 +40,9 @@ static void decode(const struct moo_test *t, const struct conform_metadata *md,
                    struct vector_view *v) {
   const uint8_t *b = t->bytes;
   unsigned n = t->n_bytes;
-  *v = (struct vector_view){.info = {.status = NULL, .flags_mask = 0xFFFF}};
+  *v = (struct vector_view){.info = {.status = NULL, .flags_mask = 0xFFFF},
+                            .excp = t->has_excp ? (int)t->excp_number : -1,
+                            .cpu_exception = -1};
   v->length = n > 1 && b[n - 1] == 0xF4 ? n - 1 : n; /* the trailing HLT */
   unsigned k = 0;
   while (k < n && is_prefix(b[k])) {
@@ -134,7 +139,8 @@ static bool rule_fpu_opcode(const struct vector_view *v, struct conform_adjust *
 
 static bool rule_not_an_instruction_on_286(const struct vector_view *v,
                                            struct conform_adjust *adj) {
-  return v->info.status &&
+  bool new_on_386 = v->opcode > 0xFF || v->opcode == 0x0F || (v->opcode >= 0x63 && v->opcode <= 0x67);
+  return new_on_386 && v->info.status &&
          (strcmp(v->info.status, "undefined") == 0 || strcmp(v->info.status, "extension") == 0);
 }
 
@@ -149,6 +155,37 @@ static bool rule_lock_not_lockable(const struct vector_view *v, struct conform_a
 
 static bool rule_too_long(const struct vector_view *v, struct conform_adjust *adj) {
   return v->length > 10;
+}
+
+static bool is_string_op(uint16_t op) {
+  return (op >= 0xA4 && op <= 0xA7) || (op >= 0xAA && op <= 0xAF) || (op >= 0x6C && op <= 0x6F);
+}
+
+static bool rule_overrun_string_registers(const struct vector_view *v, struct conform_adjust *adj) {
+  if (!is_string_op(v->opcode) || v->excp != 13)
+    return false;
+  adj->regs_ignore |= 1u << MOO_SI | 1u << MOO_DI | 1u << MOO_CX;
+  return true;
+}
+
+static bool rule_overrun_pop_memory(const struct vector_view *v, struct conform_adjust *adj) {
+  return v->opcode == 0x8F && v->excp == 13;
+}
+
+static bool rule_aam_zero_flags(const struct vector_view *v, struct conform_adjust *adj) {
+  if (v->opcode != 0xD4 || v->excp != 0)
+    return false;
+  adj->flags_keep &= (uint16_t) ~(CPU_FLAG_SF | CPU_FLAG_ZF | CPU_FLAG_PF);
+  return true;
+}
+
+static bool rule_overrun_in_stack_segment(const struct vector_view *v, struct conform_adjust *adj) {
+  return v->excp == 13 && v->cpu_exception == CPU_EXC_SS;
+}
+
+static bool rule_idiv_overflow_missed_by_286(const struct vector_view *v, struct conform_adjust *adj) {
+  return (v->opcode == 0xF6 || v->opcode == 0xF7) && v->has_next && v->modrm_reg == 7 &&
+         v->excp < 0 && v->cpu_exception == CPU_EXC_DE;
 }
 
 static const struct {
@@ -170,9 +207,21 @@ int conform_rules_apply(const struct moo_test *t, const struct conform_metadata 
   for (int k = 0; k < CONFORM_NRULES; k++) {
     if (rules[k].action == CONFORM_RULE_MASK)
       rules[k].applies(&v, adj);
-    else if (rules[k].applies(&v, adj))
+    else if (rules[k].action == CONFORM_RULE_SKIP && rules[k].applies(&v, adj))
       return k;
   }
+  return -1;
+}
+
+int conform_rules_after(const struct moo_test *t, const struct conform_metadata *md,
+                        int cpu_exception) {
+  struct vector_view v;
+  struct conform_adjust unused = {.flags_keep = 0xFFFF};
+  decode(t, md, &v);
+  v.cpu_exception = cpu_exception;
+  for (int k = 0; k < CONFORM_NRULES; k++)
+    if (rules[k].action == CONFORM_RULE_AFTER && rules[k].applies(&v, &unused))
+      return k;
   return -1;
 }
 

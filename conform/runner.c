@@ -211,6 +211,8 @@ static void compare(struct run *run, const struct moo_file *f, const struct moo_
     uint32_t got = cpu_value(run->cpu, r, &seg_base);
     uint32_t want = moo_value(t, r);
     uint32_t keep = 0xFFFF0000u | rmsk_of(f, t, r);
+    if (adj->regs_ignore >> r & 1)
+      continue;
     if (r == MOO_FLAGS) {
       keep &= 0xFFFF0000u | adj->flags_keep;
       if ((got & keep) != (want & keep)) {
@@ -222,7 +224,8 @@ static void compare(struct run *run, const struct moo_file *f, const struct moo_
       continue;
     }
     if ((got & keep) != (want & keep))
-      report_add(rep, got > 0xFFFF ? "%s expected 0x%04x got 0x%08x" : "%s expected 0x%04x got 0x%04x",
+      report_add(rep, got > 0xFFFF ? "%s expected 0x%04x got 0x%08x"
+                                   : "%s expected 0x%04x got 0x%04x",
                  moo_reg_name(r), want, got);
     else if (reg_map[r].kind == REG_SEG && seg_base != got << 4)
       report_add(rep, "%s.base expected 0x%05x got 0x%08x", moo_reg_name(r), got << 4, seg_base);
@@ -283,7 +286,21 @@ static void run_vector(struct run *run, const char *path, const struct moo_file 
   }
   struct report rep = {.len = 0};
   load_state(run, t, &adj);
+  cpu_clear_first_exception(run->cpu);
   enum cpu_exit why = cpu_run(run->cpu, cpu_cycles(run->cpu) + RUN_BUDGET);
+  int after = conform_rules_after(t, run->md, cpu_first_exception(run->cpu));
+  if (after >= 0) {
+    run->skipped++;
+    run->skipped_by[after]++;
+    if (run->verbose) {
+      print_vector_id(stdout, path, t);
+      printf(": skipped by rule %s\n", conform_rule_name(after));
+    }
+    if (why != CPU_EXIT_HALT)
+      run->needs_reset = true;
+    clean_state(run, t);
+    return;
+  }
   if (why != CPU_EXIT_HALT) {
     const char *reason = why == CPU_EXIT_BUDGET ? "the cycle budget ran out" : NULL;
     if (!reason)

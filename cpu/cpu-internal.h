@@ -184,6 +184,7 @@ struct cpu {
   enum cpu_mode mode;
   uint8_t cpl;
   bool code32;               /* CS.D */
+  uint32_t ip_mask;          /* 0xFFFF in 16-bit code: IP wraps there */
   bool stack32;              /* SS.B */
 
   uint32_t cr[5];            /* CR0, (CR1), CR2, CR3, CR4 */
@@ -213,7 +214,7 @@ struct cpu {
   bool fault_has_error;
   int delivering;            /* vector being delivered, or -1 */
   int first_fault;           /* for the double-fault rules */
-  int last_exception;        /* cpu_last_exception() */
+  int first_exception;        /* cpu_first_exception() */
   char stop_reason[160];
 };
 

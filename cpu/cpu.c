@@ -60,7 +60,7 @@ void cpu_reset(struct cpu *c) {
   c->halted = false;
   c->stop_requested = false;
   c->delivering = -1;
-  c->last_exception = -1;
+  c->first_exception = -1;
   c->stop_reason[0] = 0;
 }
 
@@ -111,5 +111,5 @@ void cpu_set_flat_protected(struct cpu *c) {
 
 uint32_t cpu_get_cr(const struct cpu *c, int n) { return (n >= 0 && n < 5) ? c->cr[n] : 0; }
 
-int cpu_last_exception(const struct cpu *c) { return c->last_exception; }
-void cpu_clear_last_exception(struct cpu *c) { c->last_exception = -1; }
+int cpu_first_exception(const struct cpu *c) { return c->first_exception; }
+void cpu_clear_first_exception(struct cpu *c) { c->first_exception = -1; }

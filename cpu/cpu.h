@@ -121,11 +121,11 @@ void cpu_set_flat_protected(struct cpu *cpu);
 
 uint32_t cpu_get_cr(const struct cpu *cpu, int n);
 
-/* The vector of the last exception the processor raised itself (faults and
- * aborts, not INT n), or -1 since cpu_clear_last_exception(). For test
- * harnesses that must tell which exception a run took. */
-int cpu_last_exception(const struct cpu *cpu);
-void cpu_clear_last_exception(struct cpu *cpu);
+/* The vector of the first exception the processor raised itself (faults and
+ * aborts, not INT n) since cpu_clear_first_exception(), or -1. For test
+ * harnesses that must tell which exception a run took first. */
+int cpu_first_exception(const struct cpu *cpu);
+void cpu_clear_first_exception(struct cpu *cpu);
 
 /* Number of rows in the opcode table and their names (for tools and tests). */
 unsigned cpu_opcode_rows(void);

@@ -100,7 +100,8 @@ bool cpu_handle_fault(struct cpu *c) {
       c->first_fault = vector;
     }
     c->delivering = vector;
-    c->last_exception = vector;
+    if (c->first_exception < 0)
+      c->first_exception = vector;
     c->fault_vector = -2; /* a nested raise overwrites this */
     cpu_deliver(c, vector, error, c->eip, false);
     c->delivering = -1;

@@ -2,7 +2,9 @@
  *
  * cpu_run() looks up the block at CS:EIP and calls its handlers in turn.
  * The loop keeps EIP exact at every instruction boundary (a fault sees the
- * faulting instruction's EIP) and accounts cycles and retired instructions
+ * faulting instruction's EIP; in 16-bit code IP wraps from 0xFFFF to 0, as
+ * on 386 and later PCs: an instruction that straddles 0xFFFF still faults
+ * at fetch) and accounts cycles and retired instructions
  * once per block from the costs summed at decode time. Faults come back
  * here by longjmp (cpu_raise); the instructions of the block that retired
  * before the fault are accounted, the faulting one is not.
@@ -44,7 +46,7 @@ enum cpu_exit cpu_run(struct cpu *c, cycles_t until) {
     c->block_exit = false;
     do {
       c->cur = i;
-      c->next_eip = c->eip + i->len;
+      c->next_eip = (c->eip + i->len) & c->ip_mask; /* 16-bit code: IP wraps */
       i->fn(c, i);
       c->eip = c->next_eip;
       i++;

@@ -35,8 +35,10 @@ void cpu_segment_loaded(struct cpu *c, unsigned s) {
   if ((sg->attr & (ATTR_S | ATTR_TYPE_CODE | ATTR_TYPE_EXPDOWN)) == (ATTR_S | ATTR_TYPE_EXPDOWN))
     ok = 0;
   c->seg_ok[s] = ok;
-  if (s == CPU_CS)
+  if (s == CPU_CS) {
     c->code32 = (sg->attr & CPU_SEG_ATTR_DB) != 0;
+    c->ip_mask = c->code32 ? 0xFFFFFFFFu : 0xFFFFu;
+  }
   if (s == CPU_SS)
     c->stack32 = (sg->attr & CPU_SEG_ATTR_DB) != 0;
 }

@@ -20,10 +20,11 @@
  * the width, the sign for SAR).
  *
  * SHLD/SHRD shift the destination, filling from the source register. A
- * masked count of 0 changes nothing; a count larger than the operand size
- * (16-bit forms, count 17-31) leaves the destination and flags undefined:
- * ringlab shifts through the 32-bit concatenation dest:src:dest as a P6
- * does, which is deterministic.
+ * masked count of 0 changes nothing. A count larger than the operand size
+ * (16-bit forms, count 17-31) leaves the destination and flags undefined;
+ * ringlab shifts the 48-bit dest:src:dest, so bits of dest come back in
+ * after those of src (the Intel behaviour Bochs and QEMU model). OF, defined
+ * for a count of 1, is set for any count when the sign changed.
  */
 #include "../cpu-internal.h"
 
@@ -134,9 +135,8 @@ SHIFT_HANDLERS(SHR, SH_SHR)
 SHIFT_HANDLERS(SAL, SH_SAL)
 SHIFT_HANDLERS(SAR, SH_SAR)
 
-/* SHLD/SHRD. Flags as for SHL/SHR: CF the last bit out, OF (defined for a
- * count of 1) set when the sign changed, SF ZF PF from the result, AF
- * cleared. */
+/* SHLD/SHRD. CF is the last bit shifted out of dest, OF the sign change,
+ * SF ZF PF from the result, AF cleared. */
 static inline void shiftd(struct cpu *c, const struct insn *i, unsigned n, bool left, unsigned raw) {
   unsigned count = raw & 0x1F;
   uint32_t ea = (i->flags & INSN_MEM) ? cpu_ea(c, i) : 0;
@@ -148,8 +148,7 @@ static inline void shiftd(struct cpu *c, const struct insn *i, unsigned n, bool 
     cpu_probe_write(c, i->seg, ea, n);
   uint32_t m = cpu_mask(n), s = cpu_sign(n), r, cf;
   if (n == 2) {
-    /* 48-bit dest:src:dest (left) or dest:src:dest read from the right, so
-     * counts 17-31 keep shifting in bits as a P6 does. */
+    /* 48-bit dest:src:dest: counts 17-31 shift dest's bits back in. */
     if (left) {
       uint64_t w = ((uint64_t)d << 32) | ((uint64_t)src << 16) | d;
       r = (uint32_t)(w >> (32 - count)) & m;

@@ -94,9 +94,9 @@ static void retired_instructions_and_cycles_are_counted(void **state) {
 static void fault_mid_block_pushes_the_faulting_ip(void **state) {
   struct harness *h = *state;
   uint64_t i0 = cpu_instructions(h->cpu);
-  cpu_clear_last_exception(h->cpu);
+  cpu_clear_first_exception(h->cpu);
   assert_int_equal(HARNESS_RUN(h, 0x40, 0x40, 0x0F, 0x0B), CPU_EXIT_HALT);
-  assert_int_equal(cpu_last_exception(h->cpu), CPU_EXC_UD);
+  assert_int_equal(cpu_first_exception(h->cpu), CPU_EXC_UD);
   assert_int_equal(REG(h, CPU_EAX) & 0xFFFF, 2);
   assert_int_equal(cpu_instructions(h->cpu) - i0, 3); /* 2 INCs + the handler's HLT */
   assert_int_equal(REG(h, CPU_ESP), HARNESS_STACK - 6);
@@ -117,11 +117,11 @@ static void faults_while_delivering_end_in_a_triple_fault(void **state) {
 
 static void too_long_instruction_raises_gp(void **state) {
   struct harness *h = *state;
-  cpu_clear_last_exception(h->cpu);
+  cpu_clear_first_exception(h->cpu);
   assert_int_equal(HARNESS_RUN(h, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26, 0x26,
                                0x26, 0x26, 0x26, 0x40),
                    CPU_EXIT_HALT);
-  assert_int_equal(cpu_last_exception(h->cpu), CPU_EXC_GP);
+  assert_int_equal(cpu_first_exception(h->cpu), CPU_EXC_GP);
 }
 
 /* Real mode: an instruction that runs past CS's 64 KiB limit is #GP. */
@@ -129,10 +129,10 @@ static void fetch_past_the_cs_limit_raises_gp(void **state) {
   struct harness *h = *state;
   const uint8_t code[] = {0x05, 0x01}; /* add ax, imm16 needs 3 bytes */
   mmu_copy_to_guest(h->mem, 0xFFFE, code, sizeof code);
-  cpu_clear_last_exception(h->cpu);
+  cpu_clear_first_exception(h->cpu);
   cpu_set_eip(h->cpu, 0xFFFE);
   assert_int_equal(cpu_run(h->cpu, cpu_cycles(h->cpu) + 100), CPU_EXIT_HALT);
-  assert_int_equal(cpu_last_exception(h->cpu), CPU_EXC_GP);
+  assert_int_equal(cpu_first_exception(h->cpu), CPU_EXC_GP);
 }
 
 struct flags_case {
