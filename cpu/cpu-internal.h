@@ -260,6 +260,35 @@ void cpu_load_cs(struct cpu *c, uint16_t selector, uint32_t eip);
 /* Full checks of an access of n bytes at seg:off; raises #GP/#SS. */
 void cpu_segment_check(struct cpu *c, unsigned s, uint32_t off, unsigned n, bool write);
 
+/* ---- descriptors (descriptor.c) ---------------------------------------------------- */
+
+#define CPU_SEL_TI 0x4u        /* selector: table indicator (LDT) */
+#define CPU_SEL_RPL 0x3u       /* selector: requested privilege level */
+#define CPU_ATTR_TYPE 0x000Fu  /* attr: type */
+#define CPU_ATTR_S 0x0010u     /* attr: code/data (1) or system (0) */
+#define CPU_ATTR_DPL 0x0060u   /* attr: descriptor privilege level */
+#define CPU_ATTR_P 0x0080u     /* attr: present */
+#define CPU_ATTR_DB CPU_SEG_ATTR_DB
+#define CPU_ATTR_G 0x8000u     /* attr: granularity */
+static inline unsigned cpu_attr_dpl(uint16_t attr) { return (attr & CPU_ATTR_DPL) >> 5; }
+
+/* A raw 8-byte descriptor and the linear address it was read from. */
+struct cpu_descriptor {
+  uint32_t lo, hi;
+  uint32_t addr;
+};
+
+/* Reads the GDT or LDT entry of selector. Returns false if the selector
+ * lies past the table's limit (or the LDT is not usable); the caller raises
+ * the fault its instruction specifies. */
+bool cpu_descriptor_read(struct cpu *c, uint16_t selector, struct cpu_descriptor *d);
+/* Reads IDT entry `vector`; false if past IDTR.limit. */
+bool cpu_idt_read(struct cpu *c, unsigned vector, struct cpu_descriptor *d);
+/* Sets the accessed bit of a code/data descriptor in memory (and in d). */
+void cpu_descriptor_set_accessed(struct cpu *c, struct cpu_descriptor *d);
+/* The segment-register cache of a code/data (or LDT/TSS) descriptor. */
+void cpu_descriptor_to_segment(const struct cpu_descriptor *d, uint16_t selector, struct cpu_segment *out);
+
 /* ---- memory (memory.c and the fast paths below) ---------------------------------- */
 
 uint32_t cpu_read_slow(struct cpu *c, unsigned s, uint32_t off, unsigned n);
@@ -425,6 +454,15 @@ static inline void cpu_end_block(struct cpu *c) { c->block_exit = true; }
 /* Port I/O through the environment. */
 uint32_t cpu_port_in(struct cpu *c, uint16_t port, unsigned n);
 void cpu_port_out(struct cpu *c, uint16_t port, unsigned n, uint32_t v);
+/* IN/OUT/INS/OUTS permission (misc.c): raises #GP(0) when denied. */
+void cpu_io_check(struct cpu *c, uint16_t port, unsigned n);
+
+/* Repeated instructions (REP strings), exec.c: each iteration after the
+ * first of an execution is charged by the timing model; an execution that
+ * stops early (a chunk boundary, a stop request) leaves EIP at the
+ * instruction, does not retire, and ends the block. */
+void cpu_repeat_charge(struct cpu *c, const struct insn *i);
+void cpu_restart_insn(struct cpu *c);
 
 /* Code cache (codecache.c) */
 struct cpu_code_cache *cpu_code_cache_new(struct cpu *c);

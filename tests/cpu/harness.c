@@ -3,14 +3,19 @@
 
 #include <stdlib.h>
 
-#define HARNESS_HANDLER 0x0500u /* HLT that every real-mode vector reaches */
+struct harness *harness_new(enum harness_mode mode) { return harness_new_io(mode, NULL, NULL); }
 
-struct harness *harness_new(enum harness_mode mode) {
+struct harness *harness_new_io(enum harness_mode mode, const struct cpu_io_ops *io, void *io_ctx) {
+  return harness_new_sized(mode, HARNESS_RAM, io, io_ctx);
+}
+
+struct harness *harness_new_sized(enum harness_mode mode, uint32_t ram_bytes,
+                                  const struct cpu_io_ops *io, void *io_ctx) {
   struct harness *h = calloc(1, sizeof *h);
   if (!h)
     abort();
-  h->mem = mmu_new(HARNESS_RAM);
-  h->cpu = h->mem ? cpu_new(h->mem, NULL, NULL) : NULL;
+  h->mem = mmu_new(ram_bytes);
+  h->cpu = h->mem ? cpu_new(h->mem, io, io_ctx) : NULL;
   if (!h->cpu)
     abort();
   if (mode == HARNESS_FLAT32) {
@@ -36,8 +41,12 @@ void harness_free(struct harness *h) {
   free(h);
 }
 
-enum cpu_exit harness_run(struct harness *h, const uint8_t *code, size_t n, cycles_t budget) {
+void harness_load(struct harness *h, const uint8_t *code, size_t n) {
   mmu_copy_to_guest(h->mem, HARNESS_CODE, code, n);
   cpu_set_eip(h->cpu, HARNESS_CODE);
+}
+
+enum cpu_exit harness_run(struct harness *h, const uint8_t *code, size_t n, cycles_t budget) {
+  harness_load(h, code, n);
   return cpu_run(h->cpu, cpu_cycles(h->cpu) + budget);
 }

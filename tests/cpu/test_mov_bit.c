@@ -18,11 +18,9 @@
 
 #include <cmocka.h>
 
-#include "cpu.h"
-#include "mmu.h"
+#include "harness.h"
 
-#define RAM_BYTES (1u << 20)
-#define CODE 0x1000u
+#define RAM_BYTES (1u << 20) /* leaves MMIO16 above RAM */
 #define DATA 0x2000u
 #define MMIO32 0xFEC00000u /* flat 32-bit tests */
 #define MMIO16 0x100000u   /* real mode: FFFF:0010, just above RAM (A20 on) */
@@ -58,49 +56,38 @@ static const struct mmu_mmio_ops rec_ops = {rec_read, rec_write};
 /* ---- the harness ------------------------------------------------------------ */
 
 struct vm {
-  struct mmu *mem;
-  struct cpu *cpu;
+  struct harness *h;
   uint32_t next_code; /* each run gets fresh code bytes */
   struct recorder rec;
 };
 
-static struct vm *vm_new(bool code32) {
+static struct vm *vm_new(enum harness_mode mode) {
   struct vm *v = calloc(1, sizeof *v);
   assert_non_null(v);
-  v->mem = mmu_new(RAM_BYTES);
-  assert_non_null(v->mem);
-  v->cpu = cpu_new(v->mem, NULL, NULL);
-  assert_non_null(v->cpu);
-  v->next_code = CODE;
-  if (code32) {
-    cpu_set_flat_protected(v->cpu);
-    assert_int_equal(mmu_map_mmio(v->mem, MMIO32, 0x1000, &rec_ops, &v->rec), 0);
-  } else {
-    for (int s = CPU_ES; s <= CPU_GS; s++)
-      cpu_load_segment_real(v->cpu, (enum cpu_sreg)s, 0);
-    assert_int_equal(mmu_map_mmio(v->mem, MMIO16, 0x1000, &rec_ops, &v->rec), 0);
-  }
+  v->h = harness_new_sized(mode, RAM_BYTES, NULL, NULL);
+  v->next_code = HARNESS_CODE;
+  uint32_t mmio = mode == HARNESS_FLAT32 ? MMIO32 : MMIO16;
+  assert_int_equal(mmu_map_mmio(v->h->mem, mmio, 0x1000, &rec_ops, &v->rec), 0);
   for (int r = CPU_EAX; r <= CPU_EDI; r++)
-    cpu_set_reg(v->cpu, (enum cpu_reg)r, 0);
-  cpu_set_reg(v->cpu, CPU_ESP, 0x8000);
-  cpu_set_eflags(v->cpu, 0x2);
+    cpu_set_reg(v->h->cpu, (enum cpu_reg)r, 0);
+  cpu_set_reg(v->h->cpu, CPU_ESP, HARNESS_STACK);
+  cpu_set_eflags(v->h->cpu, 0x2);
   return v;
 }
 
 static int setup32(void **state) {
-  *state = vm_new(true);
+  *state = vm_new(HARNESS_FLAT32);
   return 0;
 }
 
 static int setup16(void **state) {
-  *state = vm_new(false);
+  *state = vm_new(HARNESS_REAL16);
   return 0;
 }
 
 static int teardown(void **state) {
   struct vm *v = *state;
-  cpu_free(v->cpu);
-  mmu_free(v->mem);
+  harness_free(v->h);
   free(v);
   return 0;
 }
@@ -111,12 +98,12 @@ static void run(struct vm *v, const uint8_t *code, size_t n) {
   assert_true(n < sizeof buf);
   memcpy(buf, code, n);
   buf[n] = 0xF4; /* HLT */
-  assert_int_equal(mmu_copy_to_guest(v->mem, v->next_code, buf, n + 1), 0);
-  cpu_set_eip(v->cpu, v->next_code);
-  enum cpu_exit why = cpu_run(v->cpu, cpu_cycles(v->cpu) + 1000);
+  assert_int_equal(mmu_copy_to_guest(v->h->mem, v->next_code, buf, n + 1), 0);
+  cpu_set_eip(v->h->cpu, v->next_code);
+  enum cpu_exit why = cpu_run(v->h->cpu, cpu_cycles(v->h->cpu) + 1000);
   if (why != CPU_EXIT_HALT)
-    fail_msg("stopped (%d): %s", (int)why, cpu_stop_reason(v->cpu));
-  assert_int_equal(cpu_get_eip(v->cpu), v->next_code + n + 1);
+    fail_msg("stopped (%d): %s", (int)why, cpu_stop_reason(v->h->cpu));
+  assert_int_equal(cpu_get_eip(v->h->cpu), v->next_code + n + 1);
   v->next_code += 0x40;
 }
 
@@ -128,18 +115,18 @@ static void run(struct vm *v, const uint8_t *code, size_t n) {
 
 static void put(struct vm *v, uint32_t addr, uint32_t value, unsigned n) {
   uint8_t b[4] = {(uint8_t)value, (uint8_t)(value >> 8), (uint8_t)(value >> 16), (uint8_t)(value >> 24)};
-  assert_int_equal(mmu_copy_to_guest(v->mem, addr, b, n), 0);
+  assert_int_equal(mmu_copy_to_guest(v->h->mem, addr, b, n), 0);
 }
 
 static uint32_t get(struct vm *v, uint32_t addr, unsigned n) {
   uint8_t b[4] = {0};
-  assert_int_equal(mmu_copy_from_guest(v->mem, addr, b, n), 0);
+  assert_int_equal(mmu_copy_from_guest(v->h->mem, addr, b, n), 0);
   return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 }
 
-static uint32_t reg(struct vm *v, enum cpu_reg r) { return cpu_get_reg(v->cpu, r); }
-static void set(struct vm *v, enum cpu_reg r, uint32_t value) { cpu_set_reg(v->cpu, r, value); }
-static uint32_t flags(struct vm *v) { return cpu_get_eflags(v->cpu); }
+static uint32_t reg(struct vm *v, enum cpu_reg r) { return cpu_get_reg(v->h->cpu, r); }
+static void set(struct vm *v, enum cpu_reg r, uint32_t value) { cpu_set_reg(v->h->cpu, r, value); }
+static uint32_t flags(struct vm *v) { return cpu_get_eflags(v->h->cpu); }
 
 /* ---- CMPXCHG ------------------------------------------------------------------ */
 
@@ -199,7 +186,7 @@ static void cmpxchg16_real_mode_equal_and_different(void **state) {
 
 static void cmpxchg16_real_mode_different_writes_old_value_back(void **state) {
   struct vm *v = *state;
-  cpu_load_segment_real(v->cpu, CPU_DS, 0xFFFF); /* FFFF:0010 = 0x100000 */
+  cpu_load_segment_real(v->h->cpu, CPU_DS, 0xFFFF); /* FFFF:0010 = 0x100000 */
   set(v, CPU_EAX, 0x0001);
   RUN(v, 0x0F, 0xB1, 0x0E, 0x14, 0x00); /* cmpxchg [0x0014], cx */
   assert_int_equal(reg(v, CPU_EAX), 0x0004);
@@ -219,7 +206,7 @@ static void cmpxchg8b_equal_stores_ecx_ebx(void **state) {
   set(v, CPU_EDX, 0x55667788);
   set(v, CPU_EBX, 0xAAAAAAAA);
   set(v, CPU_ECX, 0xBBBBBBBB);
-  cpu_set_eflags(v->cpu, 0x2 | CPU_FLAG_CF);
+  cpu_set_eflags(v->h->cpu, 0x2 | CPU_FLAG_CF);
   RUN(v, 0x0F, 0xC7, 0x0D, 0x00, 0x20, 0x00, 0x00); /* cmpxchg8b [0x2000] */
   assert_int_equal(get(v, DATA, 4), 0xAAAAAAAA);
   assert_int_equal(get(v, DATA + 4, 4), 0xBBBBBBBB);
@@ -230,7 +217,7 @@ static void cmpxchg8b_different_loads_edx_eax_and_writes_back(void **state) {
   struct vm *v = *state;
   set(v, CPU_EAX, 0x11110000);
   set(v, CPU_EDX, 0);
-  cpu_set_eflags(v->cpu, 0x2 | CPU_FLAG_ZF | CPU_FLAG_SF);
+  cpu_set_eflags(v->h->cpu, 0x2 | CPU_FLAG_ZF | CPU_FLAG_SF);
   RUN(v, 0x0F, 0xC7, 0x0D, 0x00, 0x00, 0xC0, 0xFE); /* cmpxchg8b [0xFEC00000] */
   assert_int_equal(reg(v, CPU_EAX), 0x11110000);
   assert_int_equal(reg(v, CPU_EDX), 0x11110004);
@@ -298,7 +285,7 @@ static void bt32_register_offset_is_modulo_32(void **state) {
   struct vm *v = *state;
   set(v, CPU_EAX, 0x00000002);
   set(v, CPU_ECX, 33);
-  cpu_set_eflags(v->cpu, 0x2 | CPU_FLAG_ZF | CPU_FLAG_OF);
+  cpu_set_eflags(v->h->cpu, 0x2 | CPU_FLAG_ZF | CPU_FLAG_OF);
   RUN(v, 0x0F, 0xA3, 0xC8); /* bt eax, ecx */
   assert_int_equal(flags(v) & ARITH, CPU_FLAG_CF | CPU_FLAG_ZF | CPU_FLAG_OF); /* only CF */
 }
@@ -396,7 +383,7 @@ static void bsf_bsr32_zero_source_keeps_destination_and_sets_zf(void **state) {
   RUN(v, 0x0F, 0xBC, 0x05, 0x00, 0x20, 0x00, 0x00); /* bsf eax, [0x2000] */
   assert_int_equal(reg(v, CPU_EAX), 0xDEADBEEF);
   assert_true(flags(v) & CPU_FLAG_ZF);
-  cpu_set_eflags(v->cpu, 0x2);
+  cpu_set_eflags(v->h->cpu, 0x2);
   RUN(v, 0x0F, 0xBD, 0x05, 0x00, 0x20, 0x00, 0x00); /* bsr eax, [0x2000] */
   assert_int_equal(reg(v, CPU_EAX), 0xDEADBEEF);
   assert_true(flags(v) & CPU_FLAG_ZF);
@@ -449,13 +436,13 @@ static void bswap_real_mode(void **state) {
 static void setcc_writes_one_or_zero(void **state) {
   struct vm *v = *state;
   set(v, CPU_EAX, 0xFFFFFF55);
-  cpu_set_eflags(v->cpu, 0x2 | CPU_FLAG_ZF);
+  cpu_set_eflags(v->h->cpu, 0x2 | CPU_FLAG_ZF);
   RUN(v, 0x0F, 0x94, 0xC0); /* sete al */
   assert_int_equal(reg(v, CPU_EAX), 0xFFFFFF01);
   RUN(v, 0x0F, 0x95, 0xC4); /* setne ah */
   assert_int_equal(reg(v, CPU_EAX), 0xFFFF0001);
   put(v, DATA, 0xAA, 1);
-  cpu_set_eflags(v->cpu, 0x2 | CPU_FLAG_SF); /* SF != OF: less */
+  cpu_set_eflags(v->h->cpu, 0x2 | CPU_FLAG_SF); /* SF != OF: less */
   RUN(v, 0x0F, 0x9C, 0x05, 0x00, 0x20, 0x00, 0x00); /* setl [0x2000] */
   assert_int_equal(get(v, DATA, 1), 1);
   RUN(v, 0x0F, 0x9F, 0x05, 0x00, 0x20, 0x00, 0x00); /* setg [0x2000] */
@@ -464,7 +451,7 @@ static void setcc_writes_one_or_zero(void **state) {
 
 static void setcc_real_mode(void **state) {
   struct vm *v = *state;
-  cpu_set_eflags(v->cpu, 0x2 | CPU_FLAG_CF);
+  cpu_set_eflags(v->h->cpu, 0x2 | CPU_FLAG_CF);
   put(v, DATA, 0x77, 1);
   RUN(v, 0x0F, 0x92, 0x06, 0x00, 0x20); /* setb [0x2000] */
   assert_int_equal(get(v, DATA, 1), 1);
@@ -478,7 +465,7 @@ static void cmov32_true_moves_false_keeps_register(void **state) {
   struct vm *v = *state;
   set(v, CPU_EAX, 0xAAAAAAAA);
   set(v, CPU_ECX, 0x12345678);
-  cpu_set_eflags(v->cpu, 0x2 | CPU_FLAG_ZF);
+  cpu_set_eflags(v->h->cpu, 0x2 | CPU_FLAG_ZF);
   RUN(v, 0x0F, 0x45, 0xC1); /* cmovne eax, ecx: false */
   assert_int_equal(reg(v, CPU_EAX), 0xAAAAAAAA); /* 32-bit mode: no zero-extension */
   RUN(v, 0x0F, 0x44, 0xC1); /* cmove eax, ecx: true */
@@ -494,7 +481,7 @@ static void cmov16_real_mode(void **state) {
   struct vm *v = *state;
   set(v, CPU_EAX, 0x11112222);
   set(v, CPU_ECX, 0x33334444);
-  cpu_set_eflags(v->cpu, 0x2 | CPU_FLAG_CF);
+  cpu_set_eflags(v->h->cpu, 0x2 | CPU_FLAG_CF);
   RUN(v, 0x0F, 0x43, 0xC1); /* cmovae ax, cx: false */
   assert_int_equal(reg(v, CPU_EAX), 0x11112222);
   RUN(v, 0x0F, 0x42, 0xC1); /* cmovb ax, cx: true */
@@ -565,13 +552,13 @@ static void cwde_cdq_and_lea32(void **state) {
 
 static void lss32_loads_offset_then_selector(void **state) {
   struct vm *v = *state;
-  cpu_set_reg(v->cpu, CPU_ESP, 0x8000);
+  cpu_set_reg(v->h->cpu, CPU_ESP, 0x8000);
   put(v, DATA, 0x00012345, 4);
   put(v, DATA + 4, 0x0100, 2);
   RUN(v, 0x66, 0x0F, 0xB2, 0x26, 0x00, 0x20); /* lss esp, [0x2000] (real mode, o32) */
   assert_int_equal(reg(v, CPU_ESP), 0x00012345);
   struct cpu_segment ss;
-  cpu_get_segment(v->cpu, CPU_SS, &ss);
+  cpu_get_segment(v->h->cpu, CPU_SS, &ss);
   assert_int_equal(ss.selector, 0x0100);
   assert_int_equal(ss.base, 0x1000);
 }

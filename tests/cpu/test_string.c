@@ -11,14 +11,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "cpu.h"
-#include "mmu.h"
+#include "harness.h"
 
-#define RAM_BYTES (2u << 20)
-#define CODE 0x1000u
-#define STACK 0x8000u
-#define HANDLER 0x0500u /* real mode: every vector reaches a HLT here */
-#define CHUNK 4096u     /* iterations per execution in string.c */
+#define CHUNK 4096u /* iterations per execution in string.c */
 
 /* A port that answers a counting sequence and records what it is sent. */
 struct ports {
@@ -47,47 +42,31 @@ static void port_out(void *ctx, uint16_t port, unsigned size_bytes, uint32_t val
 
 static const struct cpu_io_ops port_ops = {port_in, port_out};
 
+/* A harness machine whose ports are the recorder above. */
 struct box {
-  struct mmu *mem;
-  struct cpu *cpu;
+  struct harness *h;
   struct ports ports;
 };
 
-static struct box *box_new(bool flat32) {
+static struct box *box_new(enum harness_mode mode) {
   struct box *b = calloc(1, sizeof *b);
   if (!b)
     abort();
-  b->mem = mmu_new(RAM_BYTES);
-  b->cpu = b->mem ? cpu_new(b->mem, &port_ops, &b->ports) : NULL;
-  if (!b->cpu)
-    abort();
-  if (flat32) {
-    cpu_set_flat_protected(b->cpu);
-  } else {
-    for (unsigned v = 0; v < 256; v++) {
-      uint8_t entry[4] = {HANDLER & 0xFF, HANDLER >> 8, 0, 0};
-      mmu_copy_to_guest(b->mem, v * 4, entry, 4);
-    }
-    mmu_write(b->mem, HANDLER, 1, 0xF4);
-    for (unsigned s = 0; s < CPU_NSREG; s++)
-      cpu_load_segment_real(b->cpu, (enum cpu_sreg)s, 0);
-  }
-  cpu_set_reg(b->cpu, CPU_ESP, STACK);
+  b->h = harness_new_io(mode, &port_ops, &b->ports);
   return b;
 }
 
 static void box_free(struct box *b) {
-  cpu_free(b->cpu);
-  mmu_free(b->mem);
+  harness_free(b->h);
   free(b);
 }
 
 static int setup32(void **state) {
-  *state = box_new(true);
+  *state = box_new(HARNESS_FLAT32);
   return 0;
 }
 static int setup16(void **state) {
-  *state = box_new(false);
+  *state = box_new(HARNESS_REAL16);
   return 0;
 }
 static int teardown(void **state) {
@@ -95,25 +74,21 @@ static int teardown(void **state) {
   return 0;
 }
 
-static void load(struct box *b, const uint8_t *code, size_t n) {
-  mmu_copy_to_guest(b->mem, CODE, code, n);
-  cpu_set_eip(b->cpu, CODE);
-}
-
 static enum cpu_exit run(struct box *b, cycles_t budget) {
-  return cpu_run(b->cpu, cpu_cycles(b->cpu) + budget);
+  return cpu_run(b->h->cpu, cpu_cycles(b->h->cpu) + budget);
 }
 
-#define REG(b, r) cpu_get_reg((b)->cpu, (r))
-#define SET(b, r, v) cpu_set_reg((b)->cpu, (r), (v))
-#define LOAD(b, ...) load((b), (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}))
+#define REG(b, r) cpu_get_reg((b)->h->cpu, (r))
+#define SET(b, r, v) cpu_set_reg((b)->h->cpu, (r), (v))
+#define LOAD(b, ...)                                                                             \
+  harness_load((b)->h, (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}))
 
 static void fill(struct box *b, uint32_t addr, uint8_t first, size_t n) {
   for (size_t k = 0; k < n; k++)
-    mmu_write(b->mem, addr + (uint32_t)k, 1, (uint8_t)(first + k));
+    mmu_write(b->h->mem, addr + (uint32_t)k, 1, (uint8_t)(first + k));
 }
 
-static uint8_t peek(struct box *b, uint32_t addr) { return (uint8_t)mmu_read(b->mem, addr, 1); }
+static uint8_t peek(struct box *b, uint32_t addr) { return (uint8_t)mmu_read(b->h->mem, addr, 1); }
 
 /* rep movsd with ESI/EDI above 64 KiB and a count above 0xFFFF: all three
  * registers are used at 32 bits. */
@@ -142,7 +117,7 @@ static void rep_movsw_with_df_set_steps_down(void **state) {
   SET(b, CPU_ESI, 0x20006);
   SET(b, CPU_EDI, 0x30006);
   SET(b, CPU_ECX, 4);
-  cpu_set_eflags(b->cpu, 0x2 | CPU_FLAG_DF);
+  cpu_set_eflags(b->h->cpu, 0x2 | CPU_FLAG_DF);
   LOAD(b, 0x66, 0xF3, 0xA5, 0xF4); /* rep movsw; hlt */
   assert_int_equal(run(b, 1000), CPU_EXIT_HALT);
   assert_int_equal(REG(b, CPU_ESI), 0x1FFFE);
@@ -157,17 +132,17 @@ static void rep_movsw_with_df_set_steps_down(void **state) {
 /* std; lodsd; scasb: single forms step down by their own size. */
 static void single_lodsd_and_scasb_with_df_set(void **state) {
   struct box *b = *state;
-  mmu_write(b->mem, 0x20000, 4, 0xCAFEF00D);
-  mmu_write(b->mem, 0x30000, 1, 0x0D);
+  mmu_write(b->h->mem, 0x20000, 4, 0xCAFEF00D);
+  mmu_write(b->h->mem, 0x30000, 1, 0x0D);
   SET(b, CPU_ESI, 0x20000);
   SET(b, CPU_EDI, 0x30000);
-  cpu_set_eflags(b->cpu, 0x2 | CPU_FLAG_DF);
+  cpu_set_eflags(b->h->cpu, 0x2 | CPU_FLAG_DF);
   LOAD(b, 0xAD, 0xAE, 0xF4); /* lodsd; scasb; hlt */
   assert_int_equal(run(b, 1000), CPU_EXIT_HALT);
   assert_int_equal(REG(b, CPU_EAX), 0xCAFEF00D);
   assert_int_equal(REG(b, CPU_ESI), 0x1FFFC);
   assert_int_equal(REG(b, CPU_EDI), 0x2FFFF);
-  assert_true(cpu_get_eflags(b->cpu) & CPU_FLAG_ZF);
+  assert_true(cpu_get_eflags(b->h->cpu) & CPU_FLAG_ZF);
 }
 
 /* A REP with ECX = 0 executes no iteration: no memory access, no register
@@ -180,7 +155,7 @@ static void rep_with_ecx_zero_does_nothing(void **state) {
   SET(b, CPU_EDI, 0x30000);
   SET(b, CPU_ECX, 0);
   uint32_t flags = 0x2 | CPU_FLAG_CF | CPU_FLAG_SF | CPU_FLAG_OF;
-  cpu_set_eflags(b->cpu, flags);
+  cpu_set_eflags(b->h->cpu, flags);
   LOAD(b, 0xF3, 0xA4,       /* rep movsb */
        0xF3, 0xAB,          /* rep stosd */
        0xF3, 0xA6,          /* repe cmpsb */
@@ -194,7 +169,7 @@ static void rep_with_ecx_zero_does_nothing(void **state) {
   assert_int_equal(REG(b, CPU_ESI), 0x20000);
   assert_int_equal(REG(b, CPU_EDI), 0x30000);
   assert_int_equal(REG(b, CPU_ECX), 0);
-  assert_int_equal(cpu_get_eflags(b->cpu), flags);
+  assert_int_equal(cpu_get_eflags(b->h->cpu), flags);
   for (unsigned k = 0; k < 16; k++)
     assert_int_equal(peek(b, 0x30000 + k), 0);
   assert_int_equal(b->ports.ins + b->ports.outs, 0);
@@ -211,10 +186,10 @@ static void repne_scasb_and_repe_cmpsd_stop_on_zf(void **state) {
   assert_int_equal(run(b, 10000), CPU_EXIT_HALT);
   assert_int_equal(REG(b, CPU_EDI), 0x20043);
   assert_int_equal(REG(b, CPU_ECX), 1000 - 0x43);
-  assert_true(cpu_get_eflags(b->cpu) & CPU_FLAG_ZF);
+  assert_true(cpu_get_eflags(b->h->cpu) & CPU_FLAG_ZF);
 
   fill(b, 0x30000, 0x00, 256);
-  mmu_write(b->mem, 0x30000 + 4 * 5, 1, 0xFF); /* dword 5 differs: src < dst */
+  mmu_write(b->h->mem, 0x30000 + 4 * 5, 1, 0xFF); /* dword 5 differs: src < dst */
   SET(b, CPU_ESI, 0x20000);
   SET(b, CPU_EDI, 0x30000);
   SET(b, CPU_ECX, 50);
@@ -223,7 +198,7 @@ static void repne_scasb_and_repe_cmpsd_stop_on_zf(void **state) {
   assert_int_equal(REG(b, CPU_ESI), 0x20000 + 4 * 6);
   assert_int_equal(REG(b, CPU_EDI), 0x30000 + 4 * 6);
   assert_int_equal(REG(b, CPU_ECX), 50 - 6);
-  uint32_t f = cpu_get_eflags(b->cpu);
+  uint32_t f = cpu_get_eflags(b->h->cpu);
   assert_false(f & CPU_FLAG_ZF);
   assert_true(f & CPU_FLAG_CF); /* 0x17161514 - 0x171615FF borrows */
 }
@@ -234,7 +209,7 @@ static void repne_on_stos_repeats_like_rep(void **state) {
   SET(b, CPU_EAX, 0xAB);
   SET(b, CPU_EDI, 0x20000);
   SET(b, CPU_ECX, 5);
-  cpu_set_eflags(b->cpu, 0x2 | CPU_FLAG_ZF); /* ZF must not stop it */
+  cpu_set_eflags(b->h->cpu, 0x2 | CPU_FLAG_ZF); /* ZF must not stop it */
   LOAD(b, 0xF2, 0xAA, 0xF4); /* repne stosb; hlt */
   assert_int_equal(run(b, 1000), CPU_EXIT_HALT);
   assert_int_equal(REG(b, CPU_ECX), 0);
@@ -271,7 +246,7 @@ static void address_size_16_in_32_bit_code_wraps_di_and_keeps_upper_halves(void 
 static void long_rep_stosb_in_chunks_matches_a_single_pass(void **state) {
   (void)state;
   const uint32_t n = 3 * CHUNK + 123, dst = 0x20000;
-  struct box *one = box_new(true), *cut = box_new(true);
+  struct box *one = box_new(HARNESS_FLAT32), *cut = box_new(HARNESS_FLAT32);
   struct box *boxes[2] = {one, cut};
   for (int k = 0; k < 2; k++) {
     SET(boxes[k], CPU_EAX, 0x5A);
@@ -279,17 +254,17 @@ static void long_rep_stosb_in_chunks_matches_a_single_pass(void **state) {
     SET(boxes[k], CPU_ECX, n);
     LOAD(boxes[k], 0xF3, 0xAA, 0xF4); /* rep stosb; hlt */
   }
-  cycles_t c0 = cpu_cycles(one->cpu);
-  uint64_t i0 = cpu_instructions(one->cpu);
+  cycles_t c0 = cpu_cycles(one->h->cpu);
+  uint64_t i0 = cpu_instructions(one->h->cpu);
   assert_int_equal(run(one, 1000000), CPU_EXIT_HALT);
-  assert_int_equal(cpu_instructions(one->cpu) - i0, 2);
-  assert_int_equal(cpu_cycles(one->cpu) - c0, n + 1);
+  assert_int_equal(cpu_instructions(one->h->cpu) - i0, 2);
+  assert_int_equal(cpu_cycles(one->h->cpu) - c0, n + 1);
 
   unsigned stops = 0;
   enum cpu_exit why;
   while ((why = run(cut, 1)) == CPU_EXIT_BUDGET) {
     stops++;
-    assert_int_equal(cpu_get_eip(cut->cpu), CODE);
+    assert_int_equal(cpu_get_eip(cut->h->cpu), HARNESS_CODE);
     assert_int_equal(REG(cut, CPU_ECX), n - stops * CHUNK);
     assert_int_equal(REG(cut, CPU_EDI), dst + stops * CHUNK);
     assert_true(stops < 10);
@@ -301,11 +276,11 @@ static void long_rep_stosb_in_chunks_matches_a_single_pass(void **state) {
     assert_int_equal(REG(cut, r), REG(one, r));
   assert_int_equal(REG(one, CPU_EDI), dst + n);
   assert_int_equal(REG(one, CPU_ECX), 0);
-  assert_int_equal(cpu_get_eip(cut->cpu), cpu_get_eip(one->cpu));
-  assert_int_equal(cpu_get_eip(one->cpu), CODE + 3);
-  assert_int_equal(cpu_get_eflags(cut->cpu), cpu_get_eflags(one->cpu));
-  assert_int_equal(cpu_instructions(cut->cpu), cpu_instructions(one->cpu));
-  assert_int_equal(cpu_cycles(cut->cpu), cpu_cycles(one->cpu));
+  assert_int_equal(cpu_get_eip(cut->h->cpu), cpu_get_eip(one->h->cpu));
+  assert_int_equal(cpu_get_eip(one->h->cpu), HARNESS_CODE + 3);
+  assert_int_equal(cpu_get_eflags(cut->h->cpu), cpu_get_eflags(one->h->cpu));
+  assert_int_equal(cpu_instructions(cut->h->cpu), cpu_instructions(one->h->cpu));
+  assert_int_equal(cpu_cycles(cut->h->cpu), cpu_cycles(one->h->cpu));
   for (uint32_t a = dst - 1; a <= dst + n; a++)
     assert_int_equal(peek(cut, a), peek(one, a));
   assert_int_equal(peek(one, dst), 0x5A);
@@ -323,7 +298,7 @@ static void rep_with_ecx_all_ones_yields_to_the_budget(void **state) {
   SET(b, CPU_ECX, 0xFFFFFFFFu);
   LOAD(b, 0xF3, 0xAC, 0xF4); /* rep lodsb; hlt */
   assert_int_equal(run(b, 100000), CPU_EXIT_BUDGET);
-  assert_int_equal(cpu_get_eip(b->cpu), CODE);
+  assert_int_equal(cpu_get_eip(b->h->cpu), HARNESS_CODE);
   uint32_t done = REG(b, CPU_ESI);
   assert_true(done >= 100000 && done < 100000 + 2 * CHUNK);
   assert_int_equal(done % CHUNK, 0);
@@ -341,12 +316,12 @@ static void fault_in_a_rep_leaves_completed_iterations_committed(void **state) {
   SET(b, CPU_ECX, 10);
   LOAD(b, 0xF3, 0xA5, 0xF4); /* rep movsw; hlt */
   assert_int_equal(run(b, 1000), CPU_EXIT_HALT);
-  assert_int_equal(cpu_get_eip(b->cpu), HANDLER + 1);
+  assert_int_equal(cpu_get_eip(b->h->cpu), HARNESS_HANDLER + 1);
   assert_int_equal(REG(b, CPU_ECX), 7);
   assert_int_equal(REG(b, CPU_ESI), 0x3006);
   assert_int_equal(REG(b, CPU_EDI), 0xFFFF);
-  assert_int_equal(REG(b, CPU_ESP), STACK - 6);
-  assert_int_equal(mmu_read(b->mem, STACK - 6, 2), CODE); /* IP */
+  assert_int_equal(REG(b, CPU_ESP), HARNESS_STACK - 6);
+  assert_int_equal(mmu_read(b->h->mem, HARNESS_STACK - 6, 2), HARNESS_CODE); /* IP */
   for (unsigned k = 0; k < 6; k++)
     assert_int_equal(peek(b, 0xFFF9 + k), 0x80 + k);
   assert_int_equal(peek(b, 0xFFFF), 0);
@@ -382,10 +357,10 @@ static void rep_outsb_and_rep_insb_use_the_port_in_dx(void **state) {
 /* A segment override applies to the source; the destination stays ES. */
 static void override_changes_the_source_segment_only(void **state) {
   struct box *b = *state;
-  mmu_write(b->mem, 0x0100, 1, 0x11);         /* DS:0100 (DS = 0) */
-  mmu_write(b->mem, 0x2000 * 16 + 0x100, 1, 0x22); /* FS:0100 */
-  cpu_load_segment_real(b->cpu, CPU_FS, 0x2000);
-  cpu_load_segment_real(b->cpu, CPU_ES, 0x3000);
+  mmu_write(b->h->mem, 0x0100, 1, 0x11);         /* DS:0100 (DS = 0) */
+  mmu_write(b->h->mem, 0x2000 * 16 + 0x100, 1, 0x22); /* FS:0100 */
+  cpu_load_segment_real(b->h->cpu, CPU_FS, 0x2000);
+  cpu_load_segment_real(b->h->cpu, CPU_ES, 0x3000);
   SET(b, CPU_ESI, 0x100);
   SET(b, CPU_EDI, 0x200);
   LOAD(b, 0x64, 0xA4, 0xF4); /* fs movsb; hlt */

@@ -1,27 +1,33 @@
 /* tests/cpu/xcheck_capstone.c - the decoder against Capstone 4, both modes.
  *
- * Two passes, each in 16- and 32-bit code:
+ * Three passes, each in 16- and 32-bit code:
  *
  *  1. Rows: for every row of the opcode table, ENCODINGS_PER_ROW encodings
- *     built from the row (prefixes, opcode, ModRM with the row's reg, the rest
- *     random: SIB, displacement, immediates). cpu_decode must pick that very
- *     row, and Capstone must decode the same length and mnemonic.
- *  2. Random: RANDOM_SEQUENCES random 15-byte sequences, classified below.
+ *     built from the row (prefixes, opcode, ModRM with the row's reg and a
+ *     random mod/rm; SIB, displacement and immediates random). cpu_decode
+ *     must pick that very row, and Capstone must decode the same length and
+ *     mnemonic.
+ *  2. Random: RANDOM_SEQUENCES random 15-byte sequences.
+ *  3. Later instructions (VEX, POPCNT, LZCNT, MOVBE, SYSCALL, RDTSCP ...):
+ *     ringlab must give #UD or the P6 meaning.
  *
  * All randomness comes from one xorshift generator with a fixed seed, so a
  * failure reproduces byte for byte.
  *
- * Where the two disagree, the verdict is one of the categories of enum
- * verdict. The acceptable ones are departures of Capstone from an i686
- * (it decodes later instructions, does not check LOCK, rejects some x87
- * encodings), instructions ringlab does not model yet (system architecture,
- * listed by name in not_modeled[]), and known_disagreements[], each with its
- * reason. Anything else is a FAILURE, printed with its bytes.
+ * Every comparison ends in one verdict (enum verdict), counted and printed.
+ * Besides agreement, the acceptable verdicts are: Capstone decodes a post-P6
+ * instruction where ringlab gives #UD (its mnemonics are listed); Capstone
+ * decodes a later meaning of a P6 encoding (later_meanings[]); ringlab gives
+ * #UD for an instruction not yet modeled (not_modeled[], the system-
+ * architecture issue); a LOCK the SDM forbids; known_reason[] and
+ * capstone_bug_reason[], each with its reason and checked narrowly. Anything
+ * else is a FAILURE, printed with its bytes and grouped by kind.
  *
  * Mnemonics are compared after stripping Capstone's prefix words (lock, rep,
- * bnd ...) through a short alias table: the row mnemonic "jcc", "setcc" and
- * "cmovcc" stand for the sixteen names of the family, checked against the
- * condition in the opcode's low bits; "x87" for any Capstone x87 mnemonic.
+ * bnd ...), through a short alias table: the row mnemonics "jcc", "setcc"
+ * and "cmovcc" stand for the sixteen names of the family and are checked
+ * against the condition in the opcode's low bits; "x87" for any Capstone x87
+ * mnemonic (whose length must still agree).
  */
 #include <capstone/capstone.h>
 #include <stdio.h>
@@ -267,6 +273,41 @@ static struct {
   unsigned long count;
 } later_seen[LATER_SLOTS];
 
+/* Forms seen in the known categories, for the report: x87 by opcode and
+ * ModRM (memory forms by reg only), hint NOPs by opcode and reg. */
+static bool x87_reserved_seen[8][8 + 64];
+static bool hint_nop_seen[8][8];
+
+static unsigned opcode_offset(const uint8_t *b);
+
+static void note_x87(const struct insn *in) {
+  unsigned op = in->opcode - 0xD8;
+  x87_reserved_seen[op][(in->flags & INSN_MEM) ? in->reg : 8 + (in->modrm & 63)] = true;
+}
+
+static void note_hint_nop(const uint8_t *b) {
+  unsigned k = opcode_offset(b);
+  hint_nop_seen[b[k + 1] - 0x18][(b[k + 2] >> 3) & 7] = true;
+}
+
+static void report_forms(void) {
+  printf("x87 encodings Capstone rejects (ringlab: x87 escape row):\n ");
+  for (unsigned op = 0; op < 8; op++) {
+    for (unsigned f = 0; f < 8; f++)
+      if (x87_reserved_seen[op][f])
+        printf(" %02X/%u(mem)", 0xD8 + op, f);
+    for (unsigned f = 0; f < 64; f++)
+      if (x87_reserved_seen[op][8 + f])
+        printf(" %02X %02X", 0xD8 + op, 0xC0 + f);
+  }
+  printf("\nhint-NOP encodings seen (Capstone nop, ringlab #UD):\n ");
+  for (unsigned op = 0; op < 8; op++)
+    for (unsigned r = 0; r < 8; r++)
+      if (hint_nop_seen[op][r])
+        printf(" 0F %02X /%u", 0x18 + op, r);
+  printf("\n");
+}
+
 static void count_later(const char *m) {
   unsigned h = 5381;
   for (const char *p = m; *p; p++)
@@ -415,6 +456,9 @@ static bool capstone_agrees_reordered(const uint8_t *b, bool code32, const struc
     for (unsigned k = 0; k < 2 && orders[o][k]; k++)
       copy[m++] = orders[o][k];
     memcpy(copy + m, b + np, 15 - np);
+    struct insn again;
+    if (cpu_decode(&again, copy, 15, code32) != rl || again.row != in->row)
+      return false; /* ringlab itself must not care about the order */
     struct cs_result c;
     cs_decode(&c, copy, code32);
     if (c.ok && c.len == rl && mnemonic_matches(in, c.mnem))
@@ -424,10 +468,15 @@ static bool capstone_agrees_reordered(const uint8_t *b, bool code32, const struc
 }
 
 /* 0F 18 /4-7, 0F 19-1E, 0F 1F /1-7: the hint-NOP space Capstone calls nop. */
-static bool is_hint_nop(const uint8_t *b) {
+static unsigned opcode_offset(const uint8_t *b) {
   unsigned k = 0;
-  while (k < 13 && is_prefix(b[k]))
+  while (k < 12 && is_prefix(b[k]))
     k++;
+  return k;
+}
+
+static bool is_hint_nop(const uint8_t *b) {
+  unsigned k = opcode_offset(b);
   if (b[k] != 0x0F || b[k + 1] < 0x18 || b[k + 1] > 0x1F)
     return false;
   return true;
@@ -458,6 +507,7 @@ static enum verdict classify(struct tally *t, const char *pass, const uint8_t *b
         return V_ARCH_UD;
     if (strcmp(c->mnem, "nop") == 0 && in->len >= 2 && is_hint_nop(b)) {
       t->known[KNOWN_HINT_NOP]++;
+      note_hint_nop(b);
       return V_KNOWN;
     }
     if (!is_core_name(c->mnem) || strstr(c->ops, "mm")) { /* cmpsd xmm0, ... is SSE2 */
@@ -472,6 +522,7 @@ static enum verdict classify(struct tally *t, const char *pass, const uint8_t *b
   if (!c->ok) {
     if (strcmp(r->mnemonic, "x87") == 0) {
       t->known[KNOWN_X87_RESERVED]++;
+      note_x87(in);
       return V_KNOWN;
     }
     if (r->fn == NOP_Ev && !(in->flags & INSN_MEM)) {
@@ -622,6 +673,91 @@ static void pass_random(struct tally *t, bool code32) {
   }
 }
 
+/* ---- pass 3: instructions after the P6 ---------------------------------------- */
+
+/* Encodings of later instructions, fixed bytes then random ones. ringlab
+ * must give #UD, or decode the P6 meaning named in p6 (same length as
+ * Capstone's decode when Capstone decodes). */
+static const struct {
+  const char *name;
+  uint8_t bytes[6];
+  unsigned n;
+  const char *p6; /* row mnemonic of the P6 meaning, or NULL: #UD */
+} later[] = {
+    {"VEX2 (C5, vzeroupper)", {0xC5, 0xF8, 0x77}, 3, NULL},
+    {"VEX2 (C5, vaddps)", {0xC5, 0xF0, 0x58}, 3, NULL},
+    {"VEX3 (C4, andn)", {0xC4, 0xE2, 0x78, 0xF2}, 4, NULL},
+    {"EVEX (62, vmovups zmm)", {0x62, 0xF1, 0x7C, 0x48, 0x10}, 5, NULL},
+    {"XOP (8F, vpcmov)", {0x8F, 0xE8, 0x78, 0xA2}, 4, NULL},
+    {"POPCNT", {0xF3, 0x0F, 0xB8}, 3, NULL},
+    {"LZCNT", {0xF3, 0x0F, 0xBD}, 3, "bsr"},
+    {"TZCNT", {0xF3, 0x0F, 0xBC}, 3, "bsf"},
+    {"MOVBE load", {0x0F, 0x38, 0xF0}, 3, NULL},
+    {"MOVBE store", {0x0F, 0x38, 0xF1}, 3, NULL},
+    {"CRC32", {0xF2, 0x0F, 0x38, 0xF1}, 4, NULL},
+    {"ADCX", {0x66, 0x0F, 0x38, 0xF6}, 4, NULL},
+    {"SYSCALL", {0x0F, 0x05}, 2, NULL},
+    {"SYSRET", {0x0F, 0x07}, 2, NULL},
+    {"RDTSCP", {0x0F, 0x01, 0xF9}, 3, NULL},
+    {"XGETBV", {0x0F, 0x01, 0xD0}, 3, NULL},
+    {"MONITOR", {0x0F, 0x01, 0xC8}, 3, NULL},
+    {"XEND", {0x0F, 0x01, 0xD5}, 3, NULL},
+    {"XBEGIN", {0xC7, 0xF8}, 2, NULL},
+    {"XABORT", {0xC6, 0xF8}, 2, NULL},
+    {"RDRAND", {0x0F, 0xC7, 0xF0}, 3, NULL},
+    {"LFENCE", {0x0F, 0xAE, 0xE8}, 3, NULL},
+    {"MFENCE", {0x0F, 0xAE, 0xF0}, 3, NULL},
+    {"CLFLUSH", {0x0F, 0xAE, 0x38}, 3, NULL},
+    {"FXSAVE", {0x0F, 0xAE, 0x00}, 3, NULL},
+    {"MOVUPS (SSE)", {0x0F, 0x10}, 2, NULL},
+    {"MOVSD (SSE2)", {0xF2, 0x0F, 0x10}, 3, NULL},
+    {"PADDB (MMX)", {0x0F, 0xFC}, 2, NULL},
+    {"EMMS (MMX)", {0x0F, 0x77}, 2, NULL},
+    {"PAUSE", {0xF3, 0x90}, 2, "nop"},
+};
+#define N_LATER (sizeof later / sizeof later[0])
+#define LATER_ENCODINGS 1000 /* per template and mode */
+
+static unsigned long pass_later(bool code32) {
+  unsigned long fails = 0;
+  for (unsigned k = 0; k < N_LATER; k++) {
+    unsigned long ud = 0, p6 = 0;
+    char cs_names[64] = "";
+    for (unsigned e = 0; e < LATER_ENCODINGS; e++) {
+      uint8_t b[16];
+      uint64_t x = rnd(), y = rnd();
+      memcpy(b, &x, 8);
+      memcpy(b + 8, &y, 8);
+      memcpy(b, later[k].bytes, later[k].n);
+      struct insn in;
+      unsigned rl = cpu_decode(&in, b, 15, code32);
+      struct cs_result c;
+      cs_decode(&c, b, code32);
+      if (c.ok && !strstr(cs_names, c.mnem) && strlen(cs_names) + strlen(c.mnem) + 2 < sizeof cs_names)
+        snprintf(cs_names + strlen(cs_names), sizeof cs_names - strlen(cs_names), "%s%s",
+                 cs_names[0] ? " " : "", c.mnem);
+      if (in.row == CPU_ROW_UD) {
+        ud++;
+        continue;
+      }
+      if (later[k].p6 && strcmp(cpu_rows[in.row].mnemonic, later[k].p6) == 0 && (!c.ok || c.len == rl)) {
+        p6++;
+        continue;
+      }
+      if (fails++ < MAX_SHOWN) {
+        printf("  FAIL later %d-bit %s:", code32 ? 32 : 16, later[k].name);
+        for (unsigned j = 0; j < 15; j++)
+          printf(" %02X", b[j]);
+        printf("\n       ringlab: row %s len %u; capstone: %s len %u\n", cpu_rows[in.row].name, rl,
+               c.ok ? c.full : "invalid", c.len);
+      }
+    }
+    printf("  %d-bit %-24s ringlab #UD %4lu, P6 meaning %4lu; Capstone: %s\n", code32 ? 32 : 16,
+           later[k].name, ud, p6, cs_names[0] ? cs_names : "invalid");
+  }
+  return fails;
+}
+
 /* ---- report ------------------------------------------------------------------ */
 
 static void report(const char *title, const struct tally *t) {
@@ -711,12 +847,15 @@ int main(void) {
            (unsigned long long)SEED);
   report(title, &random);
   report_later();
+  report_forms();
   report_groups();
+  printf("Later instructions: %u templates x %d encodings x 2 modes\n", (unsigned)N_LATER, LATER_ENCODINGS);
+  unsigned long later_fails = pass_later(false) + pass_later(true);
 
   cs_free(cs_one, 1);
   cs_close(&cs16);
   cs_close(&cs32);
-  unsigned long fails = bad_rows + rows.verdicts[V_FAIL] + random.verdicts[V_FAIL];
+  unsigned long fails = bad_rows + rows.verdicts[V_FAIL] + random.verdicts[V_FAIL] + later_fails;
   printf("%.1f s CPU\n", (double)(clock() - t0) / CLOCKS_PER_SEC);
   printf("%s: %lu disagreement(s)\n", fails ? "FAIL" : "PASS", fails);
   return fails ? 1 : 0;
