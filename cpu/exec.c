@@ -58,6 +58,18 @@ enum cpu_exit cpu_run(struct cpu *c, cycles_t until) {
   return CPU_EXIT_BUDGET;
 }
 
+/* One more iteration of a repeated instruction: until timing presets give a
+ * per-iteration cost, an iteration costs the row's base cost. */
+void cpu_repeat_charge(struct cpu *c, const struct insn *i) { c->cycles += i->cost; }
+
+/* retire() counts every handler the block called; this execution of the
+ * current instruction must not count, as it will run again. */
+void cpu_restart_insn(struct cpu *c) {
+  c->next_eip = c->eip;
+  c->instructions--;
+  cpu_end_block(c);
+}
+
 void cpu_request_stop(struct cpu *c) {
   c->exit = CPU_EXIT_STOP;
   c->stop_requested = true;

@@ -11,7 +11,7 @@ static unsigned iopl(const struct cpu *c) { return (c->eflags & CPU_FLAG_IOPL) >
 
 /* IN/OUT/INS/OUTS permission: always in real mode; CPL <= IOPL otherwise
  * (the TSS I/O bitmap arrives with the TSS). */
-static void io_check(struct cpu *c, uint16_t port, unsigned n) {
+void cpu_io_check(struct cpu *c, uint16_t port, unsigned n) {
   (void)port;
   (void)n;
   if (c->mode != CPU_MODE_REAL && (c->mode == CPU_MODE_V86 || c->cpl > iopl(c)))
@@ -19,12 +19,12 @@ static void io_check(struct cpu *c, uint16_t port, unsigned n) {
 }
 
 static void in(struct cpu *c, uint16_t port, unsigned n) {
-  io_check(c, port, n);
+  cpu_io_check(c, port, n);
   cpu_reg_write(c, CPU_EAX, n, cpu_port_in(c, port, n));
 }
 
 static void out(struct cpu *c, uint16_t port, unsigned n) {
-  io_check(c, port, n);
+  cpu_io_check(c, port, n);
   cpu_port_out(c, port, n, cpu_reg_read(c, CPU_EAX, n));
 }
 

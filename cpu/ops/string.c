@@ -27,9 +27,9 @@
  * instruction and it continues with the committed count. Chunking is
  * invisible to the architectural state, and the run loop's counters are
  * kept as if the instruction ran once: every iteration after the first of
- * each execution adds the row's cost to the cycle counter (charged as the
- * next iteration starts, so a fault charges the iterations done), and an
- * execution that stops early does not count as a retired instruction. A
+ * each execution is charged through cpu_repeat_charge() as it starts (so a
+ * fault charges the iterations done), and an execution that stops early
+ * does not retire (cpu_restart_insn()). A
  * stop requested by a device (cpu_request_stop from an INS/OUTS port or an
  * MMIO callback) ends the chunk the same way.
  *
@@ -46,14 +46,6 @@
 #define STR_CHUNK 4096u /* iterations per execution of a REP string */
 
 enum str_op { STR_MOVS, STR_CMPS, STR_STOS, STR_LODS, STR_SCAS, STR_INS, STR_OUTS };
-
-/* IN/OUT/INS/OUTS permission, as in misc.c's io_check: always in real mode;
- * CPL <= IOPL otherwise (the TSS I/O bitmap arrives with the TSS). */
-static void str_io_check(struct cpu *c) {
-  unsigned iopl = (c->eflags & CPU_FLAG_IOPL) >> 12;
-  if (c->mode != CPU_MODE_REAL && (c->mode == CPU_MODE_V86 || c->cpl > iopl))
-    cpu_raise(c, CPU_EXC_GP, 0);
-}
 
 /* Address-size mask: 0xFFFF for SI/DI/CX, all ones for ESI/EDI/ECX. */
 static inline uint32_t str_amask(const struct insn *i) {
@@ -123,7 +115,7 @@ static inline void str_rep(struct cpu *c, const struct insn *i, enum str_op op, 
   if (count == 0)
     return;
   if (op == STR_INS || op == STR_OUTS)
-    str_io_check(c);
+    cpu_io_check(c, cpu_r16(c, CPU_EDX), n);
   bool compares = op == STR_CMPS || op == STR_SCAS;
   bool until_equal = (i->flags & INSN_REPNE) != 0; /* REPNE: stop when ZF = 1 */
   for (unsigned left = STR_CHUNK;;) {
@@ -132,13 +124,10 @@ static inline void str_rep(struct cpu *c, const struct insn *i, enum str_op op, 
     if (count == 0 || (compares && equal == until_equal))
       return;
     if (--left == 0 || c->stop_requested) {
-      /* As if interrupted between iterations: run it again from here. */
-      c->next_eip = c->eip;
-      c->instructions--; /* the run loop counts this execution as retired */
-      cpu_end_block(c);
+      cpu_restart_insn(c); /* as if interrupted between iterations */
       return;
     }
-    c->cycles += i->cost; /* this execution retires with one cost: charge the next */
+    cpu_repeat_charge(c, i);
   }
 }
 
@@ -150,7 +139,7 @@ static inline void str_do(struct cpu *c, const struct insn *i, enum str_op op, u
     return;
   }
   if (op == STR_INS || op == STR_OUTS)
-    str_io_check(c);
+    cpu_io_check(c, cpu_r16(c, CPU_EDX), n);
   str_once(c, i, op, n, am, step);
 }
 
