@@ -67,6 +67,12 @@ static const struct {
     {"pusha", "pushaw"}, /* Capstone adds the size suffix */
     {"popa", "popaw"},
     {"nop", "pause"},    /* F3 90: PAUSE is a NOP before the Pentium 4 */
+    /* 0F 18 /0-3: PREFETCHh arrived with SSE; a P6 without SSE runs the
+     * whole 0F 18-1F hint space as NOPs (row NOP_Ev). */
+    {"nop", "prefetchnta"},
+    {"nop", "prefetcht0"},
+    {"nop", "prefetcht1"},
+    {"nop", "prefetcht2"},
 };
 
 /* Capstone's mnemonic without its prefix words ("lock add" -> "add"). */
@@ -198,14 +204,11 @@ static const char *const arch_ud[] = {"ud2b", "ud1", "ud0"};
 
 /* Disagreements that are neither side's bug in this model, with the reason. */
 enum known {
-  KNOWN_HINT_NOP, /* listed in known_reason[] */
-  KNOWN_SREG_UD,
+  KNOWN_SREG_UD, /* listed in known_reason[] */
   KNOWN_X87_RESERVED,
   N_KNOWN
 };
 static const char *const known_reason[N_KNOWN] = {
-    [KNOWN_HINT_NOP] = "0F 18 /4-7, 0F 19-1E, 0F 1F /1-7 (hint-NOP space): Capstone says nop, ringlab #UD "
-                       "(the table has NOP_Ev for 0F 1F /0 only; see the report)",
     [KNOWN_SREG_UD] = "8C/8E with Sreg 6 or 7: ringlab decodes the MOV row, whose handler raises "
                       "#UD; Capstone rejects the encoding",
     [KNOWN_X87_RESERVED] = "D8-DF reserved x87 encodings: ringlab decodes the x87 escape row "
@@ -274,20 +277,13 @@ static struct {
 } later_seen[LATER_SLOTS];
 
 /* Forms seen in the known categories, for the report: x87 by opcode and
- * ModRM (memory forms by reg only), hint NOPs by opcode and reg. */
+ * ModRM (memory forms by reg only). */
 static bool x87_reserved_seen[8][8 + 64];
-static bool hint_nop_seen[8][8];
 
-static unsigned opcode_offset(const uint8_t *b);
 
 static void note_x87(const struct insn *in) {
   unsigned op = in->opcode - 0xD8;
   x87_reserved_seen[op][(in->flags & INSN_MEM) ? in->reg : 8 + (in->modrm & 63)] = true;
-}
-
-static void note_hint_nop(const uint8_t *b) {
-  unsigned k = opcode_offset(b);
-  hint_nop_seen[b[k + 1] - 0x18][(b[k + 2] >> 3) & 7] = true;
 }
 
 static void report_forms(void) {
@@ -300,11 +296,6 @@ static void report_forms(void) {
       if (x87_reserved_seen[op][8 + f])
         printf(" %02X %02X", 0xD8 + op, 0xC0 + f);
   }
-  printf("\nhint-NOP encodings seen (Capstone nop, ringlab #UD):\n ");
-  for (unsigned op = 0; op < 8; op++)
-    for (unsigned r = 0; r < 8; r++)
-      if (hint_nop_seen[op][r])
-        printf(" 0F %02X /%u", 0x18 + op, r);
   printf("\n");
 }
 
@@ -467,21 +458,6 @@ static bool capstone_agrees_reordered(const uint8_t *b, bool code32, const struc
   return false;
 }
 
-/* 0F 18 /4-7, 0F 19-1E, 0F 1F /1-7: the hint-NOP space Capstone calls nop. */
-static unsigned opcode_offset(const uint8_t *b) {
-  unsigned k = 0;
-  while (k < 12 && is_prefix(b[k]))
-    k++;
-  return k;
-}
-
-static bool is_hint_nop(const uint8_t *b) {
-  unsigned k = opcode_offset(b);
-  if (b[k] != 0x0F || b[k + 1] < 0x18 || b[k + 1] > 0x1F)
-    return false;
-  return true;
-}
-
 /* Classifies one decoded sequence; in/rl are ringlab's decode. */
 static enum verdict classify(struct tally *t, const char *pass, const uint8_t *b, bool code32,
                              const struct insn *in, unsigned rl, const struct cs_result *c) {
@@ -505,11 +481,6 @@ static enum verdict classify(struct tally *t, const char *pass, const uint8_t *b
     for (size_t k = 0; k < sizeof arch_ud / sizeof arch_ud[0]; k++)
       if (strcmp(c->mnem, arch_ud[k]) == 0)
         return V_ARCH_UD;
-    if (strcmp(c->mnem, "nop") == 0 && in->len >= 2 && is_hint_nop(b)) {
-      t->known[KNOWN_HINT_NOP]++;
-      note_hint_nop(b);
-      return V_KNOWN;
-    }
     if (!is_core_name(c->mnem) || strstr(c->ops, "mm")) { /* cmpsd xmm0, ... is SSE2 */
       count_later(c->mnem);
       return V_LATER_UD;
