@@ -165,11 +165,82 @@ enum cpu_mode { CPU_MODE_REAL, CPU_MODE_PROT, CPU_MODE_V86 };
 
 struct cpu_code_cache;
 
+/* ---- the timing model (timing.c; presets: the INI files of cpu/timing/) ------ */
+
+/* Number of rows in opcodes.def, as a constant (cpu_row_count at run time). */
+enum {
+  CPU_ROW_MAX = 0
+#define X(...) +1
+#include "opcodes.def"
+#undef X
+};
+
+/* The dynamic events a preset prices, in cycles, added to the base cost of
+ * the instruction that causes them. One row per event: its [events] key in a
+ * preset and what it charges. cpu/timing/README.md says where the numbers of
+ * each preset come from. */
+#define CPU_TIMING_EVENTS(X)                                                   \
+  X(page_walk_access) /* each memory read of a page walk (PDE, PTE) */      \
+  X(tlb_fill)         /* a TLB miss, on top of its page_walk_access */      \
+  X(cr3_load)         /* MOV to CR3 (PAE: + 4 page_walk_access, PDPTEs) */  \
+  X(invlpg)           /* INVLPG */                                          \
+  X(int_real)         /* interrupt/exception through the real-mode IVT */   \
+  X(intgate_same)     /* through an interrupt gate, same privilege */       \
+  X(intgate_inner)    /* through an interrupt gate to an inner ring */      \
+  X(trapgate_same)    /* through a trap gate, same privilege */             \
+  X(trapgate_inner)   /* through a trap gate to an inner ring */            \
+  X(gate_from_v86)    /* extra for a gate entered from virtual-8086 mode */ \
+  X(task_switch)      /* a hardware task switch (task gate, JMP/CALL TSS, */\
+                      /* IRET with NT), all of it */                        \
+  X(irq_acknowledge)  /* extra for an external interrupt (INTA cycles) */   \
+  X(iret_real)        /* IRET in real mode */                               \
+  X(iret_same)        /* IRET, same privilege */                            \
+  X(iret_outer)       /* IRET to an outer ring */                           \
+  X(iret_to_v86)      /* IRET to virtual-8086 mode */                       \
+  X(callgate_same)    /* far CALL through a call gate, same privilege */    \
+  X(callgate_inner)   /* far CALL through a call gate to an inner ring */   \
+  X(ret_far_outer)    /* far RET to an outer ring */                        \
+  X(sysenter)         /* SYSENTER */                                        \
+  X(sysexit)          /* SYSEXIT */                                         \
+  X(io_port)          /* each port access: IN, OUT, each INS/OUTS element */\
+  X(memory_operand)   /* a ModRM memory operand (decode time, per insn) */
+
+enum cpu_timing_event {
+#define X(ev) CPU_TEV_##ev,
+  CPU_TIMING_EVENTS(X)
+#undef X
+  CPU_TEV_COUNT
+};
+
+/* The timing preset in force. cpu_new() leaves the `unit` preset's values
+ * (row_cost NULL means 1 cycle per row; events 0); cpu_set_timing() fills
+ * the rest and points row_cost at row_cost_table. */
 struct cpu_timing {
   const char *name;
   uint64_t frequency_hz;
-  uint16_t *row_cost; /* base cycles per opcode-table row */
+  uint16_t *row_cost; /* base cycles per opcode-table row, or NULL: 1 each */
+#define X(ev) cycles_t ev;
+  CPU_TIMING_EVENTS(X) /* event costs in cycles, by name: t->cr3_load */
+#undef X
+  uint16_t row_cost_table[CPU_ROW_MAX];
+  char name_buf[64];
 };
+
+/* The cost of event e in preset t (the fields above, by number). */
+static inline cycles_t cpu_timing_event(const struct cpu_timing *t, enum cpu_timing_event e) {
+  switch (e) {
+#define X(ev)       \
+  case CPU_TEV_##ev: \
+    return t->ev;
+    CPU_TIMING_EVENTS(X)
+#undef X
+  case CPU_TEV_COUNT:
+    break;
+  }
+  return 0;
+}
+/* The [events] key of e ("cr3_load"), or NULL. */
+const char *cpu_timing_event_name(enum cpu_timing_event e);
 
 struct cpu {
   uint32_t gpr[9];           /* EAX..EDI, and gpr[8] == 0 for addressing */
@@ -247,6 +318,10 @@ void cpu_deliver(struct cpu *c, int vector, uint32_t error_code, uint32_t return
 /* Stops the machine: cpu_run returns `why` at the end of this insn. */
 void cpu_stop(struct cpu *c, enum cpu_exit why, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The stack of privilege level `ring` (0-2) from the current TSS (tss.c):
+ * SSn and ESPn of a 32-bit TSS, SSn and SPn of a 16-bit one. Raises
+ * #TS(TR selector) if the entry lies past the TSS limit. */
+void cpu_tss_ring_stack(struct cpu *c, unsigned ring, uint16_t *ss, uint32_t *esp);
 
 /* ---- segments (segment.c) ------------------------------------------------------- */
 

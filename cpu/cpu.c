@@ -1,13 +1,14 @@
 /* cpu/cpu.c - creating a processor, RESET, and the register accessors. */
-#include "cpu-internal.h"
+#include "system-internal.h"
 
 #include <stdlib.h>
 
 struct cpu *cpu_new(struct mmu *mem, const struct cpu_io_ops *io, void *io_ctx) {
   cpu_decode_init();
-  struct cpu *c = calloc(1, sizeof *c);
-  if (!c)
+  struct cpu_box *box = calloc(1, sizeof *box); /* struct cpu and its system state */
+  if (!box)
     return NULL;
+  struct cpu *c = &box->cpu;
   c->mem = mem;
   c->io = io;
   c->io_ctx = io_ctx;
@@ -62,6 +63,7 @@ void cpu_reset(struct cpu *c) {
   c->delivering = -1;
   c->first_exception = -1;
   c->stop_reason[0] = 0;
+  cpu_sys_reset(c);
 }
 
 cycles_t cpu_cycles(const struct cpu *c) { return c->cycles; }
@@ -95,6 +97,45 @@ void cpu_load_segment_real(struct cpu *c, enum cpu_sreg s, uint16_t selector) {
   c->seg[s].selector = selector;
   c->seg[s].base = (uint32_t)selector << 4;
   cpu_segment_loaded(c, s);
+}
+
+void cpu_set_intr(struct cpu *c, bool asserted) {
+  cpu_sys(c)->intr = asserted;
+  if (asserted)
+    c->block_exit = true; /* from a device callback: take it at the next boundary */
+}
+
+void cpu_set_interrupt_ack(struct cpu *c, int (*ack)(void *ctx), void *ctx) {
+  cpu_sys(c)->ack = ack;
+  cpu_sys(c)->ack_ctx = ctx;
+}
+
+void cpu_nmi(struct cpu *c) {
+  cpu_sys(c)->nmi_pending = true;
+  c->block_exit = true;
+}
+
+void cpu_sys_reset(struct cpu *c) {
+  struct cpu_sys *s = cpu_sys(c);
+  s->nmi_pending = false;
+  s->nmi_blocked = false;
+  s->shadow = false;
+  s->tsc_offset = 0 - (uint64_t)c->cycles; /* RESET zeroes the time-stamp counter */
+  s->sysenter_cs = s->sysenter_esp = s->sysenter_eip = 0;
+  memset(s->mtrr, 0, sizeof s->mtrr);
+}
+
+void cpu_update_mode(struct cpu *c) {
+  if (!(c->cr[0] & 1))
+    c->mode = CPU_MODE_REAL;
+  else
+    c->mode = (c->eflags & CPU_FLAG_VM) ? CPU_MODE_V86 : CPU_MODE_PROT;
+  if (c->mode == CPU_MODE_REAL)
+    c->cpl = 0;
+  else if (c->mode == CPU_MODE_V86)
+    c->cpl = 3;
+  for (unsigned s = 0; s < CPU_NSREG; s++)
+    cpu_segment_loaded(c, s);
 }
 
 void cpu_set_flat_protected(struct cpu *c) {

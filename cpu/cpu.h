@@ -12,6 +12,7 @@
 #define RINGLAB_CPU_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct mmu;
@@ -99,6 +100,27 @@ enum cpu_exit cpu_run(struct cpu *cpu, cycles_t until);
 /* Asks cpu_run() to return at the end of the current instruction
  * (for device callbacks). */
 void cpu_request_stop(struct cpu *cpu);
+/* The interrupt inputs, driven by the board (devices/).
+ *
+ * cpu_set_intr() sets the level of the INTR pin. The processor takes a
+ * maskable interrupt at an instruction boundary when INTR is asserted,
+ * EFLAGS.IF = 1 and no interrupt shadow is in force (the instruction after
+ * an STI that set IF, or after MOV SS / POP SS: SDM vol. 3, 6.8.3); it then
+ * runs the INTA cycle, ack(ctx), which returns the vector (0-255) or -1 for
+ * "nothing after all" (nothing is delivered). A device callback may assert
+ * INTR during cpu_run(): the current block ends after the instruction that
+ * called it. HLT with IF = 1 waits for INTR: cpu_run() returns
+ * CPU_EXIT_HALT (letting the cycle counter run to `until`, as time passes
+ * while the processor is halted) until INTR is asserted, then wakes and
+ * delivers the interrupt.
+ *
+ * cpu_nmi() latches a non-maskable interrupt edge: delivered (vector 2) at
+ * the next instruction boundary whatever IF says, also waking HLT; further
+ * NMIs wait until the handler's IRET. */
+void cpu_set_intr(struct cpu *cpu, bool asserted);
+void cpu_set_interrupt_ack(struct cpu *cpu, int (*ack)(void *ctx), void *ctx);
+void cpu_nmi(struct cpu *cpu);
+
 /* A one-line description of why the last run stopped abnormally. */
 const char *cpu_stop_reason(const struct cpu *cpu);
 
@@ -126,6 +148,18 @@ uint32_t cpu_get_cr(const struct cpu *cpu, int n);
  * harnesses that must tell which exception a run took first. */
 int cpu_first_exception(const struct cpu *cpu);
 void cpu_clear_first_exception(struct cpu *cpu);
+
+/* Timing presets (cpu/timing/README.md). cpu_set_timing() selects a built-in
+ * preset by name ("p6", "netburst", "unit") or reads an INI file at a path;
+ * on error it returns -1, leaves the current preset in force and writes one
+ * line naming the file (and line) and the reason into err. A new cpu runs the
+ * `unit` preset: 1 cycle per instruction, 0 per event, 1 GHz. It flushes
+ * the code cache: call it between cpu_run() calls, not from a callback. */
+int cpu_set_timing(struct cpu *cpu, const char *name_or_path, char *err, size_t errlen);
+const char *cpu_timing_name(const struct cpu *cpu);
+uint64_t cpu_timing_frequency_hz(const struct cpu *cpu);
+/* The built-in preset names, ending with NULL. */
+const char *const *cpu_timing_presets(void);
 
 /* Number of rows in the opcode table and their names (for tools and tests). */
 unsigned cpu_opcode_rows(void);

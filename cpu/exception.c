@@ -7,10 +7,45 @@
  * Real-mode delivery follows the IVT at IDTR.base: push FLAGS, CS, IP (no
  * error code), clear IF, TF and AC, load CS:IP from the vector's entry. If
  * the entry lies past IDTR.limit the processor raises #GP; the pushes can
- * raise #SS. Protected-mode gates belong to the system-architecture work;
- * until then delivery in protected mode stops the machine with a reason.
+ * raise #SS.
+ *
+ * Protected-mode delivery follows the IDT (SDM vol. 3, 6.10-6.13, and the
+ * INT n pseudocode of vol. 2), in the order the pseudocode checks:
+ *
+ *   IDT entry past IDTR.limit, or not a gate (types 5, 6, 7, 14, 15)
+ *                                             #GP(vector*8 + 2 + EXT)
+ *   INT n / INT3 / INTO and gate DPL < CPL    #GP(vector*8 + 2)
+ *   gate not present                          #NP(vector*8 + 2 + EXT)
+ *   task gate                                 stops the machine (no task switch yet)
+ *   null code selector                        #GP(EXT)
+ *   selector past its table, not code, DPL > CPL
+ *                                             #GP(selector + EXT)
+ *   code segment not present                  #NP(selector + EXT)
+ *   nonconforming, DPL < CPL: inner privilege: SS:ESP for ring DPL from the
+ *     TSS (#TS(TR selector + EXT) past its limit); new SS null #TS(EXT);
+ *     past its table, RPL != DPL, DPL != DPL or not writable data
+ *     #TS(SS + EXT); not present #SS(SS + EXT); no room for the frame
+ *     #SS(SS + EXT). Frame: old SS, old ESP, EFLAGS, CS, EIP (+ error code).
+ *   conforming, or DPL = CPL: same privilege; no room #SS(EXT).
+ *     Frame: EFLAGS, CS, EIP (+ error code).
+ *   gate offset past the new CS limit         #GP(EXT)
+ *
+ * The frame's slots are 4 bytes through a 32-bit gate (selectors zero-
+ * extended) and 2 through a 16-bit one; the stack-address size is the B bit
+ * of the stack used. EXT (bit 0 of an error code raised during delivery) is
+ * 1 for external interrupts, NMI, exceptions and INT1, 0 for INT n, INT3 and
+ * INTO (SDM 6.13). Every check comes before the first write, so a fault
+ * during delivery leaves the state as it was; the frame goes straight to
+ * linear memory after the room check (once paging is modeled the frame's
+ * pages must be probed first). Then TF, NT, RF and VM are cleared, IF too
+ * through an interrupt gate, and CPL becomes the code segment's DPL (inner,
+ * nonconforming) or stays (CS.RPL = CPL).
+ *
+ * Departures, for now: delivery from virtual-8086 mode and through task
+ * gates stop the machine (CPU_EXIT_UNIMPLEMENTED) with a reason; the RF bit
+ * in the EFLAGS image pushed for faults (SDM 17.3.1.1) is not set.
  */
-#include "cpu-internal.h"
+#include "system-internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -57,16 +92,180 @@ static void deliver_real(struct cpu *c, int vector, uint32_t return_eip) {
   c->eip = c->next_eip = new_ip;
 }
 
-void cpu_deliver(struct cpu *c, int vector, uint32_t error_code, uint32_t return_eip, bool software) {
-  (void)software;
-  (void)error_code;
-  if (c->mode == CPU_MODE_REAL) {
-    deliver_real(c, vector, return_eip);
-  } else {
-    cpu_stop(c, CPU_EXIT_UNIMPLEMENTED,
-             "interrupt delivery in protected mode (vector %d) is not implemented yet", vector);
-    cpu_raise(c, -1, 0);
+/* ---- protected mode ------------------------------------------------------ */
+
+#define ATTR_CODE 0x08u      /* type bit 3: code segment */
+#define ATTR_CONFORMING 0x04u
+#define ATTR_WRITABLE 0x02u
+#define ATTR_ACCESSED 0x01u
+
+/* Does an access of n bytes at off lie within segment sg (expand-down
+ * data segments included)? */
+static bool seg_fits(const struct cpu_segment *sg, uint32_t off, unsigned n) {
+  uint64_t last = (uint64_t)off + n - 1;
+  if ((sg->attr & (CPU_ATTR_S | ATTR_CODE | 0x4u)) == (CPU_ATTR_S | 0x4u)) {
+    uint64_t upper = (sg->attr & CPU_ATTR_DB) ? 0xFFFFFFFFull : 0xFFFFull;
+    return off > sg->limit && last <= upper;
   }
+  return last <= sg->limit;
+}
+
+/* Would `count` pushes of `size` bytes below esp fit in stack segment sg?
+ * `big` is its B bit: 32-bit ESP, else SP wrapping in 16 bits. */
+static bool frame_fits(const struct cpu_segment *sg, bool big, uint32_t esp, unsigned count, unsigned size) {
+  uint32_t mask = big ? 0xFFFFFFFFu : 0xFFFFu;
+  uint32_t sp = esp & mask;
+  for (unsigned k = 0; k < count; k++) {
+    sp = (sp - size) & mask;
+    if (!seg_fits(sg, sp, size))
+      return false;
+  }
+  return true;
+}
+
+static void linear_write(struct cpu *c, uint32_t lin, unsigned n, uint32_t v) {
+  if ((lin & (MMU_PAGE_BYTES - 1)) + n <= MMU_PAGE_BYTES) {
+    mmu_write(c->mem, mmu_phys(c->mem, lin), n, v);
+    return;
+  }
+  for (unsigned k = 0; k < n; k++)
+    mmu_write(c->mem, mmu_phys(c->mem, lin + k), 1, v >> (8 * k));
+}
+
+/* Pushes the frame (after frame_fits) and returns the new ESP. */
+static uint32_t frame_write(struct cpu *c, const struct cpu_segment *sg, bool big, uint32_t esp,
+                            const uint32_t *v, unsigned count, unsigned size) {
+  uint32_t mask = big ? 0xFFFFFFFFu : 0xFFFFu;
+  uint32_t sp = esp & mask;
+  for (unsigned k = 0; k < count; k++) {
+    sp = (sp - size) & mask;
+    linear_write(c, sg->base + sp, size, v[k]);
+  }
+  return big ? sp : ((esp & 0xFFFF0000u) | sp);
+}
+
+_Noreturn static void unimplemented(struct cpu *c, const char *what, int vector) {
+  cpu_stop(c, CPU_EXIT_UNIMPLEMENTED, "%s not implemented yet (vector %d at %04x:%08x)", what, vector,
+           c->seg[CPU_CS].selector, c->eip);
+  cpu_raise(c, -1, 0);
+}
+
+static void deliver_protected(struct cpu *c, int vector, uint32_t error_code, uint32_t return_eip, bool software) {
+  uint32_t ext = software ? 0 : 1;
+  uint32_t idt_error = (uint32_t)vector * 8 + 2 + ext;
+  if (c->mode == CPU_MODE_V86)
+    unimplemented(c, "interrupt delivery from virtual-8086 mode", vector);
+
+  /* The gate */
+  struct cpu_descriptor gate;
+  if (!cpu_idt_read(c, (unsigned)vector, &gate))
+    cpu_raise(c, CPU_EXC_GP, idt_error);
+  unsigned type = (gate.hi >> 8) & 0x1F; /* S and type: a gate has S = 0 */
+  if (type != 5 && type != 6 && type != 7 && type != 14 && type != 15)
+    cpu_raise(c, CPU_EXC_GP, idt_error);
+  if (software && ((gate.hi >> 13) & 3) < c->cpl)
+    cpu_raise(c, CPU_EXC_GP, (uint32_t)vector * 8 + 2);
+  if (!(gate.hi & 0x8000))
+    cpu_raise(c, CPU_EXC_NP, idt_error);
+  if (type == 5)
+    unimplemented(c, "hardware task switch (task gate in the IDT)", vector);
+  bool gate32 = type >= 14;
+  bool trap_gate = type & 1;
+  uint16_t sel = (uint16_t)(gate.lo >> 16);
+  uint32_t offset = (gate.lo & 0xFFFF) | (gate.hi & 0xFFFF0000u);
+  if (!gate32)
+    offset &= 0xFFFF;
+
+  /* The code segment */
+  if ((sel & 0xFFFC) == 0)
+    cpu_raise(c, CPU_EXC_GP, ext);
+  uint32_t sel_error = (sel & 0xFFFCu) | ext;
+  struct cpu_descriptor cd;
+  if (!cpu_descriptor_read(c, sel, &cd))
+    cpu_raise(c, CPU_EXC_GP, sel_error);
+  struct cpu_segment cs;
+  cpu_descriptor_to_segment(&cd, sel, &cs);
+  unsigned dpl = cpu_attr_dpl(cs.attr);
+  if ((cs.attr & (CPU_ATTR_S | ATTR_CODE)) != (CPU_ATTR_S | ATTR_CODE) || dpl > c->cpl)
+    cpu_raise(c, CPU_EXC_GP, sel_error);
+  if (!(cs.attr & CPU_ATTR_P))
+    cpu_raise(c, CPU_EXC_NP, sel_error);
+
+  /* The stack and the frame */
+  unsigned size = gate32 ? 4 : 2;
+  uint32_t frame[6];
+  unsigned count = 0;
+  bool inner = !(cs.attr & ATTR_CONFORMING) && dpl < c->cpl;
+  unsigned new_cpl = inner ? dpl : c->cpl;
+  struct cpu_segment ss;
+  struct cpu_descriptor ssd;
+  uint32_t esp;
+  if (inner) {
+    uint16_t ss_sel;
+    cpu_tss_ring_stack_ext(c, dpl, &ss_sel, &esp, ext);
+    if ((ss_sel & 0xFFFC) == 0)
+      cpu_raise(c, CPU_EXC_TS, ext);
+    uint32_t ss_error = (ss_sel & 0xFFFCu) | ext;
+    if (!cpu_descriptor_read(c, ss_sel, &ssd) || (ss_sel & CPU_SEL_RPL) != dpl)
+      cpu_raise(c, CPU_EXC_TS, ss_error);
+    cpu_descriptor_to_segment(&ssd, ss_sel, &ss);
+    if (cpu_attr_dpl(ss.attr) != dpl ||
+        (ss.attr & (CPU_ATTR_S | ATTR_CODE | ATTR_WRITABLE)) != (CPU_ATTR_S | ATTR_WRITABLE))
+      cpu_raise(c, CPU_EXC_TS, ss_error);
+    if (!(ss.attr & CPU_ATTR_P))
+      cpu_raise(c, CPU_EXC_SS, ss_error);
+    frame[count++] = c->seg[CPU_SS].selector;
+    frame[count++] = c->gpr[CPU_ESP];
+    frame[count++] = cpu_eflags(c);
+    frame[count++] = c->seg[CPU_CS].selector;
+    frame[count++] = return_eip;
+    if (error_code != CPU_NO_ERROR_CODE)
+      frame[count++] = error_code;
+    if (!frame_fits(&ss, (ss.attr & CPU_ATTR_DB) != 0, esp, count, size))
+      cpu_raise(c, CPU_EXC_SS, ss_error);
+  } else {
+    /* conforming, or DPL = CPL (DPL > CPL was refused above) */
+    ss = c->seg[CPU_SS];
+    esp = c->gpr[CPU_ESP];
+    frame[count++] = cpu_eflags(c);
+    frame[count++] = c->seg[CPU_CS].selector;
+    frame[count++] = return_eip;
+    if (error_code != CPU_NO_ERROR_CODE)
+      frame[count++] = error_code;
+    if (!frame_fits(&ss, c->stack32, esp, count, size))
+      cpu_raise(c, CPU_EXC_SS, ext);
+  }
+  if (offset > cs.limit)
+    cpu_raise(c, CPU_EXC_GP, ext);
+
+  /* Commit: nothing below can fault. */
+  cpu_descriptor_set_accessed(c, &cd);
+  cs.attr |= ATTR_ACCESSED;
+  bool big = inner ? (ss.attr & CPU_ATTR_DB) != 0 : c->stack32;
+  uint32_t new_esp = frame_write(c, &ss, big, esp, frame, count, size);
+  if (inner) {
+    cpu_descriptor_set_accessed(c, &ssd);
+    ss.attr |= ATTR_ACCESSED;
+    c->seg[CPU_SS] = ss;
+    cpu_segment_loaded(c, CPU_SS);
+  }
+  c->gpr[CPU_ESP] = new_esp;
+  cs.selector = (uint16_t)((sel & 0xFFFCu) | new_cpl);
+  c->seg[CPU_CS] = cs;
+  c->cpl = (uint8_t)new_cpl;
+  cpu_segment_loaded(c, CPU_CS);
+  uint32_t clear = CPU_FLAG_TF | CPU_FLAG_NT | CPU_FLAG_RF | CPU_FLAG_VM;
+  if (!trap_gate)
+    clear |= CPU_FLAG_IF;
+  cpu_eflags_write(c, 0, clear);
+  c->eip = c->next_eip = offset;
+}
+
+void cpu_deliver(struct cpu *c, int vector, uint32_t error_code, uint32_t return_eip, bool software) {
+  if (c->mode == CPU_MODE_REAL)
+    deliver_real(c, vector, return_eip);
+  else
+    deliver_protected(c, vector, error_code, return_eip, software);
   cpu_end_block(c);
 }
 
@@ -80,8 +279,10 @@ static bool contributory(int v) {
 bool cpu_handle_fault(struct cpu *c) {
   for (;;) {
     int vector = c->fault_vector;
-    if (vector < 0)
-      return false; /* cpu_stop() already said why */
+    if (vector < 0) {
+      c->delivering = -1; /* a run after the stop starts afresh */
+      return false;       /* cpu_stop() already said why */
+    }
     uint32_t error = c->fault_has_error ? c->fault_error : CPU_NO_ERROR_CODE;
     int prev = c->delivering;
     if (prev >= 0) {

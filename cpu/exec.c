@@ -8,10 +8,46 @@
  * once per block from the costs summed at decode time. Faults come back
  * here by longjmp (cpu_raise); the instructions of the block that retired
  * before the fault are accounted, the faulting one is not.
+ *
+ * Interrupts (SDM vol. 3, 6.8 and 6.9) are taken between blocks: an NMI,
+ * or INTR with IF = 1, is delivered before the next block starts. Every
+ * instruction that can set IF (STI, POPF, IRET) ends its block, and a
+ * device that asserts INTR or NMI during a block ends it (cpu_set_intr),
+ * so "between blocks" is "at the next instruction boundary". The interrupt
+ * shadow (6.8.3) holds interrupts for one instruction after an STI that set
+ * IF (misc.c) and after MOV SS / POP SS (noticed here, after the block they
+ * end): if an interrupt is waiting while the shadow is in force, the next
+ * block is cut to that one instruction. The shadow also holds NMIs, which
+ * SDM 6.8.3 permits. NMIs then wait for the IRET that ends the NMI handler
+ * (6.7.1), noticed here too.
  */
-#include "cpu-internal.h"
+#include "system-internal.h"
 
 bool cpu_handle_fault(struct cpu *c);
+
+/* Is an interrupt waiting that the processor would take now (the shadow
+ * aside)? */
+static inline bool interrupt_ready(struct cpu *c) {
+  const struct cpu_sys *s = cpu_sys(c);
+  return (s->nmi_pending && !s->nmi_blocked) || (s->intr && (c->eflags & CPU_FLAG_IF));
+}
+
+/* Delivers the waiting NMI or external interrupt at this boundary: EIP is
+ * the instruction to resume. A delivery fault comes back through the
+ * setjmp in cpu_run as a fault of that instruction boundary. */
+static void take_interrupt(struct cpu *c) {
+  struct cpu_sys *s = cpu_sys(c);
+  c->halted = false;
+  if (s->nmi_pending && !s->nmi_blocked) {
+    s->nmi_pending = false;
+    s->nmi_blocked = true;
+    cpu_deliver(c, CPU_EXC_NMI, CPU_NO_ERROR_CODE, c->eip, false);
+    return;
+  }
+  int vector = s->ack ? s->ack(s->ack_ctx) : -1; /* the INTA cycle */
+  if (vector >= 0)
+    cpu_deliver(c, vector & 0xFF, CPU_NO_ERROR_CODE, c->eip, false);
+}
 
 /* Accounts the first k instructions of the current block as retired. */
 static void retire(struct cpu *c, unsigned k) {
@@ -27,8 +63,13 @@ static void retire(struct cpu *c, unsigned k) {
 enum cpu_exit cpu_run(struct cpu *c, cycles_t until) {
   c->stop_requested = false;
   c->exit = CPU_EXIT_BUDGET;
-  if (c->halted)
+  if (c->halted && !interrupt_ready(c)) {
+    /* HLT waits for an interrupt; with IF = 0 only an NMI ends it (the
+     * machine decides whether to wait). Time passes while halted. */
+    if ((c->eflags & CPU_FLAG_IF) && c->cycles < until)
+      c->cycles = until;
     return CPU_EXIT_HALT;
+  }
 
   if (setjmp(c->fault_jmp)) {
     retire(c, c->block_first && c->cur ? (unsigned)(c->cur - c->block_first) : 0);
@@ -40,8 +81,16 @@ enum cpu_exit cpu_run(struct cpu *c, cycles_t until) {
     unsigned n;
     c->cur = NULL;
     c->block_first = NULL;
+    bool one = false; /* run one instruction: it is in an interrupt shadow */
+    if (unlikely(interrupt_ready(c))) {
+      if (cpu_sys(c)->shadow)
+        one = true;
+      else
+        take_interrupt(c);
+    }
+    cpu_sys(c)->shadow = false;
     const struct insn *i = cpu_code_cache_lookup(c, &n);
-    const struct insn *end = i + n;
+    const struct insn *end = one ? i + 1 : i + n;
     c->block_first = i;
     c->block_exit = false;
     do {
@@ -51,6 +100,11 @@ enum cpu_exit cpu_run(struct cpu *c, cycles_t until) {
       c->eip = c->next_eip;
       i++;
     } while (i < end && !c->block_exit);
+    const struct insn *last = i - 1;
+    if (unlikely(last->fn == POP_SS || (last->fn == MOV_SwEw && last->reg == CPU_SS)))
+      cpu_sys(c)->shadow = true; /* MOV SS / POP SS: the next instruction runs first */
+    else if (unlikely(cpu_sys(c)->nmi_blocked) && (last->fn == IRET || last->fn == IRETD))
+      cpu_sys(c)->nmi_blocked = false;
     retire(c, (unsigned)(i - c->block_first));
     if (c->stop_requested)
       return c->exit;

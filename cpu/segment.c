@@ -3,9 +3,23 @@
  *
  * Real mode: a load sets the selector and base = selector << 4 and keeps the
  * cached limit and attributes, as i386 and later processors do (this is
- * what lets "unreal mode" keep a 4 GiB limit). Protected-mode descriptor
- * loads belong to the system-architecture work; until then a protected-mode
- * segment load stops the machine with a clear reason instead of guessing.
+ * what lets "unreal mode" keep a 4 GiB limit). Virtual-8086 mode also sets
+ * the limit 64 KiB and the attributes of a ring-3 data (or code) segment.
+ *
+ * Protected mode (SDM vol. 3, 5.4-5.6, 3.4.5; vol. 2 MOV and POP): a load
+ * of DS/ES/FS/GS/SS reads the descriptor and applies the checks of MOV Sreg
+ * (see load_protected) before anything changes; it sets the accessed bit of
+ * the descriptor and loads the cache. A null selector (index 0 in the GDT,
+ * any RPL) may go into DS/ES/FS/GS: the register holds the selector and an
+ * attribute word of 0 ("unusable": P = 0), so cpu_segment_check raises
+ * #GP(0) at the first access. Error codes are the selector with RPL cleared
+ * (EXT = 0: these are instruction-caused).
+ *
+ * cpu_load_cs in protected mode is the commit step of a far transfer whose
+ * privilege checks the caller has done (control.c, interrupt delivery): it
+ * reads the descriptor, insists on a present code segment, sets the accessed
+ * bit, loads CS and makes CPL the selector's RPL. Callers pass the selector
+ * with the RPL the transfer gives CS (CS.RPL := CPL).
  */
 #include "cpu-internal.h"
 
@@ -70,12 +84,83 @@ void cpu_segment_check(struct cpu *c, unsigned s, uint32_t off, unsigned n, bool
   }
 }
 
+/* A selector as an error code: RPL cleared, EXT = 0. */
+static inline uint32_t sel_error(uint16_t sel) { return sel & 0xFFFCu; }
+/* Null: index 0 in the GDT (TI = 0), any RPL. LDT entry 0 is not null. */
+static inline bool sel_null(uint16_t sel) { return (sel & 0xFFFCu) == 0; }
+
+/* MOV/POP/LxS of a data-segment register or SS in protected mode
+ * (SDM vol. 2, MOV "Operation", and vol. 3, 5.6 "Privilege level checking
+ * when accessing data segments"):
+ *   SS: null -> #GP(0); index past the table -> #GP(sel); RPL != CPL, not a
+ *       writable data segment, DPL != CPL -> #GP(sel); not present ->
+ *       #SS(sel).
+ *   DS/ES/FS/GS: null -> loaded, unusable; past the table -> #GP(sel); not
+ *       data or readable code -> #GP(sel); data or non-conforming code with
+ *       RPL > DPL or CPL > DPL -> #GP(sel); not present -> #NP(sel). */
+static void load_protected(struct cpu *c, unsigned s, uint16_t sel) {
+  if (sel_null(sel)) {
+    if (s == CPU_SS)
+      cpu_raise(c, CPU_EXC_GP, 0);
+    c->seg[s] = (struct cpu_segment){.selector = sel};
+    cpu_segment_loaded(c, s);
+    return;
+  }
+  struct cpu_descriptor d;
+  if (!cpu_descriptor_read(c, sel, &d))
+    cpu_raise(c, CPU_EXC_GP, sel_error(sel));
+  struct cpu_segment seg;
+  cpu_descriptor_to_segment(&d, sel, &seg);
+  unsigned dpl = cpu_attr_dpl(seg.attr), rpl = sel & CPU_SEL_RPL;
+  bool code = (seg.attr & ATTR_S) && (seg.attr & ATTR_TYPE_CODE);
+  if (s == CPU_SS) {
+    bool writable_data = (seg.attr & ATTR_S) && !code && (seg.attr & ATTR_TYPE_RW);
+    if (rpl != c->cpl || dpl != c->cpl || !writable_data)
+      cpu_raise(c, CPU_EXC_GP, sel_error(sel));
+    if (!(seg.attr & ATTR_P))
+      cpu_raise(c, CPU_EXC_SS, sel_error(sel));
+  } else {
+    if (!(seg.attr & ATTR_S) || (code && !(seg.attr & ATTR_TYPE_RW)))
+      cpu_raise(c, CPU_EXC_GP, sel_error(sel));
+    bool conforming = code && (seg.attr & ATTR_TYPE_EXPDOWN);
+    if (!conforming && (rpl > dpl || c->cpl > dpl))
+      cpu_raise(c, CPU_EXC_GP, sel_error(sel));
+    if (!(seg.attr & ATTR_P))
+      cpu_raise(c, CPU_EXC_NP, sel_error(sel));
+  }
+  cpu_descriptor_set_accessed(c, &d);
+  seg.attr |= ATTR_TYPE_ACCESSED;
+  c->seg[s] = seg;
+  cpu_segment_loaded(c, s);
+}
+
+/* The commit step of a protected-mode CS load (see the top of the file). */
+static void load_cs_protected(struct cpu *c, uint16_t sel) {
+  if (sel_null(sel))
+    cpu_raise(c, CPU_EXC_GP, 0);
+  struct cpu_descriptor d;
+  if (!cpu_descriptor_read(c, sel, &d))
+    cpu_raise(c, CPU_EXC_GP, sel_error(sel));
+  struct cpu_segment seg;
+  cpu_descriptor_to_segment(&d, sel, &seg);
+  if ((seg.attr & (ATTR_S | ATTR_TYPE_CODE)) != (ATTR_S | ATTR_TYPE_CODE))
+    cpu_raise(c, CPU_EXC_GP, sel_error(sel));
+  if (!(seg.attr & ATTR_P))
+    cpu_raise(c, CPU_EXC_NP, sel_error(sel));
+  cpu_descriptor_set_accessed(c, &d);
+  seg.attr |= ATTR_TYPE_ACCESSED;
+  c->seg[CPU_CS] = seg;
+  c->cpl = sel & CPU_SEL_RPL;
+  cpu_segment_loaded(c, CPU_CS);
+}
+
 void cpu_load_sreg(struct cpu *c, unsigned s, uint16_t selector) {
   if (c->mode == CPU_MODE_PROT) {
-    cpu_stop(c, CPU_EXIT_UNIMPLEMENTED,
-             "protected-mode segment load (%s <- %#06x) is not implemented yet",
-             (const char *[]){"ES", "CS", "SS", "DS", "FS", "GS"}[s], selector);
-    cpu_raise(c, -1, 0);
+    if (s == CPU_CS)
+      load_cs_protected(c, selector);
+    else
+      load_protected(c, s, selector);
+    return;
   }
   c->seg[s].selector = selector;
   c->seg[s].base = (uint32_t)selector << 4;

@@ -8,24 +8,32 @@
  *
  * Far transfers and IRET follow the SDM's real-address-mode operation, which
  * virtual-8086 mode shares for JMP/CALL/RET far (the segment load is the
- * mode's own, cpu_load_sreg). Protected-mode far transfers (descriptors,
- * gates, task switches, returns to an outer level) belong to the
- * system-architecture work: until then they stop the machine with a reason.
+ * mode's own, cpu_load_sreg).
+ *
+ * Protected mode (SDM vol. 2 JMP, CALL, RET, IRET "Operation"; vol. 3, 5.8
+ * "Privilege level checking when transferring program control between code
+ * segments"): far JMP/CALL to a conforming or non-conforming code segment
+ * (CPL unchanged, CS.RPL := CPL), through a 16- or 32-bit call gate (JMP to
+ * the same level only, CALL to an inner level switches to the stack the TSS
+ * names for that ring and copies the gate's parameter count of slots), far
+ * RET and IRET to the same or an outer level (the outer stack popped, data
+ * segment registers the new level may not use made null). Task gates, TSS
+ * targets, IRET with NT (task return) and IRET to virtual-8086 mode stop the
+ * machine as not implemented yet.
  *
  * Fault discipline: a far CALL writes both stack slots before ESP or CS
  * changes; RET and IRET read every slot (cpu_stack_peek, which wraps as the
- * stack size says) and check the new EIP before ESP moves.
+ * stack size says) and check the new EIP before ESP moves. Every descriptor
+ * check is done before anything is committed; the accessed bits are set at
+ * commit. A CALL through a gate to an inner level checks the room on the new
+ * stack (#SS(new SS)) and reads the parameters from the old one before it
+ * switches; its pushes cannot fault after that (paging is not modeled yet:
+ * once it is, a page fault on the new stack would come after the switch).
  *
  * LOOPcc and JCXZ count in CX or ECX by ADDRESS size (INSN_A32), and branch
  * to a target truncated by OPERAND size.
  */
 #include "../cpu-internal.h"
-
-_Noreturn static void far_unimplemented(struct cpu *c, const char *what) {
-  cpu_stop(c, CPU_EXIT_UNIMPLEMENTED, "protected-mode %s at %04x:%08x is not implemented yet", what,
-           c->seg[CPU_CS].selector, c->eip);
-  cpu_raise(c, -1, 0);
-}
 
 /* A near target of operand size n, checked against the CS limit. */
 static inline uint32_t near_target(struct cpu *c, uint32_t target, unsigned n) {
@@ -81,9 +89,13 @@ static inline void read_far_pointer(struct cpu *c, const struct insn *i, unsigne
   *sel = (uint16_t)cpu_read(c, i->seg, ea + n, 2);
 }
 
+static void far_protected(struct cpu *c, bool call, unsigned n, uint16_t sel, uint32_t off);
+
 static inline void jump_far(struct cpu *c, uint16_t sel, uint32_t off) {
-  if (c->mode == CPU_MODE_PROT)
-    far_unimplemented(c, "far JMP");
+  if (c->mode == CPU_MODE_PROT) {
+    far_protected(c, false, 4, sel, off); /* the operand size masked off already */
+    return;
+  }
   if (off > c->seg[CPU_CS].limit)
     cpu_raise(c, CPU_EXC_GP, 0);
   cpu_load_cs(c, sel, off);
@@ -92,8 +104,10 @@ static inline void jump_far(struct cpu *c, uint16_t sel, uint32_t off) {
 /* Far CALL: push CS (zero-extended with O32) and the return (E)IP, both
  * written before ESP and CS change. */
 static inline void call_far(struct cpu *c, unsigned n, uint16_t sel, uint32_t off) {
-  if (c->mode == CPU_MODE_PROT)
-    far_unimplemented(c, "far CALL");
+  if (c->mode == CPU_MODE_PROT) {
+    far_protected(c, true, n, sel, off);
+    return;
+  }
   if (off > c->seg[CPU_CS].limit)
     cpu_raise(c, CPU_EXC_GP, 0);
   uint32_t mask = cpu_sp_mask(c);
@@ -137,10 +151,14 @@ void RET_near_Iw(struct cpu *c, const struct insn *i) { ret_near(c, i, i->imm & 
 
 /* RET far [imm16]: pop (E)IP, pop CS (a full slot, upper half ignored),
  * then add imm16 to (E)SP. */
+static void ret_far_protected(struct cpu *c, unsigned n, uint32_t release);
+
 static inline void ret_far(struct cpu *c, const struct insn *i, uint32_t release) {
-  if (c->mode == CPU_MODE_PROT)
-    far_unimplemented(c, "far RET");
   unsigned n = cpu_osize(i);
+  if (c->mode == CPU_MODE_PROT) {
+    ret_far_protected(c, n, release);
+    return;
+  }
   uint32_t off = cpu_stack_peek(c, 0, n);
   uint16_t sel = (uint16_t)cpu_stack_peek(c, n, n);
   if (off > c->seg[CPU_CS].limit)
@@ -217,9 +235,13 @@ void INT1(struct cpu *c, const struct insn *i) {
  *        (EFLAGS AND 1A0000H): VM VIF VIP kept; RF AC ID loaded.
  * Virtual-8086 mode with IOPL 3 is the same but IOPL is kept too; with
  * IOPL < 3 it is #GP(0) (no CR4.VME). */
+static void iret_protected(struct cpu *c, unsigned n);
+
 static inline void iret(struct cpu *c, unsigned n) {
-  if (c->mode == CPU_MODE_PROT)
-    far_unimplemented(c, "IRET");
+  if (c->mode == CPU_MODE_PROT) {
+    iret_protected(c, n);
+    return;
+  }
   bool v86 = c->mode == CPU_MODE_V86;
   if (v86 && ((c->eflags & CPU_FLAG_IOPL) >> 12) < 3)
     cpu_raise(c, CPU_EXC_GP, 0);
@@ -258,3 +280,351 @@ static inline void bound(struct cpu *c, const struct insn *i, unsigned n) {
 }
 void BOUND_GwMa(struct cpu *c, const struct insn *i) { bound(c, i, 2); }
 void BOUND_GdMa(struct cpu *c, const struct insn *i) { bound(c, i, 4); }
+
+/* ---- protected mode: descriptors and privilege -------------------------------------------------- */
+
+#define TYPE_RW 0x2u        /* data: writable; code: readable */
+#define TYPE_CONFORMING 0x4u /* code */
+#define TYPE_CODE 0x8u
+
+/* System descriptor types (S = 0), SDM vol. 3, Table 3-2. */
+#define SYS_TSS16 0x1u
+#define SYS_TSS16_BUSY 0x3u
+#define SYS_CALLGATE16 0x4u
+#define SYS_TASKGATE 0x5u
+#define SYS_TSS32 0x9u
+#define SYS_TSS32_BUSY 0xBu
+#define SYS_CALLGATE32 0xCu
+
+/* A descriptor as read and as a segment-register cache. */
+struct desc {
+  struct cpu_descriptor raw;
+  struct cpu_segment seg;
+};
+
+static inline uint32_t sel_error(uint16_t sel) { return sel & 0xFFFCu; }
+static inline bool sel_null(uint16_t sel) { return (sel & 0xFFFCu) == 0; }
+static inline unsigned sel_rpl(uint16_t sel) { return sel & CPU_SEL_RPL; }
+static inline unsigned desc_dpl(const struct desc *d) { return cpu_attr_dpl(d->seg.attr); }
+static inline unsigned desc_type(const struct desc *d) { return d->seg.attr & CPU_ATTR_TYPE; }
+static inline bool desc_present(const struct desc *d) { return (d->seg.attr & CPU_ATTR_P) != 0; }
+static inline bool desc_is_code(const struct desc *d) {
+  return (d->seg.attr & CPU_ATTR_S) && (d->seg.attr & TYPE_CODE);
+}
+static inline bool desc_is_conforming(const struct desc *d) {
+  return desc_is_code(d) && (d->seg.attr & TYPE_CONFORMING);
+}
+static inline bool desc_is_writable_data(const struct desc *d) {
+  return (d->seg.attr & CPU_ATTR_S) && !(d->seg.attr & TYPE_CODE) && (d->seg.attr & TYPE_RW);
+}
+
+/* Reads the descriptor of a non-null selector; past the table limit it is
+ * `vector`(selector), which the caller names (#GP for transfers, #TS for
+ * the TSS stack). */
+static void desc_read(struct cpu *c, uint16_t sel, struct desc *d, int vector) {
+  if (!cpu_descriptor_read(c, sel, &d->raw))
+    cpu_raise(c, vector, sel_error(sel));
+  cpu_descriptor_to_segment(&d->raw, sel, &d->seg);
+}
+
+/* Commits CS:EIP from a checked code descriptor: CS.RPL and CPL become the
+ * RPL of sel. */
+static void commit_cs(struct cpu *c, struct desc *d, uint16_t sel, uint32_t eip) {
+  cpu_descriptor_set_accessed(c, &d->raw);
+  cpu_descriptor_to_segment(&d->raw, sel, &c->seg[CPU_CS]);
+  c->cpl = sel_rpl(sel);
+  cpu_segment_loaded(c, CPU_CS);
+  c->next_eip = eip;
+  cpu_end_block(c);
+}
+
+/* Commits SS and ESP from a checked stack descriptor; esp is merged by the
+ * NEW stack size (a 16-bit SS changes only SP). */
+static void commit_ss(struct cpu *c, struct desc *d, uint16_t sel, uint32_t esp) {
+  cpu_descriptor_set_accessed(c, &d->raw);
+  cpu_descriptor_to_segment(&d->raw, sel, &c->seg[CPU_SS]);
+  cpu_segment_loaded(c, CPU_SS);
+  c->gpr[CPU_ESP] = cpu_sp_merge(c, esp);
+}
+
+/* Whether n bytes at off lie in the segment (expand-down aware, as
+ * cpu_segment_check), for a stack that is not SS yet. */
+static bool seg_holds(const struct cpu_segment *sg, uint32_t off, unsigned n) {
+  uint64_t last = (uint64_t)off + n - 1;
+  if ((sg->attr & (CPU_ATTR_S | TYPE_CODE | TYPE_CONFORMING)) == (CPU_ATTR_S | TYPE_CONFORMING)) {
+    uint64_t upper = (sg->attr & CPU_ATTR_DB) ? 0xFFFFFFFFull : 0xFFFFull;
+    return off > sg->limit && last <= upper;
+  }
+  return last <= sg->limit;
+}
+
+/* ---- protected mode: far JMP and CALL ------------------------------------------------------------- */
+
+/* Pushes CS:EIP (slots of n bytes) on the current stack, both written before
+ * ESP is committed. */
+static void push_return(struct cpu *c, unsigned n) {
+  uint32_t mask = cpu_sp_mask(c);
+  uint32_t sp = (c->gpr[CPU_ESP] - n) & mask;
+  cpu_write(c, CPU_SS, sp, n, c->seg[CPU_CS].selector);
+  sp = (sp - n) & mask;
+  cpu_write(c, CPU_SS, sp, n, c->next_eip & cpu_mask(n));
+  c->gpr[CPU_ESP] = cpu_sp_merge(c, sp);
+}
+
+/* CALL through a gate to a more privileged non-conforming code segment
+ * (SDM CALL, MORE-PRIVILEGE): new SS:ESP from the TSS for the target ring
+ * (cpu_tss_ring_stack, tss.c: ESPn at 4 + 8n and SSn at 8 + 8n in a 32-bit
+ * TSS, SPn at 2 + 4n and SSn at 4 + 4n in a 16-bit one; #TS(TR) past its
+ * limit), then on the new stack: old SS, old ESP, `count` parameters copied from
+ * the old stack (same order), old CS, old EIP, all in slots of the gate
+ * size n. */
+static void call_gate_inner(struct cpu *c, struct desc *code, uint16_t code_sel, uint32_t eip,
+                            unsigned n, unsigned count) {
+  unsigned ring = desc_dpl(code);
+  uint16_t ss_sel;
+  uint32_t esp;
+  cpu_tss_ring_stack(c, ring, &ss_sel, &esp);
+  if (sel_null(ss_sel))
+    cpu_raise(c, CPU_EXC_TS, sel_error(ss_sel));
+  struct desc ss;
+  desc_read(c, ss_sel, &ss, CPU_EXC_TS);
+  if (sel_rpl(ss_sel) != ring || desc_dpl(&ss) != ring || !desc_is_writable_data(&ss))
+    cpu_raise(c, CPU_EXC_TS, sel_error(ss_sel));
+  if (!desc_present(&ss))
+    cpu_raise(c, CPU_EXC_SS, sel_error(ss_sel));
+  /* Room for SS, ESP, the parameters, CS, EIP on the new stack. */
+  uint32_t new_mask = (ss.seg.attr & CPU_ATTR_DB) ? 0xFFFFFFFFu : 0xFFFFu;
+  for (unsigned k = 1; k <= count + 4; k++)
+    if (!seg_holds(&ss.seg, (esp - k * n) & new_mask, n))
+      cpu_raise(c, CPU_EXC_SS, sel_error(ss_sel));
+  if (eip > code->seg.limit)
+    cpu_raise(c, CPU_EXC_GP, 0);
+  uint32_t params[31];
+  for (unsigned k = 0; k < count; k++)
+    params[k] = cpu_stack_peek(c, k * n, n);
+
+  /* Nothing below can fault (no paging yet). */
+  uint32_t old_ss = c->seg[CPU_SS].selector, old_esp = c->gpr[CPU_ESP];
+  uint32_t old_cs = c->seg[CPU_CS].selector, ret = c->next_eip;
+  commit_ss(c, &ss, ss_sel, esp);
+  uint32_t sp = esp & new_mask;
+  uint32_t slots[4 + 31];
+  unsigned m = 0;
+  slots[m++] = old_ss;
+  slots[m++] = old_esp & cpu_mask(n);
+  for (unsigned k = count; k-- > 0;)
+    slots[m++] = params[k];
+  slots[m++] = old_cs;
+  slots[m++] = ret & cpu_mask(n);
+  for (unsigned k = 0; k < m; k++) {
+    sp = (sp - n) & new_mask;
+    cpu_write(c, CPU_SS, sp, n, slots[k]);
+  }
+  c->gpr[CPU_ESP] = cpu_sp_merge(c, sp);
+  commit_cs(c, code, (uint16_t)((code_sel & ~3u) | ring), eip);
+}
+
+/* A far JMP or CALL through a call gate (SDM JMP/CALL, CALL-GATE). */
+static void far_gate(struct cpu *c, bool call, uint16_t gate_sel, struct desc *gate) {
+  unsigned gdpl = desc_dpl(gate);
+  if (gdpl < c->cpl || gdpl < sel_rpl(gate_sel))
+    cpu_raise(c, CPU_EXC_GP, sel_error(gate_sel));
+  if (!desc_present(gate))
+    cpu_raise(c, CPU_EXC_NP, sel_error(gate_sel));
+  bool gate32 = desc_type(gate) == SYS_CALLGATE32;
+  unsigned n = gate32 ? 4 : 2;
+  uint16_t code_sel = (uint16_t)(gate->raw.lo >> 16);
+  uint32_t eip = (gate->raw.lo & 0xFFFFu) | (gate32 ? (gate->raw.hi & 0xFFFF0000u) : 0);
+  unsigned count = gate->raw.hi & 0x1F;
+  if (sel_null(code_sel))
+    cpu_raise(c, CPU_EXC_GP, 0);
+  struct desc code;
+  desc_read(c, code_sel, &code, CPU_EXC_GP);
+  unsigned dpl = desc_dpl(&code);
+  bool bad = !desc_is_code(&code);
+  if (!bad && call)
+    bad = dpl > c->cpl;
+  else if (!bad)
+    bad = desc_is_conforming(&code) ? dpl > c->cpl : dpl != c->cpl;
+  if (bad)
+    cpu_raise(c, CPU_EXC_GP, sel_error(code_sel));
+  if (!desc_present(&code))
+    cpu_raise(c, CPU_EXC_NP, sel_error(code_sel));
+  if (call && !desc_is_conforming(&code) && dpl < c->cpl) {
+    call_gate_inner(c, &code, code_sel, eip, n, count);
+    return;
+  }
+  if (eip > code.seg.limit)
+    cpu_raise(c, CPU_EXC_GP, 0);
+  if (call)
+    push_return(c, n);
+  commit_cs(c, &code, (uint16_t)((code_sel & ~3u) | c->cpl), eip);
+}
+
+/* Far JMP/CALL in protected mode (SDM JMP and CALL "Operation"); off is
+ * already of operand size n. */
+static void far_protected(struct cpu *c, bool call, unsigned n, uint16_t sel, uint32_t off) {
+  const char *what = call ? "far CALL" : "far JMP";
+  if (sel_null(sel))
+    cpu_raise(c, CPU_EXC_GP, 0);
+  struct desc d;
+  desc_read(c, sel, &d, CPU_EXC_GP);
+  if (d.seg.attr & CPU_ATTR_S) {
+    if (!desc_is_code(&d))
+      cpu_raise(c, CPU_EXC_GP, sel_error(sel));
+    unsigned dpl = desc_dpl(&d);
+    if (desc_is_conforming(&d) ? dpl > c->cpl : (sel_rpl(sel) > c->cpl || dpl != c->cpl))
+      cpu_raise(c, CPU_EXC_GP, sel_error(sel));
+    if (!desc_present(&d))
+      cpu_raise(c, CPU_EXC_NP, sel_error(sel));
+    if (off > d.seg.limit)
+      cpu_raise(c, CPU_EXC_GP, 0);
+    if (call)
+      push_return(c, n);
+    commit_cs(c, &d, (uint16_t)((sel & ~3u) | c->cpl), off);
+    return;
+  }
+  switch (desc_type(&d)) {
+  case SYS_CALLGATE16:
+  case SYS_CALLGATE32:
+    far_gate(c, call, sel, &d);
+    return;
+  case SYS_TASKGATE:
+  case SYS_TSS16:
+  case SYS_TSS32:
+    cpu_stop(c, CPU_EXIT_UNIMPLEMENTED,
+             "%s to %s %#06x at %04x:%08x: hardware task switch not implemented yet", what,
+             desc_type(&d) == SYS_TASKGATE ? "task gate" : "TSS", sel, c->seg[CPU_CS].selector, c->eip);
+    cpu_raise(c, -1, 0);
+  default: /* busy TSS, LDT, interrupt and trap gates, reserved types */
+    cpu_raise(c, CPU_EXC_GP, sel_error(sel));
+  }
+}
+
+/* ---- protected mode: far RET and IRET --------------------------------------------------------------- */
+
+/* The checks of the return CS shared by RET and IRET (SDM RET, "PROTECTED
+ * MODE"; IRET, PROTECTED-MODE-RETURN). */
+static void check_return_cs(struct cpu *c, uint16_t sel, struct desc *d) {
+  if (sel_null(sel))
+    cpu_raise(c, CPU_EXC_GP, 0);
+  desc_read(c, sel, d, CPU_EXC_GP);
+  unsigned rpl = sel_rpl(sel), dpl = desc_dpl(d);
+  if (!desc_is_code(d) || rpl < c->cpl || (desc_is_conforming(d) ? dpl > rpl : dpl != rpl))
+    cpu_raise(c, CPU_EXC_GP, sel_error(sel));
+  if (!desc_present(d))
+    cpu_raise(c, CPU_EXC_NP, sel_error(sel));
+}
+
+/* The checks of the outer stack popped by RET and IRET to an outer level. */
+static void check_return_ss(struct cpu *c, uint16_t ss_sel, uint16_t cs_sel, struct desc *d) {
+  if (sel_null(ss_sel))
+    cpu_raise(c, CPU_EXC_GP, 0);
+  desc_read(c, ss_sel, d, CPU_EXC_GP);
+  unsigned rpl = sel_rpl(cs_sel);
+  if (sel_rpl(ss_sel) != rpl || !desc_is_writable_data(d) || desc_dpl(d) != rpl)
+    cpu_raise(c, CPU_EXC_GP, sel_error(ss_sel));
+  if (!desc_present(d))
+    cpu_raise(c, CPU_EXC_SS, sel_error(ss_sel));
+}
+
+/* After a return to an outer level (SDM RET and IRET): ES, DS, FS, GS that
+ * hold a data or non-conforming code segment with DPL < the new CPL become
+ * null (selector 0, unusable). The DPL is the one in the register's cache. */
+static void null_inaccessible_data_segments(struct cpu *c) {
+  static const unsigned regs[] = {CPU_ES, CPU_DS, CPU_FS, CPU_GS};
+  for (unsigned k = 0; k < 4; k++) {
+    struct cpu_segment *sg = &c->seg[regs[k]];
+    if (!(sg->attr & CPU_ATTR_S))
+      continue; /* already null */
+    bool conforming = (sg->attr & (TYPE_CODE | TYPE_CONFORMING)) == (TYPE_CODE | TYPE_CONFORMING);
+    if (!conforming && cpu_attr_dpl(sg->attr) < c->cpl) {
+      *sg = (struct cpu_segment){.selector = 0};
+      cpu_segment_loaded(c, regs[k]);
+    }
+  }
+}
+
+/* Far RET in protected mode (SDM RET, "Operation"): to the same level, pop
+ * EIP and CS and release `release` bytes; to an outer level, also release
+ * them on the called procedure's stack, pop ESP and SS, null the data
+ * segment registers the outer level may not use, and release them again on
+ * the caller's stack (by the new stack's size). */
+static void ret_far_protected(struct cpu *c, unsigned n, uint32_t release) {
+  uint32_t off = cpu_stack_peek(c, 0, n);
+  uint16_t sel = (uint16_t)cpu_stack_peek(c, n, n);
+  struct desc cs;
+  check_return_cs(c, sel, &cs);
+  if (sel_rpl(sel) == c->cpl) {
+    if (off > cs.seg.limit)
+      cpu_raise(c, CPU_EXC_GP, 0);
+    c->gpr[CPU_ESP] = cpu_sp_merge(c, c->gpr[CPU_ESP] + 2 * n + release);
+    commit_cs(c, &cs, sel, off);
+    return;
+  }
+  uint32_t esp = cpu_stack_peek(c, 2 * n + release, n);
+  uint16_t ss_sel = (uint16_t)cpu_stack_peek(c, 3 * n + release, n);
+  struct desc ss;
+  check_return_ss(c, ss_sel, sel, &ss);
+  if (off > cs.seg.limit)
+    cpu_raise(c, CPU_EXC_GP, 0);
+  commit_cs(c, &cs, sel, off);
+  commit_ss(c, &ss, ss_sel, esp);
+  null_inaccessible_data_segments(c);
+  c->gpr[CPU_ESP] = cpu_sp_merge(c, c->gpr[CPU_ESP] + release);
+}
+
+#define FLAGS_IRET_ALWAYS 0x00004DD5u /* CF PF AF ZF SF TF DF OF NT */
+
+/* IRET in protected mode (SDM IRET, PROTECTED-MODE-RETURN). The EFLAGS
+ * image is loaded by the CPL of before the return: IOPL (and VIF VIP) only
+ * at CPL 0, IF only if CPL <= IOPL, RF AC ID only with a 32-bit operand
+ * size. */
+static void iret_protected(struct cpu *c, unsigned n) {
+  if (c->eflags & CPU_FLAG_NT) {
+    cpu_stop(c, CPU_EXIT_UNIMPLEMENTED,
+             "IRET with NT set (task return) at %04x:%08x: hardware task switch not implemented yet",
+             c->seg[CPU_CS].selector, c->eip);
+    cpu_raise(c, -1, 0);
+  }
+  uint32_t off = cpu_stack_peek(c, 0, n);
+  uint16_t sel = (uint16_t)cpu_stack_peek(c, n, n);
+  uint32_t flags = cpu_stack_peek(c, 2 * n, n);
+  if (n == 4 && (flags & CPU_FLAG_VM) && c->cpl == 0) {
+    cpu_stop(c, CPU_EXIT_UNIMPLEMENTED, "IRET to virtual-8086 mode at %04x:%08x is not implemented yet",
+             c->seg[CPU_CS].selector, c->eip);
+    cpu_raise(c, -1, 0);
+  }
+  struct desc cs, ss;
+  check_return_cs(c, sel, &cs);
+  bool outer = sel_rpl(sel) > c->cpl;
+  uint32_t esp = 0;
+  uint16_t ss_sel = 0;
+  if (outer) {
+    esp = cpu_stack_peek(c, 3 * n, n);
+    ss_sel = (uint16_t)cpu_stack_peek(c, 4 * n, n);
+    check_return_ss(c, ss_sel, sel, &ss);
+  }
+  if (off > cs.seg.limit)
+    cpu_raise(c, CPU_EXC_GP, 0);
+
+  unsigned iopl = (c->eflags & CPU_FLAG_IOPL) >> 12;
+  uint32_t mask = FLAGS_IRET_ALWAYS;
+  if (n == 4)
+    mask |= CPU_FLAG_RF | CPU_FLAG_AC | CPU_FLAG_ID;
+  if (c->cpl <= iopl)
+    mask |= CPU_FLAG_IF;
+  if (c->cpl == 0) {
+    mask |= CPU_FLAG_IOPL;
+    if (n == 4)
+      mask |= CPU_FLAG_VIF | CPU_FLAG_VIP;
+  }
+  if (!outer)
+    c->gpr[CPU_ESP] = cpu_sp_merge(c, c->gpr[CPU_ESP] + 3 * n);
+  commit_cs(c, &cs, sel, off);
+  cpu_eflags_write(c, flags, mask);
+  if (outer) {
+    commit_ss(c, &ss, ss_sel, esp);
+    null_inaccessible_data_segments(c);
+  }
+}

@@ -5,7 +5,7 @@
  * CPL 0 for HLT, CR4.TSD for RDTSC) apply in protected and virtual-8086
  * mode; io_allowed() and the checks below are where they live.
  */
-#include "../cpu-internal.h"
+#include "../system-internal.h"
 
 static unsigned iopl(const struct cpu *c) { return (c->eflags & CPU_FLAG_IOPL) >> 12; }
 
@@ -54,15 +54,32 @@ void CLI(struct cpu *c, const struct insn *i) {
   c->eflags &= ~CPU_FLAG_IF;
 }
 
+/* An STI that sets IF holds interrupts off for one more instruction (the
+ * interrupt shadow, SDM vol. 3, 6.8.3), so that STI; HLT or STI; RET run
+ * before the interrupt; the row ends its block and the run loop honours
+ * the shadow. STI with IF already set casts none. */
 void STI(struct cpu *c, const struct insn *i) {
   if (c->mode != CPU_MODE_REAL && c->cpl > iopl(c))
     cpu_raise(c, CPU_EXC_GP, 0);
+  if (!(c->eflags & CPU_FLAG_IF))
+    cpu_sys(c)->shadow = true;
   c->eflags |= CPU_FLAG_IF;
 }
 
+/* HLT stops the processor until an interrupt (cpu.h, cpu_set_intr). With
+ * an interrupt already waiting (INTR and IF = 1, or an NMI) it wakes at
+ * once: the block ends and the run loop delivers it, the return address
+ * being the instruction after HLT. Otherwise cpu_run() returns
+ * CPU_EXIT_HALT, and later calls keep returning it until an interrupt
+ * arrives (with IF = 0 only an NMI can). */
 void HLT(struct cpu *c, const struct insn *i) {
   if (c->mode != CPU_MODE_REAL && c->cpl != 0)
     cpu_raise(c, CPU_EXC_GP, 0);
+  const struct cpu_sys *s = cpu_sys(c);
+  if ((s->nmi_pending && !s->nmi_blocked) || (s->intr && (c->eflags & CPU_FLAG_IF))) {
+    cpu_end_block(c);
+    return;
+  }
   c->halted = true;
   cpu_stop(c, CPU_EXIT_HALT, "halted");
 }
@@ -87,12 +104,21 @@ void X87_escape(struct cpu *c, const struct insn *i) {
 }
 
 /* CPUID: a P6-class processor (family 6, model 3: Pentium II "Klamath").
- * Feature bits advertise only what ringlab implements; the list grows as the
- * system-architecture work lands (PSE, PAE, PGE, SEP, MTRR, MSR ...). */
+ * Feature bits advertise exactly what ringlab implements:
+ *   TSC   RDTSC and CR4.TSD            MSR   RDMSR/WRMSR (ops/system.c)
+ *   CX8   CMPXCHG8B                    SEP   SYSENTER/SYSEXIT (family 6,
+ *   MTRR  the MTRR MSRs (as storage)         model 3, stepping 3: honoured)
+ *   CMOV  CMOVcc
+ * Not yet: FPU (no x87 instruction is modeled, not even FNINIT), PSE, PAE
+ * and PGE (until paging), VME, DE, MCE, PAT, MMX. */
 #define CPUID_FPU (1u << 0)
 #define CPUID_TSC (1u << 4)
+#define CPUID_MSR (1u << 5)
 #define CPUID_CX8 (1u << 8)
+#define CPUID_SEP (1u << 11)
+#define CPUID_MTRR (1u << 12)
 #define CPUID_CMOV (1u << 15)
+#define CPUID_FEATURES (CPUID_TSC | CPUID_MSR | CPUID_CX8 | CPUID_SEP | CPUID_MTRR | CPUID_CMOV)
 
 void CPUID(struct cpu *c, const struct insn *i) {
   uint32_t leaf = c->gpr[CPU_EAX];
@@ -106,11 +132,11 @@ void CPUID(struct cpu *c, const struct insn *i) {
     break;
   case 1:
     a = 0x00000633;
-    d = CPUID_TSC | CPUID_CX8 | CPUID_CMOV;
+    d = CPUID_FEATURES;
     break;
   default: /* past the highest leaf: the highest basic leaf's values */
     a = 0x00000633;
-    d = CPUID_TSC | CPUID_CX8 | CPUID_CMOV;
+    d = CPUID_FEATURES;
     break;
   }
   c->gpr[CPU_EAX] = a;
@@ -119,11 +145,12 @@ void CPUID(struct cpu *c, const struct insn *i) {
   c->gpr[CPU_EDX] = d;
 }
 
-/* RDTSC: the cycle counter at this instruction (CR4.TSD: CPL 0 only). */
+/* RDTSC: the cycle counter at this instruction plus the offset a WRMSR to
+ * the TSC set (CR4.TSD: CPL 0 only). */
 void RDTSC(struct cpu *c, const struct insn *i) {
   if ((c->cr[4] & 0x4) && c->mode != CPU_MODE_REAL && c->cpl != 0)
     cpu_raise(c, CPU_EXC_GP, 0);
-  cycles_t t = cpu_now(c);
+  uint64_t t = cpu_tsc(c);
   c->gpr[CPU_EAX] = (uint32_t)t;
   c->gpr[CPU_EDX] = (uint32_t)(t >> 32);
 }

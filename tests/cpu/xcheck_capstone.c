@@ -164,16 +164,10 @@ static const struct {
   const char *operand; /* substring of op_str required, or NULL */
   const char *what;
 } not_modeled[] = {
-    {"sldt", NULL, "0F 00 /0"},   {"str", NULL, "0F 00 /1"},     {"lldt", NULL, "0F 00 /2"},
-    {"ltr", NULL, "0F 00 /3"},    {"verr", NULL, "0F 00 /4"},    {"verw", NULL, "0F 00 /5"},
-    {"sgdt", NULL, "0F 01 /0"},   {"sidt", NULL, "0F 01 /1"},    {"lgdt", NULL, "0F 01 /2"},
-    {"lidt", NULL, "0F 01 /3"},   {"smsw", NULL, "0F 01 /4"},    {"lmsw", NULL, "0F 01 /6"},
-    {"invlpg", NULL, "0F 01 /7"}, {"lar", NULL, "0F 02"},        {"lsl", NULL, "0F 03"},
-    {"clts", NULL, "0F 06"},      {"invd", NULL, "0F 08"},       {"wbinvd", NULL, "0F 09"},
-    {"mov", "cr", "0F 20, 0F 22"}, {"mov", "dr", "0F 21, 0F 23"}, {"wrmsr", NULL, "0F 30"},
-    {"rdmsr", NULL, "0F 32"},     {"rdpmc", NULL, "0F 33"},      {"sysenter", NULL, "0F 34"},
-    {"sysexit", NULL, "0F 35"},   {"rsm", NULL, "0F AA (#UD outside SMM anyway)"},
-    {"arpl", NULL, "63"},
+    {"mov", "cr", "0F 20/22 mod != 3: the decoder reads a memory operand (SDM: mod ignored)"},
+    {"mov", "dr", "0F 21/23 mod != 3: the decoder reads a memory operand (SDM: mod ignored)"},
+    {"rdpmc", NULL, "0F 33"},
+    {"rsm", NULL, "0F AA (#UD outside SMM anyway)"},
 };
 #define N_NOT_MODELED (sizeof not_modeled / sizeof not_modeled[0])
 
@@ -418,7 +412,9 @@ static bool lock_explains(const uint8_t *b, bool code32, const struct cs_result 
     return false;
   const struct cpu_row *row = &cpu_rows[in.row];
   bool lockable = (row->flags & F_LOCK) && (in.flags & INSN_MEM);
-  return !lockable && len == c->len && mnemonic_matches(&in, c->mnem);
+  bool cbw16_bug = !code32 && (row->fn == CBW || row->fn == CWD) && /* CSBUG_CBW16 as well */
+                   strcmp(c->mnem, row->fn == CBW ? "cwde" : "cdq") == 0;
+  return !lockable && len == c->len && (mnemonic_matches(&in, c->mnem) || cbw16_bug);
 }
 
 /* Does Capstone agree once each single 66 and/or 67 prefix is moved next to
@@ -503,6 +499,10 @@ static enum verdict classify(struct tally *t, const char *pass, const uint8_t *b
     if ((r->opcode == 0x8C || r->opcode == 0x8E) && r->map == 0 && in->reg >= 6) {
       t->known[KNOWN_SREG_UD]++;
       return V_KNOWN;
+    }
+    if (capstone_agrees_reordered(b, code32, in, rl)) { /* e.g. 66 F3 A0: rejected, F3 66 A0 not */
+      t->capstone_bug[CSBUG_PREFIX_ORDER]++;
+      return V_CAPSTONE_BUG;
     }
     show(t, pass, b, code32, in, rl, c, "Capstone rejects");
     return V_FAIL;

@@ -1,0 +1,41 @@
+/* cpu/tss.c - the ring stacks of the current task state segment.
+ *
+ * An interrupt or a call gate that moves to an inner privilege level takes
+ * the new stack from the TSS that TR points at (SDM vol. 3, 7.2.1 and 7.7):
+ *
+ *   32-bit TSS (types 9, 11)        16-bit TSS (types 1, 3)
+ *     +4 + 8n  ESPn (4 bytes)          +2 + 4n  SPn (2 bytes)
+ *     +8 + 8n  SSn  (2 bytes)          +4 + 4n  SSn (2 bytes)
+ *
+ * for ring n in 0-2. An entry past TR.limit is #TS(TR selector): the check
+ * of the SDM's INT n and CALL pseudocode, "(TSSstackAddress + 5) > TSS
+ * limit" (32-bit) and "+ 3" (16-bit). The reads are system accesses at
+ * linear addresses (supervisor accesses once paging is modeled).
+ */
+#include "system-internal.h"
+
+static uint32_t tss_read(struct cpu *c, uint32_t off, unsigned n) {
+  uint32_t v = 0;
+  for (unsigned k = 0; k < n; k++)
+    v |= mmu_read(c->mem, mmu_phys(c->mem, c->tr.base + off + k), 1) << (8 * k);
+  return v;
+}
+
+void cpu_tss_ring_stack_ext(struct cpu *c, unsigned ring, uint16_t *ss, uint32_t *esp, unsigned ext) {
+  bool tss32 = (c->tr.attr & 0x8) != 0; /* type 9/11: 32-bit; 1/3: 16-bit */
+  uint32_t at = tss32 ? 4 + 8 * ring : 2 + 4 * ring;
+  uint32_t last = at + (tss32 ? 5 : 3);
+  if (last > c->tr.limit)
+    cpu_raise(c, CPU_EXC_TS, (c->tr.selector & 0xFFFCu) | (ext & 1));
+  if (tss32) {
+    *esp = tss_read(c, at, 4);
+    *ss = (uint16_t)tss_read(c, at + 4, 2);
+  } else {
+    *esp = tss_read(c, at, 2);
+    *ss = (uint16_t)tss_read(c, at + 2, 2);
+  }
+}
+
+void cpu_tss_ring_stack(struct cpu *c, unsigned ring, uint16_t *ss, uint32_t *esp) {
+  cpu_tss_ring_stack_ext(c, ring, ss, esp, 0);
+}
