@@ -12,6 +12,7 @@
 #include <sysexits.h>
 
 #include "conform.h"
+#include "machine.h"
 #include "ringlab_revision.h"
 
 struct subcommand {
@@ -22,6 +23,7 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
     {"conform", conform_main, "run instruction test vectors (*.MOO.gz) against the CPU"},
+    {"run", run_main, "boot a Multiboot kernel in the emulated PC (ringlab run --help)"},
 };
 
 #define N_SUBCOMMANDS (sizeof subcommands / sizeof subcommands[0])

@@ -1,0 +1,120 @@
+/* machine/loop.c - the run loop: the CPU runs until the next device event,
+ * then device time catches up (dev_sched_advance), then the ops port's
+ * request, if any, runs at that instruction boundary.
+ *
+ * Emulated time is the CPU's cycle counter alone; devices see it only
+ * through the scheduler. Nothing here reads the host clock, so a run is a
+ * function of the image, the options and the input events.
+ */
+#include <string.h>
+
+#include "machine-internal.h"
+
+void machine_snap(const struct machine *m, struct machine_snap *s) {
+  s->cycles = cpu_cycles(m->cpu);
+  s->instructions = cpu_instructions(m->cpu);
+  s->events = m->counted;
+  struct dev_bus_stats bs;
+  dev_bus_stats(m->bus, &bs);
+  s->events.event[TRACE_EV_io_in] += bs.in;
+  s->events.event[TRACE_EV_io_out] += bs.out;
+}
+
+void machine_snap_sub(struct machine_snap *out, const struct machine_snap *a, const struct machine_snap *b) {
+  out->cycles = a->cycles - b->cycles;
+  out->instructions = a->instructions - b->instructions;
+  for (unsigned k = 0; k < TRACE_EVENT_COUNT; k++)
+    out->events.event[k] = a->events.event[k] - b->events.event[k];
+  for (unsigned k = 0; k < TRACE_EXCEPTION_VECTORS; k++)
+    out->events.exception_vector[k] = a->events.exception_vector[k] - b->events.exception_vector[k];
+}
+
+/* Ends the run with one line: what happened, where, when. A reason from
+ * the CPU (triple fault, unimplemented) already says where. */
+static void end(struct machine *m, enum machine_end e, const char *what, const char *cpu_reason) {
+  struct cpu_segment cs;
+  cpu_get_segment(m->cpu, CPU_CS, &cs);
+  m->end = e;
+  unsigned long long now = cpu_cycles(m->cpu);
+  if (cpu_reason && *cpu_reason)
+    snprintf(m->end_message, sizeof m->end_message, "%s, cycle %llu", cpu_reason, now);
+  else
+    snprintf(m->end_message, sizeof m->end_message, "%s at CS:EIP %04x:%08x, cycle %llu", what, cs.selector,
+             cpu_get_eip(m->cpu), now);
+}
+
+void machine_run(struct machine *m, uint64_t max_cycles) {
+  while (m->end == MACHINE_RUNNING) {
+    cycles_t until = dev_sched_next(m->sched);
+    if (until > max_cycles)
+      until = max_cycles;
+    enum cpu_exit x = cpu_run(m->cpu, until);
+    dev_sched_advance(m->sched, cpu_cycles(m->cpu));
+    opsport_run(m);
+    if (m->end != MACHINE_RUNNING)
+      break;
+    char what[200];
+    switch (x) {
+    case CPU_EXIT_BUDGET:
+    case CPU_EXIT_STOP:
+      if (cpu_cycles(m->cpu) >= max_cycles) {
+        snprintf(what, sizeof what, "--max-cycles %llu reached", (unsigned long long)max_cycles);
+        end(m, MACHINE_END_MAX_CYCLES, what, NULL);
+      }
+      break;
+    case CPU_EXIT_HALT:
+      /* No interrupt can arrive yet (the PIC comes with the next board
+       * increment), so a HLT ends the run whatever IF says. */
+      trace_count(&m->counted, TRACE_EV_halt);
+      end(m, MACHINE_END_HALT,
+          (cpu_get_eflags(m->cpu) & CPU_FLAG_IF) ? "hlt with no interrupt source" : "hlt with interrupts disabled", NULL);
+      break;
+    case CPU_EXIT_TRIPLE_FAULT:
+      trace_count(&m->counted, TRACE_EV_triple_fault);
+      end(m, MACHINE_END_TRIPLE_FAULT, "triple fault", cpu_stop_reason(m->cpu));
+      break;
+    case CPU_EXIT_UNIMPLEMENTED:
+      end(m, MACHINE_END_UNIMPLEMENTED, "unimplemented instruction", cpu_stop_reason(m->cpu));
+      break;
+    }
+  }
+  opsport_finish(m);
+}
+
+int machine_exit_status(const struct machine *m) {
+  switch (m->end) {
+  case MACHINE_END_EXIT_PORT:
+  case MACHINE_END_OPS_EXIT:
+    return m->exit_status;
+  case MACHINE_END_TRIPLE_FAULT:
+    return RUN_EXIT_TRIPLE_FAULT;
+  case MACHINE_END_HALT:
+    return RUN_EXIT_HALT;
+  case MACHINE_END_MAX_CYCLES:
+    return RUN_EXIT_MAX_CYCLES;
+  case MACHINE_END_UNIMPLEMENTED:
+  case MACHINE_RUNNING:
+    break;
+  }
+  return RUN_EXIT_UNIMPLEMENTED;
+}
+
+const char *machine_end_name(enum machine_end e) {
+  switch (e) {
+  case MACHINE_RUNNING:
+    return "running";
+  case MACHINE_END_EXIT_PORT:
+    return "exit-port";
+  case MACHINE_END_OPS_EXIT:
+    return "ops-exit";
+  case MACHINE_END_TRIPLE_FAULT:
+    return "triple-fault";
+  case MACHINE_END_HALT:
+    return "halt";
+  case MACHINE_END_MAX_CYCLES:
+    return "max-cycles";
+  case MACHINE_END_UNIMPLEMENTED:
+    return "unimplemented";
+  }
+  return "unknown";
+}

@@ -1,0 +1,522 @@
+/* machine/run.c - `ringlab run [options] KERNEL [--] [args...]`.
+ *
+ * Options come from an INI file (--config, read with inih) and then from
+ * the command line, which overrides it: every option is a key of the file
+ * with the option's name (`mem = 64`, `serial = none`, `module = a.bin=x`),
+ * plus `kernel` and `args`, in no section or in [machine]. `module` may
+ * repeat; modules given on the command line replace the file's.
+ *
+ * The run: assemble the board, load the kernel (Multiboot, or flat with
+ * --flat), queue the --serial-in events, run, report. Exit statuses are in
+ * machine.h and in the README ("Running a kernel"). Bad input of any kind
+ * (option, config, kernel, module, input file) prints one line naming the
+ * file or option and the reason, and gives status 64.
+ *
+ * --serial-in FILE, replayed input for the UART: one event per line,
+ *
+ *   CYCLE TEXT
+ *
+ * CYCLE a decimal (or 0x hex) cycle count, nondecreasing from line to line;
+ * then one space; TEXT the bytes that arrive at that cycle, with escapes
+ * \n \r \t \\ \s (space) \xHH; trailing spaces are kept. Blank lines and
+ * lines starting with '#' are skipped.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <ini.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "machine-internal.h"
+
+#define ERR_BYTES 512
+#define MIB (1024u * 1024u)
+#define MEM_MIB_MIN 2
+#define MEM_MIB_MAX 3584 /* RAM stays below the MMIO and ROM hole under 4 GiB */
+
+struct run_options {
+  uint32_t mem_mib;
+  uint64_t max_cycles; /* DEV_NEVER: no limit */
+  char *serial, *serial_in, *debugcon, *stats, *timing;
+  char **modules;
+  unsigned n_modules;
+  bool modules_from_cmdline;
+  char *kernel;
+  char *args;
+  bool flat;
+  uint32_t flat_addr;
+};
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "usage: ringlab run [options] KERNEL [--] [args...]\n"
+          "\n"
+          "Boots KERNEL (a Multiboot v1 ELF) in a deterministic emulated PC; the\n"
+          "guest's command line is \"KERNEL args\".\n"
+          "\n"
+          "options (defaults in parentheses; each is also a key of --config):\n"
+          "  --mem MIB              guest RAM in MiB (128)\n"
+          "  --timing PRESET        timing preset: p6, netburst, unit, or an INI file (p6)\n"
+          "  --max-cycles N         stop after N emulated cycles (no limit)\n"
+          "  --serial stdio|none|PATH     COM1 output (stdio)\n"
+          "  --serial-in PATH       COM1 input events: lines \"CYCLE TEXT\"\n"
+          "  --debugcon none|stdio|PATH   port 0xe9 output (none)\n"
+          "  --stats PATH           write counters, regions and results as JSON\n"
+          "  --config FILE          INI file of these options; the command line overrides it\n"
+          "  --module PATH[=ARGS]   a Multiboot module (repeatable)\n"
+          "  --flat ADDR            KERNEL is a flat binary: load and enter at ADDR\n"
+          "  -h, --help             this text\n"
+          "\n"
+          "exit status: (V << 1) | 1 when the guest writes V to port 0xf4, S for an\n"
+          "ops-port exit with S (0-63), 64 bad input, 65 triple fault, 66 hlt with\n"
+          "nothing to wake it, 67 --max-cycles reached, 68 unimplemented feature.\n");
+}
+
+static void options_free(struct run_options *o) {
+  free(o->serial);
+  free(o->serial_in);
+  free(o->debugcon);
+  free(o->stats);
+  free(o->timing);
+  for (unsigned k = 0; k < o->n_modules; k++)
+    free(o->modules[k]);
+  free(o->modules);
+  free(o->kernel);
+  free(o->args);
+}
+
+static bool parse_u64(const char *s, uint64_t *out) {
+  if (!*s || *s == '-' || *s == '+' || *s == ' ')
+    return false;
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 0);
+  if (errno || *end)
+    return false;
+  *out = v;
+  return true;
+}
+
+static int replace(char **slot, const char *value) {
+  char *c = strdup(value);
+  if (!c)
+    return -1;
+  free(*slot);
+  *slot = c;
+  return 0;
+}
+
+/* Options whose value is a string, by key. */
+static const struct {
+  const char *key;
+  size_t offset; /* of the char * in struct run_options */
+} string_options[] = {
+    {"serial", offsetof(struct run_options, serial)},       {"serial-in", offsetof(struct run_options, serial_in)},
+    {"debugcon", offsetof(struct run_options, debugcon)},   {"stats", offsetof(struct run_options, stats)},
+    {"timing", offsetof(struct run_options, timing)},       {"kernel", offsetof(struct run_options, kernel)},
+    {"args", offsetof(struct run_options, args)},
+};
+
+static char **string_option(struct run_options *o, const char *key) {
+  for (size_t k = 0; k < sizeof string_options / sizeof string_options[0]; k++)
+    if (strcmp(key, string_options[k].key) == 0)
+      return (char **)((char *)o + string_options[k].offset);
+  return NULL;
+}
+
+/* Sets option `key` to value; returns 0, or -1 with err set ("reason"). */
+static int set_option(struct run_options *o, const char *key, const char *value, bool cmdline, char *err,
+                      size_t n) {
+  uint64_t v;
+  if (strcmp(key, "mem") == 0) {
+    if (!parse_u64(value, &v) || v < MEM_MIB_MIN || v > MEM_MIB_MAX) {
+      snprintf(err, n, "mem '%s' is not a size in MiB from %u to %u", value, MEM_MIB_MIN, MEM_MIB_MAX);
+      return -1;
+    }
+    o->mem_mib = (uint32_t)v;
+  } else if (strcmp(key, "max-cycles") == 0) {
+    if (!parse_u64(value, &v) || v == DEV_NEVER) {
+      snprintf(err, n, "max-cycles '%s' is not a cycle count", value);
+      return -1;
+    }
+    o->max_cycles = v;
+  } else if (strcmp(key, "flat") == 0) {
+    if (!parse_u64(value, &v) || v > UINT32_MAX) {
+      snprintf(err, n, "flat '%s' is not a 32-bit physical address", value);
+      return -1;
+    }
+    o->flat = true;
+    o->flat_addr = (uint32_t)v;
+  } else if (string_option(o, key)) {
+    if (!*value) {
+      snprintf(err, n, "%s needs a value", key);
+      return -1;
+    }
+    if (replace(string_option(o, key), value) != 0) {
+      snprintf(err, n, "out of memory");
+      return -1;
+    }
+  } else if (strcmp(key, "module") == 0) {
+    if (!*value || *value == '=') {
+      snprintf(err, n, "module '%s' needs a PATH", value);
+      return -1;
+    }
+    if (cmdline && !o->modules_from_cmdline) {
+      for (unsigned k = 0; k < o->n_modules; k++)
+        free(o->modules[k]);
+      o->n_modules = 0;
+      o->modules_from_cmdline = true;
+    }
+    char **m = realloc(o->modules, (o->n_modules + 1) * sizeof *m);
+    char *c = strdup(value);
+    if (m)
+      o->modules = m;
+    if (!m || !c) {
+      free(c);
+      snprintf(err, n, "out of memory");
+      return -1;
+    }
+    o->modules[o->n_modules++] = c;
+  } else {
+    snprintf(err, n, "unknown key '%s'", key);
+    return -1;
+  }
+  return 0;
+}
+
+struct ini_ctx {
+  struct run_options *o;
+  char err[ERR_BYTES / 2];
+};
+
+static int config_key(void *user, const char *section, const char *name, const char *value) {
+  struct ini_ctx *c = user;
+  if (*section && strcmp(section, "machine") != 0) {
+    snprintf(c->err, sizeof c->err, "unknown section [%s] (options go in no section or [machine])", section);
+    return 0;
+  }
+  if (strcmp(name, "config") == 0) {
+    snprintf(c->err, sizeof c->err, "a config file cannot name another (key 'config')");
+    return 0;
+  }
+  return set_option(c->o, name, value, false, c->err, sizeof c->err) == 0;
+}
+
+static int load_config(struct run_options *o, const char *path, char *err, size_t n) {
+  struct stat st;
+  if (stat(path, &st) != 0) {
+    snprintf(err, n, "%s: cannot open: %s", path, strerror(errno));
+    return -1;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    snprintf(err, n, "%s: not a regular file", path);
+    return -1;
+  }
+  struct ini_ctx c = {.o = o};
+  int line = ini_parse(path, config_key, &c);
+  if (line < 0) {
+    snprintf(err, n, "%s: cannot read: %s", path, line == -1 ? strerror(errno) : "out of memory");
+    return -1;
+  }
+  if (line > 0) {
+    snprintf(err, n, "%s:%d: %s", path, line, c.err[0] ? c.err : "syntax error");
+    return -1;
+  }
+  return 0;
+}
+
+/* Opens an output: "stdio" is stdout, "none" is NULL. */
+static int open_output(const char *what, const char *spec, FILE **out, char *err, size_t n) {
+  *out = NULL;
+  if (strcmp(spec, "none") == 0)
+    return 0;
+  if (strcmp(spec, "stdio") == 0) {
+    *out = stdout;
+    return 0;
+  }
+  *out = fopen(spec, "wb");
+  if (!*out) {
+    snprintf(err, n, "%s: cannot create %s output: %s", spec, what, strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+static int hexval(char ch) {
+  if (ch >= '0' && ch <= '9')
+    return ch - '0';
+  if (ch >= 'a' && ch <= 'f')
+    return ch - 'a' + 10;
+  if (ch >= 'A' && ch <= 'F')
+    return ch - 'A' + 10;
+  return -1;
+}
+
+/* Queues the events of a --serial-in file on the UART. */
+static int load_serial_in(struct machine *m, const char *path, char *err, size_t n) {
+  struct stat st;
+  if (stat(path, &st) != 0) {
+    snprintf(err, n, "%s: cannot open: %s", path, strerror(errno));
+    return -1;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    snprintf(err, n, "%s: not a regular file", path);
+    return -1;
+  }
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    snprintf(err, n, "%s: cannot open: %s", path, strerror(errno));
+    return -1;
+  }
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t len;
+  unsigned lineno = 0;
+  uint64_t last = 0;
+  int rc = 0;
+  while ((len = getline(&line, &cap, f)) >= 0) {
+    lineno++;
+    if (len > 0 && line[len - 1] == '\n')
+      line[--len] = 0;
+    if (len > 0 && line[len - 1] == '\r')
+      line[--len] = 0;
+    if (len == 0 || line[0] == '#')
+      continue;
+    char *sp = strchr(line, ' ');
+    if (sp)
+      *sp = 0;
+    uint64_t when;
+    if (!parse_u64(line, &when)) {
+      snprintf(err, n, "%s:%u: '%s' is not a cycle count", path, lineno, line);
+      rc = -1;
+      break;
+    }
+    if (when < last) {
+      snprintf(err, n, "%s:%u: cycle %llu is before the previous event's %llu", path, lineno,
+               (unsigned long long)when, (unsigned long long)last);
+      rc = -1;
+      break;
+    }
+    last = when;
+    for (const char *p = sp ? sp + 1 : ""; *p && rc == 0; p++) {
+      int byte = (unsigned char)*p;
+      if (*p == '\\') {
+        p++;
+        switch (*p) {
+        case 'n': byte = '\n'; break;
+        case 'r': byte = '\r'; break;
+        case 't': byte = '\t'; break;
+        case 's': byte = ' '; break;
+        case '\\': byte = '\\'; break;
+        case 'x': {
+          int hi = hexval(p[1]), lo = hi >= 0 ? hexval(p[2]) : -1;
+          if (lo < 0) {
+            byte = -1;
+            break;
+          }
+          byte = hi << 4 | lo;
+          p += 2;
+          break;
+        }
+        default:
+          byte = -1;
+        }
+        if (byte < 0) {
+          snprintf(err, n, "%s:%u: bad escape (use \\n \\r \\t \\s \\\\ \\xHH)", path, lineno);
+          rc = -1;
+          break;
+        }
+      }
+      if (dev_uart_queue_rx(m->uart, when, (uint8_t)byte) != 0) {
+        snprintf(err, n, "%s:%u: out of memory", path, lineno);
+        rc = -1;
+      }
+    }
+    if (rc)
+      break;
+  }
+  free(line);
+  fclose(f);
+  return rc;
+}
+
+enum { OPT_MEM = 256, OPT_TIMING, OPT_MAX_CYCLES, OPT_SERIAL, OPT_SERIAL_IN, OPT_DEBUGCON, OPT_STATS, OPT_CONFIG,
+       OPT_MODULE, OPT_FLAT };
+
+static const struct option long_options[] = {
+    {"mem", required_argument, NULL, OPT_MEM},
+    {"timing", required_argument, NULL, OPT_TIMING},
+    {"max-cycles", required_argument, NULL, OPT_MAX_CYCLES},
+    {"serial", required_argument, NULL, OPT_SERIAL},
+    {"serial-in", required_argument, NULL, OPT_SERIAL_IN},
+    {"debugcon", required_argument, NULL, OPT_DEBUGCON},
+    {"stats", required_argument, NULL, OPT_STATS},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"module", required_argument, NULL, OPT_MODULE},
+    {"flat", required_argument, NULL, OPT_FLAT},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static const char *option_key(int id) {
+  for (const struct option *lo = long_options; lo->name; lo++)
+    if (lo->val == id)
+      return lo->name;
+  return "?";
+}
+
+/* Joins argv[from..argc) with spaces, or NULL if empty. */
+static char *join_args(int argc, char **argv, int from) {
+  size_t len = 0;
+  for (int k = from; k < argc; k++)
+    len += strlen(argv[k]) + 1;
+  if (!len)
+    return NULL;
+  char *s = malloc(len);
+  if (!s)
+    return NULL;
+  s[0] = 0;
+  for (int k = from; k < argc; k++) {
+    if (k > from)
+      strcat(s, " ");
+    strcat(s, argv[k]);
+  }
+  return s;
+}
+
+static int bad(const char *msg) {
+  fflush(stdout);
+  fprintf(stderr, "ringlab run: %s\n", msg);
+  return RUN_EXIT_BAD_INPUT;
+}
+
+/* Parses argv into o (after the config file). Returns -1 to go on, or an
+ * exit status. */
+static int parse_args(struct run_options *o, int argc, char **argv, char *err, size_t n) {
+  /* The config file first, so the command line overrides it. */
+  for (int k = 1; k < argc && strcmp(argv[k], "--") != 0; k++) {
+    const char *cfg = NULL;
+    if (strcmp(argv[k], "--config") == 0 && k + 1 < argc)
+      cfg = argv[k + 1];
+    else if (strncmp(argv[k], "--config=", 9) == 0)
+      cfg = argv[k] + 9;
+    if (cfg && load_config(o, cfg, err, n) != 0)
+      return bad(err);
+  }
+  optind = 0; /* GNU getopt: reinitialize (run_main may run more than once) */
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, "+h", long_options, NULL)) != -1) {
+    if (c == 'h') {
+      usage(stdout);
+      return 0;
+    }
+    if (c == '?' || c == ':') {
+      snprintf(err, n, "unknown option or missing value: '%s' (try 'ringlab run --help')", argv[optind - 1]);
+      return bad(err);
+    }
+    if (c == OPT_CONFIG)
+      continue;
+    char why[ERR_BYTES / 2];
+    if (set_option(o, option_key(c), optarg, true, why, sizeof why) != 0) {
+      snprintf(err, n, "--%s", why);
+      return bad(err);
+    }
+  }
+  if (optind < argc && strcmp(argv[optind], "--") != 0) {
+    if (replace(&o->kernel, argv[optind]) != 0)
+      return bad("out of memory");
+    optind++;
+  }
+  if (optind < argc && strcmp(argv[optind], "--") == 0)
+    optind++;
+  if (optind < argc) {
+    char *a = join_args(argc, argv, optind);
+    if (!a)
+      return bad("out of memory");
+    free(o->args);
+    o->args = a;
+  }
+  if (!o->kernel)
+    return bad("no KERNEL given (try 'ringlab run --help')");
+  return -1;
+}
+
+int run_main(int argc, char **argv) {
+  struct run_options o = {.mem_mib = 128, .max_cycles = DEV_NEVER};
+  char err[ERR_BYTES];
+  int status = parse_args(&o, argc, argv, err, sizeof err);
+  if (status >= 0) {
+    options_free(&o);
+    return status;
+  }
+  if ((!o.serial && replace(&o.serial, "stdio") != 0) || (!o.debugcon && replace(&o.debugcon, "none") != 0) ||
+      (!o.timing && replace(&o.timing, "p6") != 0)) {
+    options_free(&o);
+    return bad("out of memory");
+  }
+
+  FILE *serial = NULL, *debugcon = NULL;
+  struct machine *m = NULL;
+  struct mb_module *mods = NULL;
+  if (open_output("serial", o.serial, &serial, err, sizeof err) != 0 ||
+      open_output("debugcon", o.debugcon, &debugcon, err, sizeof err) != 0) {
+    status = bad(err);
+    goto out;
+  }
+  m = machine_new(o.mem_mib * MIB, serial, debugcon, err, sizeof err);
+  if (!m) {
+    status = bad(err);
+    goto out;
+  }
+  if (cpu_set_timing(m->cpu, o.timing, err, sizeof err) != 0) {
+    status = bad(err);
+    goto out;
+  }
+  mods = calloc(o.n_modules + 1, sizeof *mods);
+  if (!mods) {
+    status = bad("out of memory");
+    goto out;
+  }
+  for (unsigned k = 0; k < o.n_modules; k++) {
+    char *eq = strchr(o.modules[k], '=');
+    if (eq)
+      *eq = 0; /* PATH=ARGS: split at the first '=' */
+    mods[k] = (struct mb_module){.path = o.modules[k], .args = eq ? eq + 1 : NULL};
+  }
+  struct mb_request req = {.kernel = o.kernel, .args = o.args, .modules = mods, .n_modules = o.n_modules,
+                           .flat = o.flat, .flat_addr = o.flat_addr};
+  struct mb_boot boot;
+  if (mb_load(m->mem, &req, &boot, err, sizeof err) != 0 ||
+      (o.serial_in && load_serial_in(m, o.serial_in, err, sizeof err) != 0)) {
+    status = bad(err);
+    goto out;
+  }
+  mb_enter(m->cpu, &boot);
+
+  machine_run(m, o.max_cycles);
+
+  status = machine_exit_status(m);
+  if (serial)
+    fflush(serial);
+  if (debugcon)
+    fflush(debugcon);
+  fflush(stdout);
+  if (m->end != MACHINE_END_EXIT_PORT && m->end != MACHINE_END_OPS_EXIT)
+    fprintf(stderr, "ringlab: %s\n", m->end_message);
+  if (o.stats && machine_write_stats(m, o.stats, err, sizeof err) != 0) {
+    fprintf(stderr, "ringlab: %s\n", err);
+    status = RUN_EXIT_BAD_INPUT;
+  }
+out:
+  free(mods);
+  machine_free(m);
+  if (serial && serial != stdout)
+    fclose(serial);
+  if (debugcon && debugcon != stdout)
+    fclose(debugcon);
+  options_free(&o);
+  return status;
+}
