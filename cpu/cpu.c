@@ -1,14 +1,13 @@
 /* cpu/cpu.c - creating a processor, RESET, and the register accessors. */
-#include "system-internal.h"
+#include "cpu-internal.h"
 
 #include <stdlib.h>
 
 struct cpu *cpu_new(struct mmu *mem, const struct cpu_io_ops *io, void *io_ctx) {
   cpu_decode_init();
-  struct cpu_box *box = calloc(1, sizeof *box); /* struct cpu and its system state */
-  if (!box)
+  struct cpu *c = calloc(1, sizeof *c);
+  if (!c)
     return NULL;
-  struct cpu *c = &box->cpu;
   c->mem = mem;
   c->io = io;
   c->io_ctx = io_ctx;
@@ -100,23 +99,23 @@ void cpu_load_segment_real(struct cpu *c, enum cpu_sreg s, uint16_t selector) {
 }
 
 void cpu_set_intr(struct cpu *c, bool asserted) {
-  cpu_sys(c)->intr = asserted;
+  c->sys.intr = asserted;
   if (asserted)
     c->block_exit = true; /* from a device callback: take it at the next boundary */
 }
 
 void cpu_set_interrupt_ack(struct cpu *c, int (*ack)(void *ctx), void *ctx) {
-  cpu_sys(c)->ack = ack;
-  cpu_sys(c)->ack_ctx = ctx;
+  c->sys.ack = ack;
+  c->sys.ack_ctx = ctx;
 }
 
 void cpu_nmi(struct cpu *c) {
-  cpu_sys(c)->nmi_pending = true;
+  c->sys.nmi_pending = true;
   c->block_exit = true;
 }
 
 void cpu_sys_reset(struct cpu *c) {
-  struct cpu_sys *s = cpu_sys(c);
+  struct cpu_sys *s = &c->sys;
   s->nmi_pending = false;
   s->nmi_blocked = false;
   s->shadow = false;

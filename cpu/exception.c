@@ -45,7 +45,7 @@
  * gates stop the machine (CPU_EXIT_UNIMPLEMENTED) with a reason; the RF bit
  * in the EFLAGS image pushed for faults (SDM 17.3.1.1) is not set.
  */
-#include "system-internal.h"
+#include "cpu-internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>

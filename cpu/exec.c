@@ -21,14 +21,14 @@
  * SDM 6.8.3 permits. NMIs then wait for the IRET that ends the NMI handler
  * (6.7.1), noticed here too.
  */
-#include "system-internal.h"
+#include "cpu-internal.h"
 
 bool cpu_handle_fault(struct cpu *c);
 
 /* Is an interrupt waiting that the processor would take now (the shadow
  * aside)? */
 static inline bool interrupt_ready(struct cpu *c) {
-  const struct cpu_sys *s = cpu_sys(c);
+  const struct cpu_sys *s = &c->sys;
   return (s->nmi_pending && !s->nmi_blocked) || (s->intr && (c->eflags & CPU_FLAG_IF));
 }
 
@@ -36,7 +36,7 @@ static inline bool interrupt_ready(struct cpu *c) {
  * the instruction to resume. A delivery fault comes back through the
  * setjmp in cpu_run as a fault of that instruction boundary. */
 static void take_interrupt(struct cpu *c) {
-  struct cpu_sys *s = cpu_sys(c);
+  struct cpu_sys *s = &c->sys;
   c->halted = false;
   if (s->nmi_pending && !s->nmi_blocked) {
     s->nmi_pending = false;
@@ -83,12 +83,12 @@ enum cpu_exit cpu_run(struct cpu *c, cycles_t until) {
     c->block_first = NULL;
     bool one = false; /* run one instruction: it is in an interrupt shadow */
     if (unlikely(interrupt_ready(c))) {
-      if (cpu_sys(c)->shadow)
+      if (c->sys.shadow)
         one = true;
       else
         take_interrupt(c);
     }
-    cpu_sys(c)->shadow = false;
+    c->sys.shadow = false;
     const struct insn *i = cpu_code_cache_lookup(c, &n);
     const struct insn *end = one ? i + 1 : i + n;
     c->block_first = i;
@@ -102,9 +102,9 @@ enum cpu_exit cpu_run(struct cpu *c, cycles_t until) {
     } while (i < end && !c->block_exit);
     const struct insn *last = i - 1;
     if (unlikely(last->fn == POP_SS || (last->fn == MOV_SwEw && last->reg == CPU_SS)))
-      cpu_sys(c)->shadow = true; /* MOV SS / POP SS: the next instruction runs first */
-    else if (unlikely(cpu_sys(c)->nmi_blocked) && (last->fn == IRET || last->fn == IRETD))
-      cpu_sys(c)->nmi_blocked = false;
+      c->sys.shadow = true; /* MOV SS / POP SS: the next instruction runs first */
+    else if (unlikely(c->sys.nmi_blocked) && (last->fn == IRET || last->fn == IRETD))
+      c->sys.nmi_blocked = false;
     retire(c, (unsigned)(i - c->block_first));
     if (c->stop_requested)
       return c->exit;

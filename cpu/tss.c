@@ -12,7 +12,7 @@
  * limit" (32-bit) and "+ 3" (16-bit). The reads are system accesses at
  * linear addresses (supervisor accesses once paging is modeled).
  */
-#include "system-internal.h"
+#include "cpu-internal.h"
 
 static uint32_t tss_read(struct cpu *c, uint32_t off, unsigned n) {
   uint32_t v = 0;

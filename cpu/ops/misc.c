@@ -5,7 +5,7 @@
  * CPL 0 for HLT, CR4.TSD for RDTSC) apply in protected and virtual-8086
  * mode; io_allowed() and the checks below are where they live.
  */
-#include "../system-internal.h"
+#include "../cpu-internal.h"
 
 static unsigned iopl(const struct cpu *c) { return (c->eflags & CPU_FLAG_IOPL) >> 12; }
 
@@ -62,7 +62,7 @@ void STI(struct cpu *c, const struct insn *i) {
   if (c->mode != CPU_MODE_REAL && c->cpl > iopl(c))
     cpu_raise(c, CPU_EXC_GP, 0);
   if (!(c->eflags & CPU_FLAG_IF))
-    cpu_sys(c)->shadow = true;
+    c->sys.shadow = true;
   c->eflags |= CPU_FLAG_IF;
 }
 
@@ -75,7 +75,7 @@ void STI(struct cpu *c, const struct insn *i) {
 void HLT(struct cpu *c, const struct insn *i) {
   if (c->mode != CPU_MODE_REAL && c->cpl != 0)
     cpu_raise(c, CPU_EXC_GP, 0);
-  const struct cpu_sys *s = cpu_sys(c);
+  const struct cpu_sys *s = &c->sys;
   if ((s->nmi_pending && !s->nmi_blocked) || (s->intr && (c->eflags & CPU_FLAG_IF))) {
     cpu_end_block(c);
     return;

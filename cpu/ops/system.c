@@ -24,7 +24,7 @@
  * and the MTRRs, kept as storage (MTRRcap reads 0x508 and is read-only);
  * any other MSR is #GP(0).
  */
-#include "../system-internal.h"
+#include "../cpu-internal.h"
 
 #define CR0_PE 0x00000001u
 #define CR0_TS 0x00000008u
@@ -244,7 +244,7 @@ static int mtrr_slot(uint32_t msr) {
 void RDMSR(struct cpu *c, const struct insn *i) {
   (void)i;
   need_cpl0(c);
-  struct cpu_sys *s = cpu_sys(c);
+  struct cpu_sys *s = &c->sys;
   uint32_t msr = c->gpr[CPU_ECX];
   uint64_t v;
   int slot = mtrr_slot(msr);
@@ -269,7 +269,7 @@ void RDMSR(struct cpu *c, const struct insn *i) {
 void WRMSR(struct cpu *c, const struct insn *i) {
   (void)i;
   need_cpl0(c);
-  struct cpu_sys *s = cpu_sys(c);
+  struct cpu_sys *s = &c->sys;
   uint32_t msr = c->gpr[CPU_ECX];
   uint32_t lo = c->gpr[CPU_EAX];
   uint64_t v = ((uint64_t)c->gpr[CPU_EDX] << 32) | lo;
@@ -300,7 +300,7 @@ static void load_flat(struct cpu *c, unsigned s, uint16_t selector, bool code, u
 
 void SYSENTER(struct cpu *c, const struct insn *i) {
   (void)i;
-  struct cpu_sys *s = cpu_sys(c);
+  struct cpu_sys *s = &c->sys;
   if (c->mode == CPU_MODE_REAL || (s->sysenter_cs & 0xFFFC) == 0)
     cpu_raise(c, CPU_EXC_GP, 0);
   cpu_eflags_write(c, 0, CPU_FLAG_VM | CPU_FLAG_IF | CPU_FLAG_RF);
@@ -316,7 +316,7 @@ void SYSENTER(struct cpu *c, const struct insn *i) {
 
 void SYSEXIT(struct cpu *c, const struct insn *i) {
   (void)i;
-  struct cpu_sys *s = cpu_sys(c);
+  struct cpu_sys *s = &c->sys;
   if (c->mode != CPU_MODE_PROT || c->cpl != 0 || (s->sysenter_cs & 0xFFFC) == 0)
     cpu_raise(c, CPU_EXC_GP, 0);
   c->cpl = 3;

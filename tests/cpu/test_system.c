@@ -24,8 +24,9 @@
 
 #include <cmocka.h>
 
+#include "cpu-internal.h"
+
 #include "harness.h"
-#include "system-internal.h"
 
 #define DATA 0x2000u
 #define GDT 0x10000u
@@ -383,7 +384,7 @@ static void sysenter_with_a_null_sysenter_cs_raises_gp(void **state) {
 
 static void sysexit_at_cpl_3_raises_gp(void **state) {
   struct harness *h = *state;
-  cpu_sys(h->cpu)->sysenter_cs = 0x08;
+  h->cpu->sys.sysenter_cs = 0x08;
   enter_ring3(h);
   assert_int_equal(HARNESS_RUN(h, 0x0F, 0x35), CPU_EXIT_HALT);
   assert_fault(h, CPU_EXC_GP, 0);
