@@ -108,6 +108,7 @@ static void unhash(struct cpu_code_cache *cc, struct cpu_block *b) {
 static void invalidate_page(struct cpu_code_cache *cc, uint32_t p) {
   if (p >= cc->n_pages || !cc->page_head[p])
     return;
+  cpu_count(cc->cpu, TRACE_EV_code_invalidate);
   struct cpu_block *b = cc->page_head[p];
   while (b) {
     struct cpu_block *next = (b->phys >> MMU_PAGE_SHIFT) == p ? b->page_next[0] : b->page_next[1];
@@ -175,7 +176,10 @@ static unsigned build(struct cpu *c, struct insn *out, uint32_t lin, uint64_t ro
       break;
     }
     struct insn *in = &out[k];
-    in->cost = c->timing.row_cost ? c->timing.row_cost[in->row] : 1;
+    cycles_t own = c->timing.row_cost ? c->timing.row_cost[in->row] : 1;
+    if (in->flags & INSN_MEM)
+      own += c->timing.memory_operand;
+    in->cost = (uint16_t)(own > 0xFFFF ? 0xFFFF : own);
     in->cost_before = cost;
     cost += in->cost;
     off += len;
@@ -215,6 +219,7 @@ const struct insn *cpu_code_cache_lookup(struct cpu *c, unsigned *n_insns) {
 
   bool backed = true;
   uint32_t span;
+  cpu_count(c, TRACE_EV_block_decode);
   struct insn *out = &cc->insns[cc->n_insns];
   unsigned n = build(c, out, lin, room, &backed, &span);
   /* A block found above but cut short by the limit, or one fetched from

@@ -33,6 +33,7 @@
 
 #include "cpu.h"
 #include "mmu.h"
+#include "trace.h"
 
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
@@ -318,6 +319,9 @@ struct cpu {
   struct cpu_timing timing;
   struct cpu_code_cache *cache;
   struct cpu_sys sys;        /* interrupt inputs, shadow, MSRs */
+  struct trace_counters counters; /* every architectural event, always on */
+  uint16_t uncharged_first;  /* ports neither charged nor counted (ops port) */
+  uint32_t uncharged_count;
 
   /* Run-loop state */
   const struct insn *cur;    /* the instruction executing */
@@ -359,9 +363,19 @@ static inline void cpu_w32(struct cpu *c, unsigned r, uint32_t v) { c->gpr[r] = 
 /* Raises a fault: never returns; execution resumes in cpu_run(), which
  * delivers the exception with the faulting instruction's EIP. */
 _Noreturn void cpu_raise(struct cpu *c, int vector, uint32_t error_code);
+/* What is being delivered: decides the gate-DPL check (software forms) and
+ * what is counted. */
+enum cpu_delivery {
+  CPU_DELIVER_EXCEPTION, /* a fault, trap or abort the processor raised (and INT1) */
+  CPU_DELIVER_SOFT_EXC,  /* INT3, INTO: exceptions with the software DPL check */
+  CPU_DELIVER_SOFT_INT,  /* INT n */
+  CPU_DELIVER_EXTERNAL,  /* INTR or NMI */
+};
 /* Delivers interrupt or exception `vector` now, pushing return_eip. Used by
- * INT n, INT3, INTO (traps) and by cpu_run for faults. */
-void cpu_deliver(struct cpu *c, int vector, uint32_t error_code, uint32_t return_eip, bool software);
+ * INT n, INT3, INTO (traps), by cpu_run for faults and external interrupts.
+ * Every delivery costs at least one cycle, whatever the preset says, so that
+ * time advances even in a loop of faults (--max-cycles then ends it). */
+void cpu_deliver(struct cpu *c, int vector, uint32_t error_code, uint32_t return_eip, enum cpu_delivery kind);
 /* Stops the machine: cpu_run returns `why` at the end of this insn. */
 void cpu_stop(struct cpu *c, enum cpu_exit why, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -593,6 +607,15 @@ void cpu_code_cache_flush(struct cpu_code_cache *cc);
 /* The block starting at CS:EIP; may raise a fetch fault. */
 struct cpu_block;
 const struct insn *cpu_code_cache_lookup(struct cpu *c, unsigned *n_insns);
+
+/* ---- events: time and counters ------------------------------------------------------ */
+
+/* Charges timing event e: the preset's cost is added to the cycle counter. */
+static inline void cpu_charge(struct cpu *c, enum cpu_timing_event e) {
+  c->cycles += cpu_timing_event(&c->timing, e);
+}
+/* Counts trace event e (always on: one increment). */
+static inline void cpu_count(struct cpu *c, enum trace_event e) { trace_count(&c->counters, e); }
 
 /* ---- system architecture (cpu.c, exec.c, tss.c, ops/system.c) ---------------------- */
 

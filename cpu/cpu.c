@@ -153,3 +153,13 @@ uint32_t cpu_get_cr(const struct cpu *c, int n) { return (n >= 0 && n < 5) ? c->
 
 int cpu_first_exception(const struct cpu *c) { return c->first_exception; }
 void cpu_clear_first_exception(struct cpu *c) { c->first_exception = -1; }
+
+cycles_t cpu_cycles_now(const struct cpu *c) { return cpu_now(c); }
+
+const struct trace_counters *cpu_counters(const struct cpu *c) { return &c->counters; }
+void cpu_counters_reset(struct cpu *c) { trace_counters_reset(&c->counters); }
+
+void cpu_set_uncharged_ports(struct cpu *c, uint16_t first, uint16_t count) {
+  c->uncharged_first = first;
+  c->uncharged_count = count;
+}

@@ -17,6 +17,7 @@
 
 struct mmu;
 struct cpu;
+struct trace_counters;
 
 typedef uint64_t cycles_t;
 
@@ -125,6 +126,10 @@ void cpu_nmi(struct cpu *cpu);
 const char *cpu_stop_reason(const struct cpu *cpu);
 
 cycles_t cpu_cycles(const struct cpu *cpu);
+/* The cycle counter at the instruction executing now: what a device
+ * callback (a port or MMIO access) should read as the time of the access.
+ * Between runs it equals cpu_cycles(). */
+cycles_t cpu_cycles_now(const struct cpu *cpu);
 uint64_t cpu_instructions(const struct cpu *cpu);
 
 uint32_t cpu_get_reg(const struct cpu *cpu, enum cpu_reg r);
@@ -142,6 +147,16 @@ void cpu_load_segment_real(struct cpu *cpu, enum cpu_sreg s, uint16_t selector);
 void cpu_set_flat_protected(struct cpu *cpu);
 
 uint32_t cpu_get_cr(const struct cpu *cpu, int n);
+
+/* The counters of every architectural event the processor saw (trace/trace.h
+ * names them); always on. */
+const struct trace_counters *cpu_counters(const struct cpu *cpu);
+void cpu_counters_reset(struct cpu *cpu);
+
+/* Ports [first, first + count) are the experiment's instrumentation (the
+ * ringlab ops port): accesses to them are neither charged the preset's I/O
+ * cost nor counted as I/O events. */
+void cpu_set_uncharged_ports(struct cpu *cpu, uint16_t first, uint16_t count);
 
 /* The vector of the first exception the processor raised itself (faults and
  * aborts, not INT n) since cpu_clear_first_exception(), or -1. For test

@@ -67,6 +67,12 @@ void cpu_stop(struct cpu *c, enum cpu_exit why, const char *fmt, ...) {
   c->block_exit = true;
 }
 
+/* A delivery costs its preset's cycles, and never less than one. */
+static void charge_delivery(struct cpu *c, enum cpu_timing_event e) {
+  cycles_t k = cpu_timing_event(&c->timing, e);
+  c->cycles += k ? k : 1;
+}
+
 static void deliver_real(struct cpu *c, int vector, uint32_t return_eip) {
   uint32_t entry = (uint32_t)vector * 4;
   if (entry + 3 > c->idtr.limit)
@@ -90,6 +96,7 @@ static void deliver_real(struct cpu *c, int vector, uint32_t return_eip) {
   c->seg[CPU_CS].base = (uint32_t)new_cs << 4;
   cpu_segment_loaded(c, CPU_CS);
   c->eip = c->next_eip = new_ip;
+  charge_delivery(c, CPU_TEV_int_real);
 }
 
 /* ---- protected mode ------------------------------------------------------ */
@@ -151,6 +158,7 @@ _Noreturn static void unimplemented(struct cpu *c, const char *what, int vector)
 }
 
 static void deliver_protected(struct cpu *c, int vector, uint32_t error_code, uint32_t return_eip, bool software) {
+  /* EXT: set for events the program did not ask for (not INT n/INT3/INTO). */
   uint32_t ext = software ? 0 : 1;
   uint32_t idt_error = (uint32_t)vector * 8 + 2 + ext;
   if (c->mode == CPU_MODE_V86)
@@ -259,13 +267,31 @@ static void deliver_protected(struct cpu *c, int vector, uint32_t error_code, ui
     clear |= CPU_FLAG_IF;
   cpu_eflags_write(c, 0, clear);
   c->eip = c->next_eip = offset;
+  charge_delivery(c, trap_gate ? (inner ? CPU_TEV_trapgate_inner : CPU_TEV_trapgate_same)
+                               : (inner ? CPU_TEV_intgate_inner : CPU_TEV_intgate_same));
 }
 
-void cpu_deliver(struct cpu *c, int vector, uint32_t error_code, uint32_t return_eip, bool software) {
+void cpu_deliver(struct cpu *c, int vector, uint32_t error_code, uint32_t return_eip, enum cpu_delivery kind) {
+  unsigned cpl = c->cpl;
   if (c->mode == CPU_MODE_REAL)
     deliver_real(c, vector, return_eip);
   else
-    deliver_protected(c, vector, error_code, return_eip, software);
+    deliver_protected(c, vector, error_code, return_eip,
+                      kind == CPU_DELIVER_SOFT_INT || kind == CPU_DELIVER_SOFT_EXC);
+  switch (kind) {
+  case CPU_DELIVER_EXCEPTION:
+  case CPU_DELIVER_SOFT_EXC:
+    trace_count_exception(&c->counters, (unsigned)vector);
+    break;
+  case CPU_DELIVER_SOFT_INT:
+    cpu_count(c, TRACE_EV_sw_interrupt);
+    break;
+  case CPU_DELIVER_EXTERNAL:
+    cpu_count(c, TRACE_EV_hw_interrupt);
+    break;
+  }
+  if (c->cpl != cpl)
+    cpu_count(c, TRACE_EV_privilege_change);
   cpu_end_block(c);
 }
 
@@ -287,6 +313,7 @@ bool cpu_handle_fault(struct cpu *c) {
     int prev = c->delivering;
     if (prev >= 0) {
       if (prev == CPU_EXC_DF) {
+        cpu_count(c, TRACE_EV_triple_fault);
         cpu_stop(c, CPU_EXIT_TRIPLE_FAULT,
                  "triple fault at %04x:%08x: vector %d while delivering a double fault (first fault %d)",
                  c->seg[CPU_CS].selector, c->eip, vector, c->first_fault);
@@ -304,7 +331,7 @@ bool cpu_handle_fault(struct cpu *c) {
     if (c->first_exception < 0)
       c->first_exception = vector;
     c->fault_vector = -2; /* a nested raise overwrites this */
-    cpu_deliver(c, vector, error, c->eip, false);
+    cpu_deliver(c, vector, error, c->eip, CPU_DELIVER_EXCEPTION);
     c->delivering = -1;
     return true;
   }

@@ -41,12 +41,14 @@ static void take_interrupt(struct cpu *c) {
   if (s->nmi_pending && !s->nmi_blocked) {
     s->nmi_pending = false;
     s->nmi_blocked = true;
-    cpu_deliver(c, CPU_EXC_NMI, CPU_NO_ERROR_CODE, c->eip, false);
+    cpu_deliver(c, CPU_EXC_NMI, CPU_NO_ERROR_CODE, c->eip, CPU_DELIVER_EXTERNAL);
     return;
   }
   int vector = s->ack ? s->ack(s->ack_ctx) : -1; /* the INTA cycle */
-  if (vector >= 0)
-    cpu_deliver(c, vector & 0xFF, CPU_NO_ERROR_CODE, c->eip, false);
+  if (vector >= 0) {
+    cpu_charge(c, CPU_TEV_irq_acknowledge);
+    cpu_deliver(c, vector & 0xFF, CPU_NO_ERROR_CODE, c->eip, CPU_DELIVER_EXTERNAL);
+  }
 }
 
 /* Accounts the first k instructions of the current block as retired. */

@@ -64,13 +64,28 @@ uint32_t cpu_stack_peek(struct cpu *c, uint32_t offset, unsigned n) {
   return cpu_read(c, CPU_SS, sp, n);
 }
 
+/* Port accesses are I/O events (charged and counted), except on the
+ * uncharged range the machine sets aside for the ringlab ops port: an op
+ * costs the experiment nothing beyond its instructions' base costs. */
+static bool port_charged(const struct cpu *c, uint16_t port) {
+  return (uint16_t)(port - c->uncharged_first) >= c->uncharged_count;
+}
+
 uint32_t cpu_port_in(struct cpu *c, uint16_t port, unsigned n) {
+  if (port_charged(c, port)) {
+    cpu_charge(c, CPU_TEV_io_port);
+    cpu_count(c, TRACE_EV_io_in);
+  }
   if (!c->io || !c->io->in)
     return cpu_mask(n);
   return c->io->in(c->io_ctx, port, n) & cpu_mask(n);
 }
 
 void cpu_port_out(struct cpu *c, uint16_t port, unsigned n, uint32_t v) {
+  if (port_charged(c, port)) {
+    cpu_charge(c, CPU_TEV_io_port);
+    cpu_count(c, TRACE_EV_io_out);
+  }
   if (c->io && c->io->out)
     c->io->out(c->io_ctx, port, n, v & cpu_mask(n));
 }

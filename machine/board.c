@@ -89,6 +89,8 @@ struct machine *machine_new(uint32_t ram_bytes, FILE *serial_out, FILE *debugcon
     goto oom;
   mmu_set_a20(m->mem, true);
   m->cpu = cpu_new(m->mem, &dev_bus_cpu_io, m->bus);
+  if (m->cpu)
+    cpu_set_uncharged_ports(m->cpu, RINGLAB_OPS_PORT, RINGLAB_OPS_PORTS);
   m->uart = dev_uart_new(sink_to(serial_out), (struct dev_irq){0});
   m->debugcon = dev_debugcon_new(sink_to(debugcon_out));
   m->debugexit = dev_debugexit_new(on_exit_port, m);

@@ -13,11 +13,8 @@
 void machine_snap(const struct machine *m, struct machine_snap *s) {
   s->cycles = cpu_cycles(m->cpu);
   s->instructions = cpu_instructions(m->cpu);
-  s->events = m->counted;
-  struct dev_bus_stats bs;
-  dev_bus_stats(m->bus, &bs);
-  s->events.event[TRACE_EV_io_in] += bs.in;
-  s->events.event[TRACE_EV_io_out] += bs.out;
+  s->events = *cpu_counters(m->cpu); /* every architectural event */
+  trace_counters_add(&s->events, &m->counted); /* and the machine's own */
 }
 
 void machine_snap_sub(struct machine_snap *out, const struct machine_snap *a, const struct machine_snap *b) {
@@ -65,12 +62,10 @@ void machine_run(struct machine *m, uint64_t max_cycles) {
     case CPU_EXIT_HALT:
       /* No interrupt can arrive yet (the PIC comes with the next board
        * increment), so a HLT ends the run whatever IF says. */
-      trace_count(&m->counted, TRACE_EV_halt);
       end(m, MACHINE_END_HALT,
           (cpu_get_eflags(m->cpu) & CPU_FLAG_IF) ? "hlt with no interrupt source" : "hlt with interrupts disabled", NULL);
       break;
     case CPU_EXIT_TRIPLE_FAULT:
-      trace_count(&m->counted, TRACE_EV_triple_fault);
       end(m, MACHINE_END_TRIPLE_FAULT, "triple fault", cpu_stop_reason(m->cpu));
       break;
     case CPU_EXIT_UNIMPLEMENTED:

@@ -79,7 +79,6 @@ struct machine {
   unsigned n_regions;
   struct result results[MACHINE_MAX_RESULTS];
   unsigned n_results;
-  uint64_t annotations;
 
   enum machine_end end;
   int exit_status; /* for MACHINE_END_EXIT_PORT / _OPS_EXIT */

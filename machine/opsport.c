@@ -145,7 +145,7 @@ static uint32_t op_annotate(struct machine *m) {
   for (uint32_t k = 0; k < len; k++)
     if (text[k] < 0x20 || text[k] > 0x7E)
       return RINGLAB_OPS_ENAME;
-  m->annotations++; /* the trace stream will carry the text */
+  trace_count(&m->counted, TRACE_EV_ops_annotate); /* the trace stream will carry the text */
   return RINGLAB_OPS_OK;
 }
 
@@ -164,6 +164,7 @@ void opsport_run(struct machine *m) {
   if (!o->pending)
     return;
   o->pending = false;
+  trace_count(&m->counted, TRACE_EV_ops_request);
   uint32_t st = RINGLAB_OPS_OK;
   switch (o->op) {
   case RINGLAB_OP_EXIT:

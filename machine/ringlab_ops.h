@@ -53,9 +53,10 @@
  * code translates first). Names are 1-63 bytes of [A-Za-z0-9_.:/-]; texts
  * 1-255 printable ASCII bytes. Up to 64 regions and 256 results per run.
  *
- * Cost: an op is meant to cost zero emulated cycles. Today the OUT that
- * triggers it, and the OUTs that load its arguments, are charged as any
- * port access; they are counted in the io events too.
+ * Cost: the range is the CPU's uncharged port range (cpu_set_uncharged_ports):
+ * accesses to it cost no I/O cycles and are not counted as I/O events. The
+ * OUT instructions themselves still retire with their base cost (a few
+ * cycles per op), which a region that contains an op includes.
  */
 #ifndef RINGLAB_OPS_H
 #define RINGLAB_OPS_H

@@ -156,7 +156,12 @@ static void ret_far_protected(struct cpu *c, unsigned n, uint32_t release);
 static inline void ret_far(struct cpu *c, const struct insn *i, uint32_t release) {
   unsigned n = cpu_osize(i);
   if (c->mode == CPU_MODE_PROT) {
+    unsigned cpl = c->cpl;
     ret_far_protected(c, n, release);
+    if (c->cpl != cpl) {
+      cpu_charge(c, CPU_TEV_ret_far_outer);
+      cpu_count(c, TRACE_EV_privilege_change);
+    }
     return;
   }
   uint32_t off = cpu_stack_peek(c, 0, n);
@@ -208,23 +213,23 @@ void JCXZ_Jb(struct cpu *c, const struct insn *i) {
 void INT_Ib(struct cpu *c, const struct insn *i) {
   if (c->mode == CPU_MODE_V86 && ((c->eflags & CPU_FLAG_IOPL) >> 12) < 3)
     cpu_raise(c, CPU_EXC_GP, 0);
-  cpu_deliver(c, (int)(i->imm & 0xFF), CPU_NO_ERROR_CODE, c->next_eip, true);
+  cpu_deliver(c, (int)(i->imm & 0xFF), CPU_NO_ERROR_CODE, c->next_eip, CPU_DELIVER_SOFT_INT);
 }
 
 void INT3(struct cpu *c, const struct insn *i) {
   (void)i;
-  cpu_deliver(c, CPU_EXC_BP, CPU_NO_ERROR_CODE, c->next_eip, true);
+  cpu_deliver(c, CPU_EXC_BP, CPU_NO_ERROR_CODE, c->next_eip, CPU_DELIVER_SOFT_EXC);
 }
 
 void INTO(struct cpu *c, const struct insn *i) {
   (void)i;
   if (cpu_flags_arith(c) & CPU_FLAG_OF)
-    cpu_deliver(c, CPU_EXC_OF, CPU_NO_ERROR_CODE, c->next_eip, true);
+    cpu_deliver(c, CPU_EXC_OF, CPU_NO_ERROR_CODE, c->next_eip, CPU_DELIVER_SOFT_EXC);
 }
 
 void INT1(struct cpu *c, const struct insn *i) {
   (void)i;
-  cpu_deliver(c, CPU_EXC_DB, CPU_NO_ERROR_CODE, c->next_eip, false);
+  cpu_deliver(c, CPU_EXC_DB, CPU_NO_ERROR_CODE, c->next_eip, CPU_DELIVER_EXCEPTION);
 }
 
 /* ---- IRET ------------------------------------------------------------------------------------- */
@@ -238,10 +243,19 @@ void INT1(struct cpu *c, const struct insn *i) {
 static void iret_protected(struct cpu *c, unsigned n);
 
 static inline void iret(struct cpu *c, unsigned n) {
+  cpu_count(c, TRACE_EV_iret);
   if (c->mode == CPU_MODE_PROT) {
+    unsigned cpl = c->cpl;
     iret_protected(c, n);
+    if (c->cpl != cpl) {
+      cpu_charge(c, CPU_TEV_iret_outer);
+      cpu_count(c, TRACE_EV_privilege_change);
+    } else {
+      cpu_charge(c, CPU_TEV_iret_same);
+    }
     return;
   }
+  cpu_charge(c, CPU_TEV_iret_real);
   bool v86 = c->mode == CPU_MODE_V86;
   if (v86 && ((c->eflags & CPU_FLAG_IOPL) >> 12) < 3)
     cpu_raise(c, CPU_EXC_GP, 0);
@@ -452,6 +466,8 @@ static void far_gate(struct cpu *c, bool call, uint16_t gate_sel, struct desc *g
     cpu_raise(c, CPU_EXC_NP, sel_error(code_sel));
   if (call && !desc_is_conforming(&code) && dpl < c->cpl) {
     call_gate_inner(c, &code, code_sel, eip, n, count);
+    cpu_charge(c, CPU_TEV_callgate_inner);
+    cpu_count(c, TRACE_EV_privilege_change);
     return;
   }
   if (eip > code.seg.limit)
@@ -459,6 +475,7 @@ static void far_gate(struct cpu *c, bool call, uint16_t gate_sel, struct desc *g
   if (call)
     push_return(c, n);
   commit_cs(c, &code, (uint16_t)((code_sel & ~3u) | c->cpl), eip);
+  cpu_charge(c, CPU_TEV_callgate_same);
 }
 
 /* Far JMP/CALL in protected mode (SDM JMP and CALL "Operation"); off is

@@ -75,6 +75,7 @@ void STI(struct cpu *c, const struct insn *i) {
 void HLT(struct cpu *c, const struct insn *i) {
   if (c->mode != CPU_MODE_REAL && c->cpl != 0)
     cpu_raise(c, CPU_EXC_GP, 0);
+  cpu_count(c, TRACE_EV_halt);
   const struct cpu_sys *s = &c->sys;
   if ((s->nmi_pending && !s->nmi_blocked) || (s->intr && (c->eflags & CPU_FLAG_IF))) {
     cpu_end_block(c);

@@ -126,6 +126,7 @@ void CLTS(struct cpu *c, const struct insn *i) {
 void INVLPG_Mb(struct cpu *c, const struct insn *i) {
   need_cpl0(c);
   cpu_tlb_invalidate_page(c, c->seg[i->seg].base + cpu_ea(c, i));
+  cpu_charge(c, CPU_TEV_invlpg);
 }
 
 /* No caches are modeled: nothing to flush or drop. */
@@ -184,11 +185,13 @@ void MOV_CdRd(struct cpu *c, const struct insn *i) {
     break;
   case 3:
     c->cr[3] = v; /* no TLB to flush until paging */
+    cpu_charge(c, CPU_TEV_cr3_load);
     break;
   case 4:
     write_cr4(c, v);
     break;
   }
+  cpu_count(c, TRACE_EV_cr_write);
 }
 
 /* ---- debug registers --------------------------------------------------------------------- */
@@ -311,6 +314,8 @@ void SYSENTER(struct cpu *c, const struct insn *i) {
   load_flat(c, CPU_SS, (uint16_t)(cs + 8), false, 0);
   c->gpr[CPU_ESP] = s->sysenter_esp;
   c->next_eip = s->sysenter_eip;
+  cpu_charge(c, CPU_TEV_sysenter);
+  cpu_count(c, TRACE_EV_privilege_change);
   cpu_end_block(c);
 }
 
@@ -324,5 +329,7 @@ void SYSEXIT(struct cpu *c, const struct insn *i) {
   load_flat(c, CPU_SS, (uint16_t)((s->sysenter_cs + 24) | 3), false, 3);
   c->gpr[CPU_ESP] = c->gpr[CPU_ECX];
   c->next_eip = c->gpr[CPU_EDX];
+  cpu_charge(c, CPU_TEV_sysexit);
+  cpu_count(c, TRACE_EV_privilege_change);
   cpu_end_block(c);
 }

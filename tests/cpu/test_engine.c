@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "trace.h"
 
 static int setup32(void **state) {
   *state = harness_new(HARNESS_FLAT32);
@@ -115,6 +116,21 @@ static void faults_while_delivering_end_in_a_triple_fault(void **state) {
   assert_non_null(strstr(cpu_stop_reason(h->cpu), "triple fault"));
 }
 
+/* Found by fuzzing: a #UD handler whose first instruction is UD2 faults
+ * forever. Each delivery costs at least a cycle, so the budget ends it. */
+static void a_loop_of_faults_still_ends_at_the_cycle_budget(void **state) {
+  struct harness *h = *state;
+  const uint8_t ivt6[4] = {0x00, 0x20, 0x00, 0x00}; /* #UD -> 0000:2000 */
+  mmu_copy_to_guest(h->mem, 6 * 4, ivt6, sizeof ivt6);
+  const uint8_t ud2[2] = {0x0F, 0x0B};
+  mmu_copy_to_guest(h->mem, 0x2000, ud2, sizeof ud2);
+  cpu_load_segment_real(h->cpu, CPU_SS, 0x3000); /* pushes wrap inside 0x30000-0x3FFFF */
+  cycles_t c0 = cpu_cycles(h->cpu);
+  assert_int_equal(HARNESS_RUN(h, 0x0F, 0x0B), CPU_EXIT_BUDGET);
+  assert_true(cpu_cycles(h->cpu) - c0 >= 100000);
+  assert_int_equal(cpu_counters(h->cpu)->exception_vector[CPU_EXC_UD], cpu_cycles(h->cpu) - c0);
+}
+
 static void too_long_instruction_raises_gp(void **state) {
   struct harness *h = *state;
   cpu_clear_first_exception(h->cpu);
@@ -190,6 +206,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(retired_instructions_and_cycles_are_counted, setup32, teardown),
       cmocka_unit_test_setup_teardown(fault_mid_block_pushes_the_faulting_ip, setup16, teardown),
       cmocka_unit_test_setup_teardown(faults_while_delivering_end_in_a_triple_fault, setup16, teardown),
+      cmocka_unit_test_setup_teardown(a_loop_of_faults_still_ends_at_the_cycle_budget, setup16, teardown),
       cmocka_unit_test_setup_teardown(too_long_instruction_raises_gp, setup16, teardown),
       cmocka_unit_test_setup_teardown(fetch_past_the_cs_limit_raises_gp, setup16, teardown),
       cmocka_unit_test_setup_teardown(arithmetic_flags_match_the_manual_in_32_bit, setup32, teardown),
