@@ -33,29 +33,8 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]] || ((seconds == 0)); then
   exit 2
 fi
 
-# --- packages: the build's own, then clang and its libFuzzer runtime -------
-scripts/install-deps.sh
-fuzz_packages=(clang libclang-rt-14-dev)
-missing=()
-for p in "${fuzz_packages[@]}"; do
-  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
-  [[ "$status" == installed ]] || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  as_root=()
-  if ((EUID != 0)); then
-    if command -v sudo >/dev/null 2>&1; then
-      as_root=(sudo)
-    else
-      echo "fuzz: missing ${missing[*]} and not root (no sudo to install them)" >&2
-      exit 1
-    fi
-  fi
-  echo "fuzz: installing ${missing[*]}"
-  "${as_root[@]}" apt-get update
-  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y --no-install-recommends "${missing[@]}"
-fi
+# --- packages: the build's own, and clang with its libFuzzer runtime --------
+scripts/install-deps.sh clang libclang-rt-14-dev
 
 # --- build ------------------------------------------------------------------
 build=build/fuzz
@@ -160,7 +139,8 @@ status=0
   "$corpus" "$seeds" >"$log" 2>&1 || status=$?
 
 echo "fuzz: final stats (fuzz_$target, exit status $status):"
-grep -E '^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE)' "$log" | tail -n 1 || true
+# The last status line: "#N DONE cov: ..." or, with -fork=N, "#N: cov: ...".
+grep -E '^#[0-9]+(:|[[:space:]]+(DONE|pulse|NEW|REDUCE|INITED))' "$log" | tail -n 1 || true
 grep -E '^stat::' "$log" || true
 if ((status != 0)); then
   grep -E 'ERROR: |SUMMARY: |Test unit written to' "$log" || true

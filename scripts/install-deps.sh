@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages ringlab needs to build and test. Idempotent:
 # when every package is already installed it says so and changes nothing.
+#
+#   scripts/install-deps.sh [EXTRA-PACKAGE...]
+#
+# Extra packages (the fuzzing toolchain, say) are checked and installed the
+# same way as the build's own.
 set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git gcc-multilib
   libsdl2-dev libelf-dev zlib1g-dev libcmocka-dev libcapstone-dev
   libinih-dev libcjson-dev qemu-system-x86
+  "$@"
 )
 
 missing=()
