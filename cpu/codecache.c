@@ -17,6 +17,20 @@
  *
  * When the pools fill up everything is flushed (between blocks only, never
  * while one runs).
+ *
+ * Paging: the fetch address CS:EIP is translated through the ITLB as an
+ * instruction fetch (cpu_translate with MMU_ACC_EXEC, the user bit from the
+ * CPL) once per block lookup; blocks stay keyed by physical address, so two
+ * linear mappings of one page share its blocks and a write through either
+ * invalidates them. A block ends where the next instruction would start on
+ * a new linear page. An instruction that crosses into the next page
+ * translates that page when it is decoded: as the first of its block, a
+ * fault there is its fetch fault (#PF, CR2 = the first byte on the second
+ * page); later in a block (paging on) the block ends before it instead, so
+ * that it faults, if at all, when it is reached. A block whose last
+ * instruction crosses into a second page checks that page's translation on
+ * every lookup (without faulting: if it no longer holds, the block is
+ * decoded afresh).
  */
 #include "cpu-internal.h"
 
@@ -132,22 +146,28 @@ static void code_write(void *ctx, uint32_t phys, unsigned size_bytes) {
   cc->cpu->block_exit = true;
 }
 
-/* Fetches up to 15 instruction bytes at lin, at most max. Sets *backed to
- * false if any byte came from outside RAM and ROM. */
-static unsigned fetch(struct cpu *c, uint32_t lin, uint32_t max, uint8_t *buf, bool *backed) {
-  unsigned n = max < 15 ? (unsigned)max : 15;
+/* Fetches n instruction bytes at physical address pa (within one page).
+ * Sets *backed to false if any came from outside RAM and ROM. */
+static void fetch(struct cpu *c, uint64_t pa, unsigned n, uint8_t *buf, bool *backed) {
   for (unsigned k = 0; k < n; k++) {
-    uint32_t pa = mmu_phys(c->mem, lin + k);
-    const uint8_t *p = mmu_code_ptr(c->mem, pa, 1);
+    if (pa + k >= 0x100000000ull) { /* PAE: nothing above 4 GiB */
+      buf[k] = 0xFF;
+      *backed = false;
+      continue;
+    }
+    uint32_t a = (uint32_t)(pa + k);
+    const uint8_t *p = mmu_code_ptr(c->mem, a, 1);
     if (p) {
       buf[k] = *p;
     } else {
-      buf[k] = (uint8_t)mmu_read(c->mem, pa, 1);
+      buf[k] = (uint8_t)mmu_read(c->mem, a, 1);
       *backed = false;
     }
   }
-  return n;
 }
+
+/* The instruction-fetch access of the current privilege. */
+static unsigned fetch_access(const struct cpu *c) { return MMU_ACC_EXEC | cpu_acc_user(c); }
 
 static void link_page(struct cpu_code_cache *cc, struct cpu_block *b, uint32_t page, int which) {
   if (page >= cc->n_pages)
@@ -157,24 +177,42 @@ static void link_page(struct cpu_code_cache *cc, struct cpu_block *b, uint32_t p
   mmu_mark_code_page(cc->cpu->mem, page, true);
 }
 
-/* Decodes a block at CS:EIP into out (room for BLOCK_MAX_INSNS). room is the
- * number of bytes the CS limit allows from EIP. Returns the instruction
- * count; raises #GP(0) if not even the first instruction fits. */
-static unsigned build(struct cpu *c, struct insn *out, uint32_t lin, uint64_t room, bool *backed,
-                      uint32_t *span) {
-  uint32_t first_page = mmu_phys(c->mem, lin) >> MMU_PAGE_SHIFT;
+/* Decodes a block at CS:EIP (linear lin, physical pa) into out (room for
+ * BLOCK_MAX_INSNS). room is the number of bytes the CS limit allows from
+ * EIP. Returns the instruction count and sets *span and *last_page (the
+ * physical page of the last byte); raises #GP(0) if not even the first
+ * instruction fits, #PF if its bytes on a second page cannot be fetched. */
+static unsigned build(struct cpu *c, struct insn *out, uint32_t lin, uint64_t pa, uint64_t room, bool *backed,
+                      uint32_t *span, uint64_t *last_page) {
   uint32_t off = 0, cost = 0;
   unsigned k = 0;
+  *last_page = pa >> MMU_PAGE_SHIFT;
   while (k < BLOCK_MAX_INSNS) {
     uint8_t buf[15];
     uint64_t left = room - off;
-    unsigned avail = fetch(c, lin + off, left > 15 ? 15 : (uint32_t)left, buf, backed);
-    unsigned len = cpu_decode(&out[k], buf, avail, c->code32);
+    unsigned want = left > 15 ? 15 : (unsigned)left;
+    uint32_t at = lin + off;
+    unsigned here = MMU_PAGE_BYTES - (at & (MMU_PAGE_BYTES - 1));
+    if (here > want)
+      here = want;
+    fetch(c, pa + off, here, buf, backed);
+    unsigned len = cpu_decode(&out[k], buf, here, c->code32);
+    uint64_t second = 0;
+    if (len == 0 && here < want) {
+      /* The instruction continues on the next linear page. */
+      if (k > 0 && c->mem->paging)
+        break; /* it starts the next block, where its fetch may fault */
+      second = cpu_translate(c, at + here, fetch_access(c));
+      fetch(c, second, want - here, buf + here, backed);
+      len = cpu_decode(&out[k], buf, want, c->code32);
+    }
     if (len == 0) {
       if (k == 0)
         cpu_raise(c, CPU_EXC_GP, 0); /* the instruction runs past the CS limit */
       break;
     }
+    if (len > here)
+      *last_page = second >> MMU_PAGE_SHIFT;
     struct insn *in = &out[k];
     cycles_t own = c->timing.row_cost ? c->timing.row_cost[in->row] : 1;
     if (in->flags & INSN_MEM)
@@ -186,12 +224,15 @@ static unsigned build(struct cpu *c, struct insn *out, uint32_t lin, uint64_t ro
     k++;
     if (cpu_rows[in->row].flags & F_BRANCH || in->row == CPU_ROW_UD || in->row == CPU_ROW_TOOLONG)
       break;
-    if ((mmu_phys(c->mem, lin + off) >> MMU_PAGE_SHIFT) != first_page)
+    if (((lin + off) >> MMU_PAGE_SHIFT) != (lin >> MMU_PAGE_SHIFT))
       break;
   }
   *span = off;
   return k;
 }
+
+static const struct insn *decode_block(struct cpu *c, uint32_t lin, uint64_t pa, uint64_t room,
+                                       unsigned *n_insns);
 
 const struct insn *cpu_code_cache_lookup(struct cpu *c, unsigned *n_insns) {
   struct cpu_code_cache *cc = c->cache;
@@ -200,35 +241,62 @@ const struct insn *cpu_code_cache_lookup(struct cpu *c, unsigned *n_insns) {
     cpu_raise(c, CPU_EXC_GP, 0);
   uint64_t room = (uint64_t)cs->limit - c->eip + 1;
   uint32_t lin = cs->base + c->eip;
-  uint32_t phys = mmu_phys(c->mem, lin);
+  uint64_t pa;
+  bool above_4g = false; /* PAE: nothing there, never cached */
+  if (likely(!c->mem->paging)) {
+    pa = mmu_phys(c->mem, lin);
+  } else {
+    uint32_t p;
+    if (mmu_ifast_phys(c->mem, lin, c->cpl == 3, &p)) {
+      pa = p; /* the ITLB entry used last (an ITLB hit) */
+    } else {
+      pa = cpu_translate(c, lin, fetch_access(c));
+      above_4g = pa >= 0x100000000ull;
+    }
+  }
+  uint32_t phys = (uint32_t)pa;
 
-  for (struct cpu_block *b = cc->hash[hash_of(phys, c->code32)]; b; b = b->hash_next) {
+  for (struct cpu_block *b = cc->hash[hash_of(phys, c->code32)]; b && !above_4g; b = b->hash_next) {
     if (b->phys != phys || b->code32 != c->code32)
       continue;
     if (b->span > room)
       break; /* the CS limit cuts this block short here: decode afresh */
-    if (b->last_page != (b->phys >> MMU_PAGE_SHIFT) &&
-        (mmu_phys(c->mem, lin + b->span - 1) >> MMU_PAGE_SHIFT) != b->last_page)
-      break;
+    if (b->last_page != (b->phys >> MMU_PAGE_SHIFT)) {
+      uint64_t last;
+      if (!cpu_translate_try(c, lin + b->span - 1, fetch_access(c), &last) ||
+          (last >> MMU_PAGE_SHIFT) != b->last_page)
+        break; /* the second page maps elsewhere now: decode afresh */
+    }
     *n_insns = b->n;
     return b->insns;
   }
+  return decode_block(c, lin, pa, room, n_insns);
+}
 
+/* The miss path of cpu_code_cache_lookup: decodes the block at lin (pa),
+ * kept out of line so that the hit path stays small. */
+static __attribute__((noinline)) const struct insn *decode_block(struct cpu *c, uint32_t lin, uint64_t pa,
+                                                                 uint64_t room, unsigned *n_insns) {
+  struct cpu_code_cache *cc = c->cache;
+  bool above_4g = pa >= 0x100000000ull;
+  uint32_t phys = (uint32_t)pa;
   if (cc->n_blocks >= MAX_BLOCKS || cc->n_insns + BLOCK_MAX_INSNS > MAX_INSNS)
     cpu_code_cache_flush(cc);
 
-  bool backed = true;
+  bool backed = !above_4g;
   uint32_t span;
+  uint64_t last_page;
   cpu_count(c, TRACE_EV_block_decode);
   struct insn *out = &cc->insns[cc->n_insns];
-  unsigned n = build(c, out, lin, room, &backed, &span);
-  /* A block found above but cut short by the limit, or one fetched from
-   * MMIO, is used once from the scratch area. */
+  unsigned n = build(c, out, lin, pa, room, &backed, &span, &last_page);
+  /* A block found above but cut short by the limit or by its second page,
+   * or one fetched from MMIO (or from nothing), is used once from the
+   * scratch area. */
   bool cached_elsewhere = false;
   for (struct cpu_block *b = cc->hash[hash_of(phys, c->code32)]; b; b = b->hash_next)
     if (b->phys == phys && b->code32 == c->code32)
       cached_elsewhere = true;
-  if (!backed || cached_elsewhere) {
+  if (!backed || cached_elsewhere || last_page >= MMU_PHYS_PAGE_LIMIT) {
     memcpy(cc->scratch, out, n * sizeof *out);
     *n_insns = n;
     return cc->scratch;
@@ -237,7 +305,7 @@ const struct insn *cpu_code_cache_lookup(struct cpu *c, unsigned *n_insns) {
   struct cpu_block *b = &cc->blocks[cc->n_blocks++];
   cc->n_insns += n;
   *b = (struct cpu_block){.phys = phys,
-                          .last_page = mmu_phys(c->mem, lin + span - 1) >> MMU_PAGE_SHIFT,
+                          .last_page = (uint32_t)last_page,
                           .span = span,
                           .n = (uint16_t)n,
                           .code32 = c->code32,

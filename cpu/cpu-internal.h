@@ -68,6 +68,10 @@ enum cpu_imm {
 #define F_BYTE 0x0040u    /* byte operands (for tools) */
 #define F_OPREG 0x0080u   /* covers opcode..opcode+7, register in the low bits */
 #define F_OPCC 0x0100u    /* covers opcode..opcode+15, condition in the low bits */
+#define F_RM_EXACT 0x0200u /* register form with one ModRM.rm only (F_RM(n)); with F_REGONLY */
+#define F_RM_SHIFT 12     /* bits 12-14: that rm value */
+#define F_RM(n) (F_RM_EXACT | ((unsigned)(n) << F_RM_SHIFT)) /* FNINIT: DB /4 with rm 3 = DB E3 */
+#define F_RM_OF(flags) (((unsigned)(flags) >> F_RM_SHIFT) & 7u)
 
 #define ANY (-1)   /* reg: any ModRM.reg */
 #define OS_ANY 0   /* osize: either operand size */
@@ -289,6 +293,22 @@ static inline cycles_t cpu_timing_event(const struct cpu_timing *t, enum cpu_tim
 /* The [events] key of e ("cr3_load"), or NULL. */
 const char *cpu_timing_event_name(enum cpu_timing_event e);
 
+/* The x87 FPU (ops/x87.c): control, status and tag words as the SDM lays
+ * them out (TOP lives in sw bits 11-13; tw holds the full two-bit tags of
+ * R0-R7), the last-instruction pointers, and the physical registers R0-R7
+ * as 80-bit little-endian images (ST(i) is R[(TOP + i) & 7]). */
+struct cpu_x87 {
+  uint16_t cw, sw, tw;
+  uint32_t fip, fdp; /* offsets; in real and V86 mode 32-bit linear addresses */
+  uint16_t fcs, fds;
+  uint16_t fop;      /* 11-bit last opcode */
+  uint8_t st[8][10];
+};
+/* A waiting x87 instruction (WAIT, FLDCW, FRSTOR) reports a pending unmasked
+ * x87 exception (SW.ES): #MF with CR0.NE, else stops the machine (FERR# and
+ * IRQ 13 are not modeled). */
+void cpu_x87_check_pending(struct cpu *c);
+
 struct cpu {
   uint32_t gpr[9];           /* EAX..EDI, and gpr[8] == 0 for addressing */
   uint32_t eip;              /* of the instruction executing */
@@ -306,6 +326,7 @@ struct cpu {
   bool stack32;              /* SS.B */
 
   uint32_t cr[5];            /* CR0, (CR1), CR2, CR3, CR4 */
+  struct cpu_x87 x87;         /* the x87 FPU (ops/x87.c) */
   uint32_t dr[8];
   struct { uint32_t base; uint32_t limit; } gdtr, idtr;
   struct cpu_segment ldtr, tr;
@@ -427,8 +448,52 @@ void cpu_descriptor_to_segment(const struct cpu_descriptor *d, uint16_t selector
 
 /* ---- memory (memory.c and the fast paths below) ---------------------------------- */
 
+/* For every CPU file (task switches, v86 and the rest): the processor's own
+ * accesses to system structures at linear addresses (GDT, LDT, IDT, TSS,
+ * accessed and busy bits) go through cpu_sys_read / cpu_sys_write, which
+ * translate them as supervisor accesses whatever the CPL (SDM vol. 3, 4.6)
+ * and may raise #PF; cpu_sys_probe checks n bytes (every page) first when a
+ * later write must not fault. Never call mmu_read(mmu_phys(lin)) for a
+ * linear address: that bypasses paging. A CR3 load from anywhere (MOV CR3,
+ * a task switch) is cpu_load_cr3 (ops/system.c).
+ *
+ * Paging: with CR0.PG = 0 the fast paths below are the plain RAM pointers
+ * they always were. With PG = 1 they use the MMU's host-pointer cache, an
+ * exact mirror of the modeled DTLB (mmu.h, mmu_fast_ptr); a miss goes to
+ * the slow path: DTLB lookup, page walk, #PF (cpu_translate). */
+
 uint32_t cpu_read_slow(struct cpu *c, unsigned s, uint32_t off, unsigned n);
 void cpu_write_slow(struct cpu *c, unsigned s, uint32_t off, unsigned n, uint32_t v);
+
+/* System accesses of n (1, 2, 4) bytes at linear address lin. */
+uint32_t cpu_sys_read(struct cpu *c, uint32_t lin, unsigned n);
+void cpu_sys_write(struct cpu *c, uint32_t lin, unsigned n, uint32_t v);
+/* Translates every page of [lin, lin + n) for a system read or write
+ * (write = true also sets the dirty bits), raising #PF, writing nothing. */
+void cpu_sys_probe(struct cpu *c, uint32_t lin, uint32_t n, bool write);
+/* Linear accesses with the privilege given (user: CPL 3 rules): interrupt
+ * frames, and what else must choose its privilege itself. */
+uint32_t cpu_lin_read(struct cpu *c, uint32_t lin, unsigned n, bool user);
+void cpu_lin_write(struct cpu *c, uint32_t lin, unsigned n, uint32_t v, bool user);
+void cpu_lin_probe(struct cpu *c, uint32_t lin, uint32_t n, bool write, bool user);
+
+/* The physical address of linear address lin for an access (MMU_ACC_*
+ * bits of mmu.h: WRITE, USER, EXEC). With paging on it goes through the
+ * ITLB (EXEC) or the DTLB, walks on a miss (counted and charged), and on a
+ * fault sets CR2 and raises #PF with its error code. The result may lie
+ * above 4 GiB (PAE): nothing is there. */
+uint64_t cpu_translate(struct cpu *c, uint32_t lin, unsigned access);
+/* The same without raising: false if the access would fault (CR2 and the
+ * TLBs untouched beyond the walk's A bits). */
+bool cpu_translate_try(struct cpu *c, uint32_t lin, unsigned access, uint64_t *phys);
+/* MMU_ACC_USER if the CPU runs at CPL 3, else 0. */
+static inline unsigned cpu_acc_user(const struct cpu *c) { return c->cpl == 3 ? MMU_ACC_USER : 0; }
+
+/* Loads CR3 with v as MOV to CR3 does: with PAE paging on, the PDPTEs
+ * (false, nothing changed, if one sets a reserved bit: the caller raises
+ * its fault, #GP(0) for MOV); the non-global TLB entries flushed (nothing
+ * in the experimental tagged mode); cr3_load charged. */
+bool cpu_load_cr3(struct cpu *c, uint32_t v);
 
 static inline uint32_t cpu_ld_le(const uint8_t *p, unsigned n) {
   if (n == 1)
@@ -453,27 +518,31 @@ static inline void cpu_st_le(uint8_t *p, unsigned n, uint32_t v) {
     memcpy(p, &v, 4);
 }
 
-/* Reads n (1, 2, 4) bytes at seg:off. Paging is off: linear is physical. */
-static inline uint32_t cpu_read(struct cpu *c, unsigned s, uint32_t off, unsigned n) {
+/* Reads n (1, 2, 4) bytes at seg:off. Forced inline: the handlers' hot
+ * path (GCC's heuristics stop inlining it once the paged branch is there). */
+static inline __attribute__((always_inline)) uint32_t cpu_read(struct cpu *c, unsigned s, uint32_t off, unsigned n) {
   const struct cpu_segment *sg = &c->seg[s];
   if (likely((c->seg_ok[s] & SEG_OK_READ) && (uint64_t)off + n - 1 <= sg->limit)) {
     uint32_t lin = sg->base + off;
     if (likely((lin & (MMU_PAGE_BYTES - 1)) <= MMU_PAGE_BYTES - n)) {
-      const uint8_t *p = mmu_ram_read_ptr(c->mem, mmu_phys(c->mem, lin), n);
+      const uint8_t *p = mmu_direct_read_ptr(c->mem, lin, n); /* paging off */
       if (likely(p != NULL))
+        return cpu_ld_le(p, n);
+      if (c->mem->paging && (p = mmu_fast_ptr(c->mem, lin, c->cpl == 3, 0)) != NULL)
         return cpu_ld_le(p, n);
     }
   }
   return cpu_read_slow(c, s, off, n);
 }
 
-static inline void cpu_write(struct cpu *c, unsigned s, uint32_t off, unsigned n, uint32_t v) {
+static inline __attribute__((always_inline)) void cpu_write(struct cpu *c, unsigned s, uint32_t off, unsigned n,
+                                                             uint32_t v) {
   const struct cpu_segment *sg = &c->seg[s];
   if (likely((c->seg_ok[s] & SEG_OK_WRITE) && (uint64_t)off + n - 1 <= sg->limit)) {
     uint32_t lin = sg->base + off;
     if (likely((lin & (MMU_PAGE_BYTES - 1)) <= MMU_PAGE_BYTES - n)) {
-      uint8_t *p = mmu_ram_write_ptr(c->mem, mmu_phys(c->mem, lin), n);
-      if (likely(p != NULL)) {
+      uint8_t *p = mmu_direct_write_ptr(c->mem, lin, n); /* paging off */
+      if (likely(p != NULL) || (c->mem->paging && (p = mmu_fast_ptr(c->mem, lin, c->cpl == 3, 1)) != NULL)) {
         cpu_st_le(p, n, v);
         return;
       }
@@ -489,8 +558,9 @@ static inline void cpu_wr8(struct cpu *c, unsigned s, uint32_t off, uint8_t v) {
 static inline void cpu_wr16(struct cpu *c, unsigned s, uint32_t off, uint16_t v) { cpu_write(c, s, off, 2, v); }
 static inline void cpu_wr32(struct cpu *c, unsigned s, uint32_t off, uint32_t v) { cpu_write(c, s, off, 4, v); }
 
-/* Checks that n bytes at seg:off can be written, without writing (for
- * instructions that must not commit anything before a later fault). */
+/* Checks that n bytes at seg:off can be written (segment and, with paging,
+ * every page), without writing (for instructions that must not commit
+ * anything before a later fault). */
 void cpu_probe_write(struct cpu *c, unsigned s, uint32_t off, unsigned n);
 
 /* ---- operands -------------------------------------------------------------------- */
@@ -502,7 +572,7 @@ static inline uint32_t cpu_ea(const struct cpu *c, const struct insn *i) {
 }
 
 /* The r/m operand of size n bytes: register or memory. */
-static inline uint32_t cpu_rm_read(struct cpu *c, const struct insn *i, unsigned n) {
+static inline __attribute__((always_inline)) uint32_t cpu_rm_read(struct cpu *c, const struct insn *i, unsigned n) {
   if (!(i->flags & INSN_MEM))
     return n == 1 ? cpu_r8(c, i->rm) : n == 2 ? cpu_r16(c, i->rm) : cpu_r32(c, i->rm);
   return cpu_read(c, i->seg, cpu_ea(c, i), n);
@@ -510,7 +580,8 @@ static inline uint32_t cpu_rm_read(struct cpu *c, const struct insn *i, unsigned
 
 /* Writes the r/m operand. For memory forms, pass the address already
  * computed (ea) so read-modify-write computes it once. */
-static inline void cpu_rm_write(struct cpu *c, const struct insn *i, unsigned n, uint32_t ea, uint32_t v) {
+static inline __attribute__((always_inline)) void cpu_rm_write(struct cpu *c, const struct insn *i, unsigned n,
+                                                                uint32_t ea, uint32_t v) {
   if (!(i->flags & INSN_MEM)) {
     if (n == 1)
       cpu_w8(c, i->rm, (uint8_t)v);

@@ -55,6 +55,13 @@ void cpu_reset(struct cpu *c) {
   for (unsigned s = 0; s < CPU_NSREG; s++)
     if (s != CPU_CS)
       set_real_segment(c, s, 0, 0, 0x93);
+  /* x87 after RESET (SDM vol. 3, 9.2 and Table 9-1): CW 0040H, SW 0,
+   * TW 5555H (every register +0.0, tagged zero), pointers 0. This is not
+   * the FNINIT state (037FH, FFFFH): software runs FNINIT after reset.
+   * INIT would leave the x87 alone; ringlab models RESET only. */
+  memset(&c->x87, 0, sizeof c->x87);
+  c->x87.cw = 0x0040;
+  c->x87.tw = 0x5555;
   c->ldtr = (struct cpu_segment){.limit = 0xFFFF, .attr = 0x82};
   c->tr = (struct cpu_segment){.limit = 0xFFFF, .attr = 0x8B};
   c->halted = false;

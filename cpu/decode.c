@@ -4,8 +4,10 @@
  * hypervisor could reuse it. It builds, once, a list of candidate rows per
  * opcode from opcodes.def; decoding an instruction then reads the prefixes,
  * the opcode, the ModRM byte if that opcode has one, picks the first
- * candidate whose ModRM.reg, operand size and register/memory form match,
- * and reads the displacement and immediates the row asks for.
+ * candidate whose ModRM.reg, operand size and register/memory form match
+ * (and, for an F_RM_EXACT row such as FNINIT = DB E3, the whole ModRM byte),
+ * and reads the displacement and immediates the row asks for. Exact rows are
+ * listed before the catch-all row of their opcode, so they win.
  *
  * Departures from the manual's decoding, all deliberate:
  * - A LOCK prefix on a row without F_LOCK, or with a register operand, gives
@@ -39,8 +41,10 @@ void cpu_decode_init(void) {
   decode_ready = true;
 }
 
-static bool row_matches(const struct cpu_row *row, unsigned modrm_reg, bool mem, bool o32) {
-  if (row->reg != ANY && (unsigned)row->reg != modrm_reg)
+static bool row_matches(const struct cpu_row *row, uint8_t modrm, bool mem, bool o32) {
+  if (row->reg != ANY && (unsigned)row->reg != ((modrm >> 3) & 7u))
+    return false;
+  if ((row->flags & F_RM_EXACT) && (mem || (modrm & 7u) != F_RM_OF(row->flags)))
     return false;
   if ((row->osize == OS16 && o32) || (row->osize == OS32 && !o32))
     return false;
@@ -137,7 +141,7 @@ opcode:;
   unsigned row_index = CPU_ROW_UD;
   for (unsigned k = 0; k < n_candidates[map][op]; k++) {
     const struct cpu_row *r = &cpu_rows[candidates[map][op][k]];
-    if (row_matches(r, modrm_reg, mem, o32)) {
+    if (row_matches(r, in->modrm, mem, o32)) {
       row = r;
       row_index = candidates[map][op][k];
       break;

@@ -11,21 +11,16 @@
  * 12-15 (the layout of the SDM's "access rights" that LAR returns, shifted
  * down by 8).
  *
- * Table reads are system accesses at linear addresses: once paging is
- * modeled they walk the page tables as supervisor accesses whatever the CPL.
+ * Table reads and the accessed-bit write are system accesses at linear
+ * addresses (cpu_sys_read/cpu_sys_write): with paging on they are
+ * translated as supervisor accesses whatever the CPL (SDM vol. 3, 4.6) and
+ * may raise #PF.
  */
 #include "cpu-internal.h"
 
-static uint32_t system_read32(struct cpu *c, uint32_t lin) {
-  uint32_t v = 0;
-  for (unsigned k = 0; k < 4; k++)
-    v |= mmu_read(c->mem, mmu_phys(c->mem, lin + k), 1) << (8 * k);
-  return v;
-}
+static uint32_t system_read32(struct cpu *c, uint32_t lin) { return cpu_sys_read(c, lin, 4); }
 
-static void system_write8(struct cpu *c, uint32_t lin, uint8_t v) {
-  mmu_write(c->mem, mmu_phys(c->mem, lin), 1, v);
-}
+static void system_write8(struct cpu *c, uint32_t lin, uint8_t v) { cpu_sys_write(c, lin, 1, v); }
 
 bool cpu_descriptor_read(struct cpu *c, uint16_t selector, struct cpu_descriptor *d) {
   uint32_t base, limit;

@@ -16,7 +16,7 @@
  *                                             #GP(vector*8 + 2 + EXT)
  *   INT n / INT3 / INTO and gate DPL < CPL    #GP(vector*8 + 2)
  *   gate not present                          #NP(vector*8 + 2 + EXT)
- *   task gate                                 stops the machine (no task switch yet)
+ *   task gate                                 a task switch (task.c)
  *   null code selector                        #GP(EXT)
  *   selector past its table, not code, DPL > CPL
  *                                             #GP(selector + EXT)
@@ -36,16 +36,21 @@
  * 1 for external interrupts, NMI, exceptions and INT1, 0 for INT n, INT3 and
  * INTO (SDM 6.13). Every check comes before the first write, so a fault
  * during delivery leaves the state as it was; the frame goes straight to
- * linear memory after the room check (once paging is modeled the frame's
- * pages must be probed first). Then TF, NT, RF and VM are cleared, IF too
+ * linear memory after the room check (with paging on, after every page of
+ * it was translated: frame_write). Then TF, NT, RF and VM are cleared, IF too
  * through an interrupt gate, and CPL becomes the code segment's DPL (inner,
  * nonconforming) or stays (CS.RPL = CPL).
  *
- * Departures, for now: delivery from virtual-8086 mode and through task
- * gates stop the machine (CPU_EXIT_UNIMPLEMENTED) with a reason; the RF bit
- * in the EFLAGS image pushed for faults (SDM 17.3.1.1) is not set.
+ * From virtual-8086 mode (SDM vol. 3, 20.3.1.1) the code segment must be a
+ * nonconforming ring-0 one (#GP(selector + EXT) otherwise); the frame on the
+ * ring-0 stack starts with GS, FS, DS, ES below the usual SS, ESP, EFLAGS
+ * (VM set), CS, EIP, and the handler starts with those four registers null.
+ *
+ * Departures, for now: the RF bit in the EFLAGS image pushed for faults
+ * (SDM 17.3.1.1) is not set.
  */
 #include "cpu-internal.h"
+#include "task.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -78,10 +83,8 @@ static void deliver_real(struct cpu *c, int vector, uint32_t return_eip) {
   if (entry + 3 > c->idtr.limit)
     cpu_raise(c, CPU_EXC_GP, 0);
   uint32_t lin = c->idtr.base + entry;
-  uint16_t new_ip = (uint16_t)(mmu_read(c->mem, mmu_phys(c->mem, lin), 1) |
-                               mmu_read(c->mem, mmu_phys(c->mem, lin + 1), 1) << 8);
-  uint16_t new_cs = (uint16_t)(mmu_read(c->mem, mmu_phys(c->mem, lin + 2), 1) |
-                               mmu_read(c->mem, mmu_phys(c->mem, lin + 3), 1) << 8);
+  uint16_t new_ip = (uint16_t)cpu_sys_read(c, lin, 2); /* system accesses (memory.c) */
+  uint16_t new_cs = (uint16_t)cpu_sys_read(c, lin + 2, 2);
   /* Three pushes, committed only when all three are written. */
   uint32_t mask = cpu_sp_mask(c);
   uint32_t sp = c->gpr[CPU_ESP];
@@ -130,39 +133,38 @@ static bool frame_fits(const struct cpu_segment *sg, bool big, uint32_t esp, uns
   return true;
 }
 
-static void linear_write(struct cpu *c, uint32_t lin, unsigned n, uint32_t v) {
-  if ((lin & (MMU_PAGE_BYTES - 1)) + n <= MMU_PAGE_BYTES) {
-    mmu_write(c->mem, mmu_phys(c->mem, lin), n, v);
-    return;
-  }
-  for (unsigned k = 0; k < n; k++)
-    mmu_write(c->mem, mmu_phys(c->mem, lin + k), 1, v >> (8 * k));
-}
 
 /* Pushes the frame (after frame_fits) and returns the new ESP. */
+/* With paging on, every slot's pages are translated for writing first (a
+ * #PF comes before any byte is written), then the slots are written. The
+ * pushes go to the new stack at the new CPL, which is the stack segment's
+ * DPL: user-mode accesses if that is 3, else supervisor ones. (A departure
+ * from "supervisor whatever the CPL", which SDM vol. 3, 4.6 says of the
+ * GDT/LDT/IDT/TSS accesses but not of the stack: it matters only for a
+ * handler that runs at CPL 3.) */
 static uint32_t frame_write(struct cpu *c, const struct cpu_segment *sg, bool big, uint32_t esp,
                             const uint32_t *v, unsigned count, unsigned size) {
   uint32_t mask = big ? 0xFFFFFFFFu : 0xFFFFu;
+  bool user = cpu_attr_dpl(sg->attr) == 3;
   uint32_t sp = esp & mask;
+  if (c->mem->paging)
+    for (unsigned k = 0; k < count; k++) {
+      sp = (sp - size) & mask;
+      cpu_lin_probe(c, sg->base + sp, size, true, user);
+    }
+  sp = esp & mask;
   for (unsigned k = 0; k < count; k++) {
     sp = (sp - size) & mask;
-    linear_write(c, sg->base + sp, size, v[k]);
+    cpu_lin_write(c, sg->base + sp, size, v[k], user);
   }
   return big ? sp : ((esp & 0xFFFF0000u) | sp);
-}
-
-_Noreturn static void unimplemented(struct cpu *c, const char *what, int vector) {
-  cpu_stop(c, CPU_EXIT_UNIMPLEMENTED, "%s not implemented yet (vector %d at %04x:%08x)", what, vector,
-           c->seg[CPU_CS].selector, c->eip);
-  cpu_raise(c, -1, 0);
 }
 
 static void deliver_protected(struct cpu *c, int vector, uint32_t error_code, uint32_t return_eip, bool software) {
   /* EXT: set for events the program did not ask for (not INT n/INT3/INTO). */
   uint32_t ext = software ? 0 : 1;
   uint32_t idt_error = (uint32_t)vector * 8 + 2 + ext;
-  if (c->mode == CPU_MODE_V86)
-    unimplemented(c, "interrupt delivery from virtual-8086 mode", vector);
+  bool v86 = c->mode == CPU_MODE_V86;
 
   /* The gate */
   struct cpu_descriptor gate;
@@ -175,8 +177,10 @@ static void deliver_protected(struct cpu *c, int vector, uint32_t error_code, ui
     cpu_raise(c, CPU_EXC_GP, (uint32_t)vector * 8 + 2);
   if (!(gate.hi & 0x8000))
     cpu_raise(c, CPU_EXC_NP, idt_error);
-  if (type == 5)
-    unimplemented(c, "hardware task switch (task gate in the IDT)", vector);
+  if (type == 5) {
+    cpu_task_gate_deliver(c, &gate, error_code, return_eip, ext); /* task.c */
+    return;
+  }
   bool gate32 = type >= 14;
   bool trap_gate = type & 1;
   uint16_t sel = (uint16_t)(gate.lo >> 16);
@@ -198,10 +202,14 @@ static void deliver_protected(struct cpu *c, int vector, uint32_t error_code, ui
     cpu_raise(c, CPU_EXC_GP, sel_error);
   if (!(cs.attr & CPU_ATTR_P))
     cpu_raise(c, CPU_EXC_NP, sel_error);
+  /* From virtual-8086 mode only to a ring-0 nonconforming code segment
+   * (SDM INT n, INTERRUPT-FROM-VIRTUAL-8086-MODE). */
+  if (v86 && ((cs.attr & ATTR_CONFORMING) || dpl != 0))
+    cpu_raise(c, CPU_EXC_GP, sel_error);
 
   /* The stack and the frame */
   unsigned size = gate32 ? 4 : 2;
-  uint32_t frame[6];
+  uint32_t frame[10];
   unsigned count = 0;
   bool inner = !(cs.attr & ATTR_CONFORMING) && dpl < c->cpl;
   unsigned new_cpl = inner ? dpl : c->cpl;
@@ -222,6 +230,12 @@ static void deliver_protected(struct cpu *c, int vector, uint32_t error_code, ui
       cpu_raise(c, CPU_EXC_TS, ss_error);
     if (!(ss.attr & CPU_ATTR_P))
       cpu_raise(c, CPU_EXC_SS, ss_error);
+    if (v86) {
+      frame[count++] = c->seg[CPU_GS].selector;
+      frame[count++] = c->seg[CPU_FS].selector;
+      frame[count++] = c->seg[CPU_DS].selector;
+      frame[count++] = c->seg[CPU_ES].selector;
+    }
     frame[count++] = c->seg[CPU_SS].selector;
     frame[count++] = c->gpr[CPU_ESP];
     frame[count++] = cpu_eflags(c);
@@ -266,6 +280,14 @@ static void deliver_protected(struct cpu *c, int vector, uint32_t error_code, ui
   if (!trap_gate)
     clear |= CPU_FLAG_IF;
   cpu_eflags_write(c, 0, clear);
+  if (v86) {
+    /* SDM 20.3.1.1: the handler starts with DS ES FS GS null. */
+    static const unsigned data[] = {CPU_ES, CPU_DS, CPU_FS, CPU_GS};
+    for (unsigned k = 0; k < 4; k++)
+      c->seg[data[k]] = (struct cpu_segment){.selector = 0};
+    cpu_update_mode(c); /* protected mode, CPL 0 */
+    cpu_charge(c, CPU_TEV_gate_from_v86);
+  }
   c->eip = c->next_eip = offset;
   charge_delivery(c, trap_gate ? (inner ? CPU_TEV_trapgate_inner : CPU_TEV_trapgate_same)
                                : (inner ? CPU_TEV_intgate_inner : CPU_TEV_intgate_same));

@@ -93,6 +93,16 @@ enum cpu_exit cpu_run(struct cpu *c, cycles_t until) {
     c->sys.shadow = false;
     const struct insn *i = cpu_code_cache_lookup(c, &n);
     const struct insn *end = one ? i + 1 : i + n;
+    /* A block that would run past `until` stops at the first instruction
+     * boundary at or after it, so the machine's next device event (a timer
+     * interrupt) is taken on its cycle, not a block later. */
+    cycles_t left = until - c->cycles;
+    if (unlikely(end[-1].cost_before + end[-1].cost > left)) {
+      const struct insn *k = i + 1; /* at least one instruction runs */
+      while (k < end && k->cost_before < left)
+        k++;
+      end = k;
+    }
     c->block_first = i;
     c->block_exit = false;
     do {

@@ -1,47 +1,215 @@
-/* cpu/memory.c - the slow paths of segmented memory access, the stack, and
- * port I/O.
+/* cpu/memory.c - the slow paths of segmented memory access, address
+ * translation, the stack, and port I/O.
  *
  * The inline fast paths in cpu-internal.h handle an access that lies in one
- * page of RAM and passes the cached segment rights. Everything else comes
- * here: a full segment check (which may fault), then the access, split into
- * bytes when it crosses a page (each page may map elsewhere once paging is
- * modeled, and the A20 mask applies per byte).
+ * page, passes the cached segment rights and finds a RAM pointer (paging
+ * off) or a host-cache entry mirroring the DTLB (paging on). Everything else
+ * comes here: a full segment check (which may fault), then the translation
+ * of every page the access touches, then the access, split where it crosses
+ * a page (the two pages may map anywhere).
+ *
+ * Translation with paging on (cpu_translate), SDM vol. 3, 4.10:
+ *
+ *   TLB hit   the entry's rights (U/S, R/W with CR0.WP) decide; a denied
+ *             access is a #PF (P = 1) and, as SDM 4.10.4.1 says a page
+ *             fault does, drops the page's entries from the TLBs. A write
+ *             through an entry whose D bit is not known set walks again to
+ *             set it (counted as a page walk, not as a miss), as P6
+ *             processors do (a dirty-bit assist).
+ *   miss      counted (tlb_miss; itlb_miss for fetches) and charged
+ *             (tlb_fill); the walk is counted (page_walk) and every entry it
+ *             reads charged (page_walk_access); a walk that faults sets CR2
+ *             and raises #PF with its error code, filling nothing (TLBs do
+ *             not hold not-present translations); one that succeeds fills
+ *             the TLB (LRU victim).
+ *   data hit  or fill then installs the host-cache entries (mmu_fast_install).
+ *
+ * Fault discipline: an access that crosses a page translates both pages
+ * before reading or writing any byte.
  */
 #include "cpu-internal.h"
 
-static uint32_t linear_read(struct cpu *c, uint32_t lin, unsigned n) {
-  if ((lin & (MMU_PAGE_BYTES - 1)) + n <= MMU_PAGE_BYTES)
-    return mmu_read(c->mem, mmu_phys(c->mem, lin), n);
+_Noreturn static void page_fault(struct cpu *c, uint32_t lin, uint32_t error) {
+  c->cr[2] = lin;
+  cpu_raise(c, CPU_EXC_PF, error);
+}
+
+static uint32_t pf_error(unsigned access, uint32_t kind) {
+  return kind | ((access & MMU_ACC_WRITE) ? MMU_PF_W : 0) | ((access & MMU_ACC_USER) ? MMU_PF_U : 0);
+}
+
+/* One walk, counted and charged. */
+static bool walk(struct cpu *c, uint32_t lin, unsigned access, struct mmu_walk *w) {
+  bool ok = mmu_walk(c->mem, lin, access, w);
+  cpu_count(c, TRACE_EV_page_walk);
+  for (unsigned k = 0; k < w->reads; k++)
+    cpu_charge(c, CPU_TEV_page_walk_access);
+  return ok;
+}
+
+static bool translate(struct cpu *c, uint32_t lin, unsigned access, uint64_t *phys, bool raise) {
+  struct mmu *m = c->mem;
+  enum mmu_tlb_which t = (access & MMU_ACC_EXEC) ? MMU_ITLB : MMU_DTLB;
+  struct mmu_walk w;
+  struct mmu_tlb_entry *e = mmu_tlb_lookup(m, t, lin);
+  if (e) {
+    if (unlikely(!mmu_tlb_allows(m, e->flags, access))) {
+      if (!raise)
+        return false;
+      mmu_tlb_flush_page(m, lin);
+      page_fault(c, lin, pf_error(access, MMU_PF_P));
+    }
+    if ((access & MMU_ACC_WRITE) && !(e->flags & MMU_TLB_D)) {
+      if (!walk(c, lin, access, &w)) {
+        if (!raise)
+          return false;
+        mmu_tlb_flush_page(m, lin);
+        page_fault(c, lin, w.error);
+      }
+      mmu_tlb_drop(m, t, e); /* the re-walked translation replaces it */
+      e = mmu_tlb_fill(m, t, lin, &w);
+    }
+  } else {
+    cpu_count(c, TRACE_EV_tlb_miss);
+    if (t == MMU_ITLB)
+      cpu_count(c, TRACE_EV_itlb_miss);
+    cpu_charge(c, CPU_TEV_tlb_fill);
+    if (!walk(c, lin, access, &w)) {
+      if (!raise)
+        return false;
+      page_fault(c, lin, w.error);
+    }
+    e = mmu_tlb_fill(m, t, lin, &w);
+  }
+  if (t == MMU_DTLB)
+    mmu_fast_install(m, lin, e);
+  else
+    mmu_ifast_install(m, lin, e);
+  uint64_t page = (uint64_t)e->phys_page + ((lin >> MMU_PAGE_SHIFT) - e->lin_page);
+  uint64_t pa = (page << MMU_PAGE_SHIFT) | (lin & (MMU_PAGE_BYTES - 1));
+  *phys = pa < 0x100000000ull ? (pa & m->a20_mask) : pa;
+  return true;
+}
+
+uint64_t cpu_translate(struct cpu *c, uint32_t lin, unsigned access) {
+  if (!c->mem->paging)
+    return mmu_phys(c->mem, lin);
+  uint64_t pa = 0;
+  translate(c, lin, access, &pa, true);
+  return pa;
+}
+
+bool cpu_translate_try(struct cpu *c, uint32_t lin, unsigned access, uint64_t *phys) {
+  if (!c->mem->paging) {
+    *phys = mmu_phys(c->mem, lin);
+    return true;
+  }
+  return translate(c, lin, access, phys, false);
+}
+
+/* Physical accesses; above 4 GiB (PAE) there is nothing: all ones, writes
+ * dropped. */
+static uint32_t phys_read(struct cpu *c, uint64_t pa, unsigned n) {
+  if (pa >= 0x100000000ull)
+    return cpu_mask(n);
+  return mmu_read(c->mem, (uint32_t)pa, n);
+}
+
+static void phys_write(struct cpu *c, uint64_t pa, unsigned n, uint32_t v) {
+  if (pa < 0x100000000ull)
+    mmu_write(c->mem, (uint32_t)pa, n, v);
+}
+
+/* Bytes of [lin, lin + n) in lin's page. */
+static unsigned in_page(uint32_t lin, unsigned n) {
+  unsigned room = MMU_PAGE_BYTES - (lin & (MMU_PAGE_BYTES - 1));
+  return n < room ? n : room;
+}
+
+static uint32_t linear_read(struct cpu *c, uint32_t lin, unsigned n, unsigned access) {
+  if (!c->mem->paging) {
+    if ((lin & (MMU_PAGE_BYTES - 1)) + n <= MMU_PAGE_BYTES)
+      return mmu_read(c->mem, mmu_phys(c->mem, lin), n);
+    uint32_t v = 0;
+    for (unsigned k = 0; k < n; k++)
+      v |= mmu_read(c->mem, mmu_phys(c->mem, lin + k), 1) << (8 * k);
+    return v;
+  }
+  unsigned n1 = in_page(lin, n);
+  uint64_t p1 = cpu_translate(c, lin, access);
+  if (n1 == n)
+    return phys_read(c, p1, n);
+  uint64_t p2 = cpu_translate(c, lin + n1, access);
   uint32_t v = 0;
   for (unsigned k = 0; k < n; k++)
-    v |= mmu_read(c->mem, mmu_phys(c->mem, lin + k), 1) << (8 * k);
+    v |= phys_read(c, k < n1 ? p1 + k : p2 + (k - n1), 1) << (8 * k);
   return v;
 }
 
-static void linear_write(struct cpu *c, uint32_t lin, unsigned n, uint32_t v) {
-  if ((lin & (MMU_PAGE_BYTES - 1)) + n <= MMU_PAGE_BYTES) {
-    mmu_write(c->mem, mmu_phys(c->mem, lin), n, v);
+static void linear_write(struct cpu *c, uint32_t lin, unsigned n, uint32_t v, unsigned access) {
+  if (!c->mem->paging) {
+    if ((lin & (MMU_PAGE_BYTES - 1)) + n <= MMU_PAGE_BYTES) {
+      mmu_write(c->mem, mmu_phys(c->mem, lin), n, v);
+      return;
+    }
+    for (unsigned k = 0; k < n; k++)
+      mmu_write(c->mem, mmu_phys(c->mem, lin + k), 1, v >> (8 * k));
     return;
   }
+  access |= MMU_ACC_WRITE;
+  unsigned n1 = in_page(lin, n);
+  uint64_t p1 = cpu_translate(c, lin, access);
+  if (n1 == n) {
+    phys_write(c, p1, n, v);
+    return;
+  }
+  uint64_t p2 = cpu_translate(c, lin + n1, access); /* both pages before any byte */
   for (unsigned k = 0; k < n; k++)
-    mmu_write(c->mem, mmu_phys(c->mem, lin + k), 1, v >> (8 * k));
+    phys_write(c, k < n1 ? p1 + k : p2 + (k - n1), 1, v >> (8 * k));
+}
+
+/* Translates every page of [lin, lin + n) (linear addresses wrap at 4 GiB). */
+static void linear_probe(struct cpu *c, uint32_t lin, uint32_t n, unsigned access) {
+  if (!c->mem->paging || n == 0)
+    return;
+  uint32_t pages = (uint32_t)((((uint64_t)(lin & (MMU_PAGE_BYTES - 1)) + n - 1) >> MMU_PAGE_SHIFT) + 1);
+  cpu_translate(c, lin, access);
+  for (uint32_t k = 1; k < pages; k++)
+    cpu_translate(c, (lin & ~(MMU_PAGE_BYTES - 1)) + (k << MMU_PAGE_SHIFT), access);
+}
+
+uint32_t cpu_sys_read(struct cpu *c, uint32_t lin, unsigned n) { return linear_read(c, lin, n, 0); }
+void cpu_sys_write(struct cpu *c, uint32_t lin, unsigned n, uint32_t v) { linear_write(c, lin, n, v, 0); }
+void cpu_sys_probe(struct cpu *c, uint32_t lin, uint32_t n, bool write) {
+  linear_probe(c, lin, n, write ? MMU_ACC_WRITE : 0);
+}
+
+uint32_t cpu_lin_read(struct cpu *c, uint32_t lin, unsigned n, bool user) {
+  return linear_read(c, lin, n, user ? MMU_ACC_USER : 0);
+}
+void cpu_lin_write(struct cpu *c, uint32_t lin, unsigned n, uint32_t v, bool user) {
+  linear_write(c, lin, n, v, user ? MMU_ACC_USER : 0);
+}
+void cpu_lin_probe(struct cpu *c, uint32_t lin, uint32_t n, bool write, bool user) {
+  linear_probe(c, lin, n, (write ? MMU_ACC_WRITE : 0) | (user ? MMU_ACC_USER : 0));
 }
 
 uint32_t cpu_read_slow(struct cpu *c, unsigned s, uint32_t off, unsigned n) {
   cpu_segment_check(c, s, off, n, false);
-  return linear_read(c, c->seg[s].base + off, n);
+  return linear_read(c, c->seg[s].base + off, n, cpu_acc_user(c));
 }
 
 void cpu_write_slow(struct cpu *c, unsigned s, uint32_t off, unsigned n, uint32_t v) {
   cpu_segment_check(c, s, off, n, true);
-  linear_write(c, c->seg[s].base + off, n, v);
+  linear_write(c, c->seg[s].base + off, n, v, cpu_acc_user(c));
 }
 
 void cpu_probe_write(struct cpu *c, unsigned s, uint32_t off, unsigned n) {
   const struct cpu_segment *sg = &c->seg[s];
-  if (likely((c->seg_ok[s] & SEG_OK_WRITE) && (uint64_t)off + n - 1 <= sg->limit))
-    return;
-  cpu_segment_check(c, s, off, n, true);
+  if (!likely((c->seg_ok[s] & SEG_OK_WRITE) && (uint64_t)off + n - 1 <= sg->limit))
+    cpu_segment_check(c, s, off, n, true);
+  if (c->mem->paging)
+    linear_probe(c, sg->base + off, n, MMU_ACC_WRITE | cpu_acc_user(c));
 }
 
 /* The stack: SS with the stack-address size of SS.B. A push writes memory

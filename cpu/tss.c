@@ -10,16 +10,12 @@
  * for ring n in 0-2. An entry past TR.limit is #TS(TR selector): the check
  * of the SDM's INT n and CALL pseudocode, "(TSSstackAddress + 5) > TSS
  * limit" (32-bit) and "+ 3" (16-bit). The reads are system accesses at
- * linear addresses (supervisor accesses once paging is modeled).
+ * linear addresses (cpu_sys_read: supervisor accesses with paging on).
  */
 #include "cpu-internal.h"
 
-static uint32_t tss_read(struct cpu *c, uint32_t off, unsigned n) {
-  uint32_t v = 0;
-  for (unsigned k = 0; k < n; k++)
-    v |= mmu_read(c->mem, mmu_phys(c->mem, c->tr.base + off + k), 1) << (8 * k);
-  return v;
-}
+/* A system access: supervisor with paging on, whatever the CPL. */
+static uint32_t tss_read(struct cpu *c, uint32_t off, unsigned n) { return cpu_sys_read(c, c->tr.base + off, n); }
 
 void cpu_tss_ring_stack_ext(struct cpu *c, unsigned ring, uint16_t *ss, uint32_t *esp, unsigned ext) {
   bool tss32 = (c->tr.attr & 0x8) != 0; /* type 9/11: 32-bit; 1/3: 16-bit */

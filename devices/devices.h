@@ -123,4 +123,101 @@ int dev_uart_queue_rx(struct dev_uart *u, cycles_t when, uint8_t byte);
 /* Bytes lost because the receiver was full (LSR.OE), since creation. */
 uint64_t dev_uart_overruns(const struct dev_uart *u);
 
+/* ---- the time chips see ------------------------------------------------------ */
+
+/* What a chip with counters (PIT, RTC) needs of time: now is
+ * dev_sched_now(sched), which the board brings to the cycle of every port
+ * access before the access (and the run loop to the end of every run of
+ * the CPU); cpu_hz gives the cycles per emulated second (the timing
+ * preset's frequency), which the chip converts its own clock from with
+ * exact integer arithmetic. A NULL sched reads as cycle 0. */
+struct dev_timebase {
+  const struct dev_sched *sched;
+  uint64_t (*cpu_hz)(void *opaque);
+  void *opaque;
+};
+
+/* ---- 8259A programmable interrupt controller (pic8259.c) ------------------- */
+
+/* One chip; the PC's pair is two, cascaded by the board. Ports: offset 0
+ * (A0 = 0: ICW1, OCW2, OCW3; IRR/ISR/poll) and 1 (ICW2-4, OCW1; IMR).
+ * Inputs IR0-7 come in through dev_pic_set_irq (usable as a struct dev_irq
+ * callback with opaque = the chip and irq_num = the IR); the output INT is
+ * int_out. dev_pic_inta() is the CPU's interrupt acknowledge on the master:
+ * it returns the vector, asking the slave on a cascade input. */
+struct dev_pic;
+extern const struct dev_port_ops dev_pic_ops;
+#define DEV_PIC_PORTS 2
+struct dev_pic *dev_pic_new(struct dev_irq int_out);
+void dev_pic_free(struct dev_pic *p);
+void dev_pic_set_irq(void *pic, int ir, int level);
+/* Connects a slave's cascade: an INTA of the master on IR `ir` (with the
+ * ir bit set in the master's ICW3) takes the vector from the slave. */
+void dev_pic_cascade(struct dev_pic *master, int ir, struct dev_pic *slave);
+int dev_pic_inta(struct dev_pic *master);
+/* For tests and diagnostics. */
+uint8_t dev_pic_irr(const struct dev_pic *p);
+uint8_t dev_pic_isr(const struct dev_pic *p);
+uint8_t dev_pic_imr(const struct dev_pic *p);
+bool dev_pic_int(const struct dev_pic *p);
+
+/* ---- 8254 programmable interval timer (pit8254.c) -------------------------- */
+
+/* Ports: offsets 0-2 the counters, 3 the control word. dev_pit_portb_ops
+ * is the PC's port 0x61 (counter 2's gate and output, the speaker enable,
+ * the refresh toggle) on the same instance. OUT0 drives out0; its
+ * transitions are events of dev_pit_clock_ops, at their exact cycles. */
+struct dev_pit;
+#define DEV_PIT_HZ 1193182u /* the PC's PIT clock, Hz */
+extern const struct dev_port_ops dev_pit_ops;
+extern const struct dev_port_ops dev_pit_portb_ops;
+extern const struct dev_clock_ops dev_pit_clock_ops;
+#define DEV_PIT_PORTS 4
+#define DEV_PIT_PORTB_PORTS 1
+struct dev_pit *dev_pit_new(struct dev_timebase tb, struct dev_irq out0);
+void dev_pit_free(struct dev_pit *p);
+/* GATE input of a counter (0 and 1 are tied high on a PC; port B drives 2). */
+void dev_pit_set_gate(struct dev_pit *p, int counter, bool level);
+/* OUT of a counter now, and the speaker (OUT2 AND port B bit 1). */
+bool dev_pit_out(struct dev_pit *p, int counter);
+bool dev_pit_speaker(struct dev_pit *p);
+
+/* ---- MC146818A real-time clock and CMOS RAM (rtc.c) ------------------------ */
+
+/* Ports: offset 0 the index (bit 7 the NMI mask), 1 the data. The time
+ * starts at the given date (never the host's clock) and runs on cycles;
+ * /IRQ drives irq (IRQ 8 on a PC). Events: periodic, alarm and update-ended
+ * interrupts through dev_rtc_clock_ops. */
+struct dev_rtc;
+struct dev_rtc_time {
+  int year, month, day, hour, minute, second; /* 1900-2099, 1-12, 1-31, ... */
+};
+#define DEV_RTC_DEFAULT_TIME {2000, 1, 1, 0, 0, 0}
+extern const struct dev_port_ops dev_rtc_ops;
+extern const struct dev_clock_ops dev_rtc_clock_ops;
+#define DEV_RTC_PORTS 2
+/* start NULL: DEV_RTC_DEFAULT_TIME. */
+struct dev_rtc *dev_rtc_new(struct dev_timebase tb, struct dev_irq irq, const struct dev_rtc_time *start);
+void dev_rtc_free(struct dev_rtc *r);
+/* Parses "YYYY-MM-DD HH:MM:SS" (a valid date, years 1900-2099); 0 or -1. */
+int dev_rtc_parse_time(const char *s, struct dev_rtc_time *out);
+/* Sets the time (and the century byte, RAM 0x32). */
+void dev_rtc_set_time(struct dev_rtc *r, const struct dev_rtc_time *t);
+/* The RAM bytes 0x0E-0x7F, for the board to fill as a BIOS would. */
+uint8_t dev_rtc_nvram(const struct dev_rtc *r, unsigned index);
+void dev_rtc_nvram_set(struct dev_rtc *r, unsigned index, uint8_t value);
+/* Port 0x70 bit 7 as last written (stored; the board routes it nowhere). */
+bool dev_rtc_nmi_masked(const struct dev_rtc *r);
+
+/* ---- port 0x92 fast A20 gate (a20.c) ---------------------------------------- */
+
+/* Bit 1 gates address line 20; the chip calls set_a20(opaque, on) when it
+ * changes (the board maps that to the memory). Other bits are stored. */
+struct dev_a20;
+extern const struct dev_port_ops dev_a20_ops;
+#define DEV_A20_PORTS 1
+struct dev_a20 *dev_a20_new(void (*set_a20)(void *opaque, bool on), void *opaque, bool initially_on);
+void dev_a20_free(struct dev_a20 *a);
+bool dev_a20_enabled(const struct dev_a20 *a);
+
 #endif

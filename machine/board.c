@@ -1,19 +1,33 @@
 /* machine/board.c - the PC board: which chip sits at which ports and IRQ.
  *
  * One table wires the chips (devices/, each knowing nothing of the board)
- * to the port bus. The IRQ column records the ISA line each chip's
- * interrupt output will drive once the 8259 pair lands; until then the
- * lines are left unconnected and guests run with interrupts off.
+ * to the port bus and the ISA interrupt lines; devices/README.md draws it.
  *
- *   port        chip                  IRQ
- *   0x0e9       debug console         -
- *   0x0f4-0f7   debug exit (QEMU)     -
- *   0x3f8-3ff   16550A UART (COM1)    4
- *   0x5a0-5bf   ringlab ops port      -
+ *   port        chip                          IRQ
+ *   0x020-021   8259A master                  INT -> CPU INTR, INTA <- CPU
+ *   0x040-043   8254 PIT                      0 (OUT0)
+ *   0x061       port B (PIT gate 2, speaker)  -
+ *   0x070-071   MC146818A RTC + CMOS RAM      8
+ *   0x092       port A (fast A20 gate)        -
+ *   0x0a0-0a1   8259A slave                   INT -> master IR2
+ *   0x0e9       debug console                 -
+ *   0x0f4-0f7   debug exit (QEMU)             -
+ *   0x3f8-3ff   16550A UART (COM1)            4, gated by MCR OUT2
+ *   0x5a0-5bf   ringlab ops port              -
  *
- * Next increment of this table: the 8259A pair (0x20, 0xa0), the 8254 PIT
- * (0x40-0x43, IRQ 0, port 0x61), the CMOS RTC (0x70-0x71, IRQ 8), the A20
- * gate at port 0x92.
+ * IRQ 0-7 are the master's IR0-7 and IRQ 8-15 the slave's; the slave's INT
+ * is the master's IR2 (ICW3: the guest programs 0x04 and 2). On a PC the
+ * COM port's INTR reaches the bus through a buffer enabled by the UART's
+ * MCR OUT2 (0x08): the board snoops MCR writes to model it (the chip's pin
+ * is not gated, as in the datasheet).
+ *
+ * Time: every port access first brings the device scheduler to the cycle
+ * of the accessing instruction (cpu_cycles_now), so a chip that reads its
+ * counters (PIT, RTC) sees exactly that cycle and every device event due
+ * before it has fired, in order.
+ *
+ * The chips this file adds beyond struct machine (machine-internal.h) live
+ * in struct pc_board around it: machine_new() returns &board->m.
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -21,38 +35,191 @@
 
 #include "machine-internal.h"
 
-enum chip { CHIP_DEBUGCON, CHIP_DEBUGEXIT, CHIP_UART, CHIP_OPS };
+enum chip { CHIP_PIC_MASTER, CHIP_PIC_SLAVE, CHIP_PIT, CHIP_PORTB, CHIP_RTC, CHIP_A20, CHIP_DEBUGCON,
+            CHIP_DEBUGEXIT, CHIP_UART, CHIP_OPS };
 
 struct board_slot {
   const char *what;                 /* for diagnostics */
   uint16_t port;                    /* first port */
   uint32_t ports;                   /* ports claimed */
   const struct dev_port_ops *ops;   /* the chip's class */
-  enum chip chip;                   /* which instance of struct machine */
+  enum chip chip;                   /* which instance */
   int irq;                          /* ISA IRQ of its output, -1 none */
 };
 
+static const struct dev_port_ops com1_ops;
+
 static const struct board_slot board[] = {
-    /* what            port               ports                ops                  chip            irq */
-    {"debug console", 0x0e9,            DEV_DEBUGCON_PORTS,  &dev_debugcon_ops,     CHIP_DEBUGCON,  -1},
-    {"debug exit",    0x0f4,            DEV_DEBUGEXIT_PORTS, &dev_debugexit_ops,    CHIP_DEBUGEXIT, -1},
-    {"COM1",          0x3f8,            DEV_UART_PORTS,      &dev_uart_ops,         CHIP_UART,       4},
-    {"ringlab ops",   RINGLAB_OPS_PORT, RINGLAB_OPS_PORTS,   &machine_opsport_ops,  CHIP_OPS,       -1},
+    /* what            port               ports                ops                  chip              irq */
+    {"PIC master",    0x020,            DEV_PIC_PORTS,       &dev_pic_ops,          CHIP_PIC_MASTER,  -1},
+    {"PIT",           0x040,            DEV_PIT_PORTS,       &dev_pit_ops,          CHIP_PIT,          0},
+    {"port B",        0x061,            DEV_PIT_PORTB_PORTS, &dev_pit_portb_ops,    CHIP_PORTB,       -1},
+    {"RTC",           0x070,            DEV_RTC_PORTS,       &dev_rtc_ops,          CHIP_RTC,          8},
+    {"port A (A20)",  0x092,            DEV_A20_PORTS,       &dev_a20_ops,          CHIP_A20,         -1},
+    {"PIC slave",     0x0a0,            DEV_PIC_PORTS,       &dev_pic_ops,          CHIP_PIC_SLAVE,    2},
+    {"debug console", 0x0e9,            DEV_DEBUGCON_PORTS,  &dev_debugcon_ops,     CHIP_DEBUGCON,    -1},
+    {"debug exit",    0x0f4,            DEV_DEBUGEXIT_PORTS, &dev_debugexit_ops,    CHIP_DEBUGEXIT,   -1},
+    {"COM1",          0x3f8,            DEV_UART_PORTS,      &com1_ops,             CHIP_UART,         4},
+    {"ringlab ops",   RINGLAB_OPS_PORT, RINGLAB_OPS_PORTS,   &machine_opsport_ops,  CHIP_OPS,         -1},
 };
 
+#define SLAVE_IR 2 /* the master input the slave's INT drives */
+
+struct pc_board {
+  struct machine m; /* first: the rest of machine/ sees only this */
+  struct dev_pic *pic_master, *pic_slave;
+  struct dev_pit *pit;
+  struct dev_rtc *rtc;
+  struct dev_a20 *a20;
+  bool intr;      /* the master's INT, as driven on the CPU's INTR */
+  int com1_intr;  /* the UART's INTR pin */
+  bool com1_out2; /* its MCR OUT2, which enables the pin onto IRQ 4 */
+};
+
+static struct pc_board *board_of(struct machine *m) { return (struct pc_board *)m; }
+
 static void *chip_ctx(struct machine *m, enum chip c) {
+  struct pc_board *b = board_of(m);
   switch (c) {
+  case CHIP_PIC_MASTER:
+    return b->pic_master;
+  case CHIP_PIC_SLAVE:
+    return b->pic_slave;
+  case CHIP_PIT:
+  case CHIP_PORTB:
+    return b->pit;
+  case CHIP_RTC:
+    return b->rtc;
+  case CHIP_A20:
+    return b->a20;
+  case CHIP_UART:
+    return b; /* through com1_ops */
   case CHIP_DEBUGCON:
     return m->debugcon;
   case CHIP_DEBUGEXIT:
     return m->debugexit;
-  case CHIP_UART:
-    return m->uart;
   case CHIP_OPS:
     return &m->ops;
   }
   return NULL;
 }
+
+/* The ISA line of a chip's output, from the table. */
+static struct dev_irq isa_irq(struct pc_board *b, enum chip c) {
+  for (size_t k = 0; k < sizeof board / sizeof board[0]; k++)
+    if (board[k].chip == c && board[k].irq >= 0) {
+      int irq = board[k].irq;
+      return (struct dev_irq){.set_irq = dev_pic_set_irq,
+                              .opaque = irq < 8 ? b->pic_master : b->pic_slave,
+                              .irq_num = irq & 7};
+    }
+  return (struct dev_irq){0};
+}
+
+/* ---- COM1: the UART with the PC's OUT2 gate on its interrupt ---------------- */
+
+#define UART_MCR 4
+#define UART_MCR_OUT2 0x08
+
+static void com1_drive(struct pc_board *b) {
+  struct dev_irq line = isa_irq(b, CHIP_UART);
+  dev_irq_set(&line, b->com1_intr && b->com1_out2);
+}
+
+static void com1_intr(void *opaque, int irq_num, int level) {
+  struct pc_board *b = opaque;
+  b->com1_intr = level;
+  if (b->pic_master)
+    com1_drive(b);
+}
+
+static uint32_t com1_read(void *ctx, uint16_t offset, unsigned size_bytes) {
+  struct pc_board *b = ctx;
+  return dev_uart_ops.read(b->m.uart, offset, size_bytes);
+}
+
+static void com1_write(void *ctx, uint16_t offset, unsigned size_bytes, uint32_t value) {
+  struct pc_board *b = ctx;
+  if (offset == UART_MCR)
+    b->com1_out2 = value & UART_MCR_OUT2;
+  dev_uart_ops.write(b->m.uart, offset, size_bytes, value);
+  com1_drive(b);
+}
+
+static const struct dev_port_ops com1_ops = {
+    .name = "uart16550 (COM1, OUT2-gated)",
+    .sizes = DEV_SIZE_8,
+    .read = com1_read,
+    .write = com1_write,
+};
+
+/* ---- the CPU's side: INTR, INTA, port I/O at the right time ------------------ */
+
+static void cpu_intr(void *opaque, int irq_num, int level) {
+  struct pc_board *b = opaque;
+  b->intr = level;
+  if (b->m.cpu)
+    cpu_set_intr(b->m.cpu, level);
+}
+
+static int cpu_inta(void *ctx) {
+  struct pc_board *b = ctx;
+  return dev_pic_inta(b->pic_master);
+}
+
+static uint32_t board_in(void *ctx, uint16_t port, unsigned size_bytes) {
+  struct pc_board *b = ctx;
+  dev_sched_advance(b->m.sched, cpu_cycles_now(b->m.cpu));
+  return dev_bus_cpu_io.in(b->m.bus, port, size_bytes);
+}
+
+static void board_out(void *ctx, uint16_t port, unsigned size_bytes, uint32_t value) {
+  struct pc_board *b = ctx;
+  dev_sched_advance(b->m.sched, cpu_cycles_now(b->m.cpu));
+  dev_bus_cpu_io.out(b->m.bus, port, size_bytes, value);
+}
+
+static const struct cpu_io_ops board_io = {.in = board_in, .out = board_out};
+
+static uint64_t board_cpu_hz(void *opaque) {
+  struct pc_board *b = opaque;
+  return cpu_timing_frequency_hz(b->m.cpu);
+}
+
+static void board_set_a20(void *opaque, bool on) {
+  struct pc_board *b = opaque;
+  mmu_set_a20(b->m.mem, on);
+}
+
+/* The CMOS bytes a PC BIOS keeps (the IBM AT layout, as SeaBIOS reads
+ * them): base and extended memory sizes, and their checksum. */
+static void fill_cmos(struct dev_rtc *rtc, uint32_t ram_bytes) {
+  uint32_t ext_kib = ram_bytes > (1u << 20) ? (ram_bytes >> 10) - 1024 : 0;
+  if (ext_kib > 0xFC00)
+    ext_kib = 0xFC00;
+  uint32_t above16 = ram_bytes > (16u << 20) ? (ram_bytes - (16u << 20)) >> 16 : 0;
+  if (above16 > 0xFFFF)
+    above16 = 0xFFFF;
+  dev_rtc_nvram_set(rtc, 0x15, 640 & 0xFF);
+  dev_rtc_nvram_set(rtc, 0x16, 640 >> 8);
+  dev_rtc_nvram_set(rtc, 0x17, (uint8_t)ext_kib);
+  dev_rtc_nvram_set(rtc, 0x18, (uint8_t)(ext_kib >> 8));
+  dev_rtc_nvram_set(rtc, 0x30, (uint8_t)ext_kib);
+  dev_rtc_nvram_set(rtc, 0x31, (uint8_t)(ext_kib >> 8));
+  dev_rtc_nvram_set(rtc, 0x34, (uint8_t)above16);
+  dev_rtc_nvram_set(rtc, 0x35, (uint8_t)(above16 >> 8));
+  unsigned sum = 0;
+  for (unsigned k = 0x10; k <= 0x2D; k++)
+    sum += dev_rtc_nvram(rtc, k);
+  dev_rtc_nvram_set(rtc, 0x2E, (uint8_t)(sum >> 8));
+  dev_rtc_nvram_set(rtc, 0x2F, (uint8_t)sum);
+}
+
+/* Whether the PIC asserts the CPU's INTR now (loop.c: can a HLT wake?). */
+bool machine_intr_asserted(struct machine *m) { return board_of(m)->intr; }
+
+/* The RTC of the machine (run.c sets its time from --rtc). */
+struct dev_rtc *machine_rtc(struct machine *m) { return board_of(m)->rtc; }
 
 static void sink_file(void *opaque, uint8_t byte) {
   FILE *f = opaque;
@@ -75,11 +242,12 @@ static struct dev_byte_sink sink_to(FILE *f) {
 }
 
 struct machine *machine_new(uint32_t ram_bytes, FILE *serial_out, FILE *debugcon_out, char *err, size_t n) {
-  struct machine *m = calloc(1, sizeof *m);
-  if (!m) {
+  struct pc_board *b = calloc(1, sizeof *b);
+  if (!b) {
     snprintf(err, n, "out of memory");
     return NULL;
   }
+  struct machine *m = &b->m;
   m->serial_out = serial_out;
   m->debugcon_out = debugcon_out;
   m->mem = mmu_new(ram_bytes);
@@ -88,16 +256,35 @@ struct machine *machine_new(uint32_t ram_bytes, FILE *serial_out, FILE *debugcon
   if (!m->mem || !m->bus || !m->sched)
     goto oom;
   mmu_set_a20(m->mem, true);
-  m->cpu = cpu_new(m->mem, &dev_bus_cpu_io, m->bus);
-  if (m->cpu)
-    cpu_set_uncharged_ports(m->cpu, RINGLAB_OPS_PORT, RINGLAB_OPS_PORTS);
-  m->uart = dev_uart_new(sink_to(serial_out), (struct dev_irq){0});
+  m->cpu = cpu_new(m->mem, &board_io, b);
+  if (!m->cpu)
+    goto oom;
+  cpu_set_uncharged_ports(m->cpu, RINGLAB_OPS_PORT, RINGLAB_OPS_PORTS);
+  cpu_set_interrupt_ack(m->cpu, cpu_inta, b);
+
+  struct dev_timebase tb = {.sched = m->sched, .cpu_hz = board_cpu_hz, .opaque = b};
+  b->pic_master = dev_pic_new((struct dev_irq){.set_irq = cpu_intr, .opaque = b});
+  if (!b->pic_master)
+    goto oom;
+  b->pic_slave = dev_pic_new((struct dev_irq){.set_irq = dev_pic_set_irq, .opaque = b->pic_master,
+                                              .irq_num = SLAVE_IR});
+  if (!b->pic_slave)
+    goto oom;
+  dev_pic_cascade(b->pic_master, SLAVE_IR, b->pic_slave);
+  b->pit = dev_pit_new(tb, isa_irq(b, CHIP_PIT));
+  b->rtc = dev_rtc_new(tb, isa_irq(b, CHIP_RTC), NULL);
+  b->a20 = dev_a20_new(board_set_a20, b, true);
+  m->uart = dev_uart_new(sink_to(serial_out), (struct dev_irq){.set_irq = com1_intr, .opaque = b});
   m->debugcon = dev_debugcon_new(sink_to(debugcon_out));
   m->debugexit = dev_debugexit_new(on_exit_port, m);
   m->ops.m = m;
-  if (!m->cpu || !m->uart || !m->debugcon || !m->debugexit)
+  if (!b->pit || !b->rtc || !b->a20 || !m->uart || !m->debugcon || !m->debugexit)
     goto oom;
-  if (dev_sched_add(m->sched, &dev_uart_clock_ops, m->uart) != 0)
+  fill_cmos(b->rtc, ram_bytes);
+  /* Scheduler order is the tie-break among events at one cycle. */
+  if (dev_sched_add(m->sched, &dev_pit_clock_ops, b->pit) != 0 ||
+      dev_sched_add(m->sched, &dev_rtc_clock_ops, b->rtc) != 0 ||
+      dev_sched_add(m->sched, &dev_uart_clock_ops, m->uart) != 0)
     goto oom;
   for (size_t k = 0; k < sizeof board / sizeof board[0]; k++) {
     const struct board_slot *s = &board[k];
@@ -118,12 +305,18 @@ oom:
 void machine_free(struct machine *m) {
   if (!m)
     return;
+  struct pc_board *b = board_of(m);
   dev_uart_free(m->uart);
   dev_debugcon_free(m->debugcon);
   dev_debugexit_free(m->debugexit);
+  dev_pic_free(b->pic_master);
+  dev_pic_free(b->pic_slave);
+  dev_pit_free(b->pit);
+  dev_rtc_free(b->rtc);
+  dev_a20_free(b->a20);
   cpu_free(m->cpu);
   dev_sched_free(m->sched);
   dev_bus_free(m->bus);
   mmu_free(m->mem);
-  free(m);
+  free(b);
 }

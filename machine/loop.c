@@ -1,6 +1,8 @@
 /* machine/loop.c - the run loop: the CPU runs until the next device event,
  * then device time catches up (dev_sched_advance), then the ops port's
- * request, if any, runs at that instruction boundary.
+ * request, if any, runs at that instruction boundary. A halted CPU with
+ * IF = 1 is the same loop: cpu_run() moves the clock to the next event,
+ * whose interrupt (through the PIC's INT on the CPU's INTR) wakes it.
  *
  * Emulated time is the CPU's cycle counter alone; devices see it only
  * through the scheduler. Nothing here reads the host clock, so a run is a
@@ -9,6 +11,10 @@
 #include <string.h>
 
 #include "machine-internal.h"
+
+/* board.c (to move into machine-internal.h, which this increment does not
+ * own): whether the PIC asserts INTR now. */
+bool machine_intr_asserted(struct machine *m);
 
 void machine_snap(const struct machine *m, struct machine_snap *s) {
   s->cycles = cpu_cycles(m->cpu);
@@ -60,10 +66,19 @@ void machine_run(struct machine *m, uint64_t max_cycles) {
       }
       break;
     case CPU_EXIT_HALT:
-      /* No interrupt can arrive yet (the PIC comes with the next board
-       * increment), so a HLT ends the run whatever IF says. */
-      end(m, MACHINE_END_HALT,
-          (cpu_get_eflags(m->cpu) & CPU_FLAG_IF) ? "hlt with no interrupt source" : "hlt with interrupts disabled", NULL);
+      /* HLT with IF = 1 waits: the next cpu_run() lets the clock run to the
+       * next device event (or --max-cycles), whose interrupt wakes it. With
+       * IF = 0, or with no device event pending at all, nothing can ever
+       * wake it (devices act only at their events or at port accesses, and
+       * a halted CPU makes none): the run ends. */
+      if (!(cpu_get_eflags(m->cpu) & CPU_FLAG_IF))
+        end(m, MACHINE_END_HALT, "hlt with interrupts disabled", NULL);
+      else if (dev_sched_next(m->sched) == DEV_NEVER && !machine_intr_asserted(m))
+        end(m, MACHINE_END_HALT, "hlt with no interrupt source pending", NULL);
+      else if (cpu_cycles(m->cpu) >= max_cycles) {
+        snprintf(what, sizeof what, "--max-cycles %llu reached", (unsigned long long)max_cycles);
+        end(m, MACHINE_END_MAX_CYCLES, what, NULL);
+      }
       break;
     case CPU_EXIT_TRIPLE_FAULT:
       end(m, MACHINE_END_TRIPLE_FAULT, "triple fault", cpu_stop_reason(m->cpu));

@@ -47,6 +47,9 @@ struct run_options {
   char *args;
   bool flat;
   uint32_t flat_addr;
+  bool rtc_set; /* --rtc given; else the RTC's fixed default date */
+  struct dev_rtc_time rtc;
+  char *bios;
 };
 
 static void usage(FILE *out) {
@@ -67,6 +70,10 @@ static void usage(FILE *out) {
           "  --config FILE          INI file of these options; the command line overrides it\n"
           "  --module PATH[=ARGS]   a Multiboot module (repeatable)\n"
           "  --flat ADDR            KERNEL is a flat binary: load and enter at ADDR\n"
+          "  --rtc \"YYYY-MM-DD HH:MM:SS\"  the CMOS clock's time at power-on (2000-01-01 00:00:00;\n"
+          "                         never the host's clock)\n"
+          "  --bios FILE            boot a ROM image (a multiple of 64 KiB, up to 16 MiB) at\n"
+          "                         the reset vector in real mode, instead of a KERNEL\n"
           "  -h, --help             this text\n"
           "\n"
           "exit status: (V << 1) | 1 when the guest writes V to port 0xf4, S for an\n"
@@ -80,6 +87,7 @@ static void options_free(struct run_options *o) {
   free(o->debugcon);
   free(o->stats);
   free(o->timing);
+  free(o->bios);
   for (unsigned k = 0; k < o->n_modules; k++)
     free(o->modules[k]);
   free(o->modules);
@@ -116,7 +124,7 @@ static const struct {
     {"serial", offsetof(struct run_options, serial)},       {"serial-in", offsetof(struct run_options, serial_in)},
     {"debugcon", offsetof(struct run_options, debugcon)},   {"stats", offsetof(struct run_options, stats)},
     {"timing", offsetof(struct run_options, timing)},       {"kernel", offsetof(struct run_options, kernel)},
-    {"args", offsetof(struct run_options, args)},
+    {"args", offsetof(struct run_options, args)},           {"bios", offsetof(struct run_options, bios)},
 };
 
 static char **string_option(struct run_options *o, const char *key) {
@@ -149,6 +157,12 @@ static int set_option(struct run_options *o, const char *key, const char *value,
     }
     o->flat = true;
     o->flat_addr = (uint32_t)v;
+  } else if (strcmp(key, "rtc") == 0) {
+    if (dev_rtc_parse_time(value, &o->rtc) != 0) {
+      snprintf(err, n, "rtc '%s' is not a date and time \"YYYY-MM-DD HH:MM:SS\" (years 1900-2099)", value);
+      return -1;
+    }
+    o->rtc_set = true;
   } else if (string_option(o, key)) {
     if (!*value) {
       snprintf(err, n, "%s needs a value", key);
@@ -343,7 +357,7 @@ static int load_serial_in(struct machine *m, const char *path, char *err, size_t
 }
 
 enum { OPT_MEM = 256, OPT_TIMING, OPT_MAX_CYCLES, OPT_SERIAL, OPT_SERIAL_IN, OPT_DEBUGCON, OPT_STATS, OPT_CONFIG,
-       OPT_MODULE, OPT_FLAT };
+       OPT_MODULE, OPT_FLAT, OPT_RTC, OPT_BIOS };
 
 static const struct option long_options[] = {
     {"mem", required_argument, NULL, OPT_MEM},
@@ -356,6 +370,8 @@ static const struct option long_options[] = {
     {"config", required_argument, NULL, OPT_CONFIG},
     {"module", required_argument, NULL, OPT_MODULE},
     {"flat", required_argument, NULL, OPT_FLAT},
+    {"rtc", required_argument, NULL, OPT_RTC},
+    {"bios", required_argument, NULL, OPT_BIOS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -439,10 +455,69 @@ static int parse_args(struct run_options *o, int argc, char **argv, char *err, s
     free(o->args);
     o->args = a;
   }
-  if (!o->kernel)
+  if (o->bios && o->kernel)
+    return bad("--bios boots a ROM image: give no KERNEL with it");
+  if (!o->kernel && !o->bios)
     return bad("no KERNEL given (try 'ringlab run --help')");
   return -1;
 }
+
+#define BIOS_GRAIN (64u * 1024u)
+#define BIOS_MAX (16u * MIB)
+#define BIOS_LOW_ALIAS (128u * 1024u)
+#define LOW_MEMORY_TOP (1u * MIB)
+
+/* --bios FILE: the image is mapped read-only at the top of the 4 GiB space
+ * (the reset vector, 0xFFFFFFF0, is 16 bytes from its end), and its last
+ * 128 KiB (or all of it, if smaller) appear again just below 1 MiB
+ * (0xE0000-0xFFFFF for 128 KiB), where a BIOS runs after its first far
+ * jump. RAM covers that low range on this machine, so the low alias is a
+ * copy in RAM, as a chipset's BIOS shadow leaves it after POST (writable:
+ * the shadow's write protection is not modeled). The CPU starts from
+ * RESET in real mode. */
+static int load_bios(struct machine *m, const char *path, char *err, size_t n) {
+  struct stat st;
+  if (stat(path, &st) != 0) {
+    snprintf(err, n, "%s: cannot open: %s", path, strerror(errno));
+    return -1;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    snprintf(err, n, "%s: not a regular file", path);
+    return -1;
+  }
+  if (st.st_size == 0 || st.st_size % BIOS_GRAIN != 0 || st.st_size > (off_t)BIOS_MAX) {
+    snprintf(err, n, "%s: a ROM image is a multiple of 64 KiB up to 16 MiB, not %lld bytes", path,
+             (long long)st.st_size);
+    return -1;
+  }
+  uint32_t size = (uint32_t)st.st_size;
+  uint8_t *image = malloc(size);
+  FILE *f = image ? fopen(path, "rb") : NULL;
+  if (!f || fread(image, 1, size, f) != size) {
+    snprintf(err, n, "%s: cannot read: %s", path, image ? strerror(errno) : "out of memory");
+    if (f)
+      fclose(f);
+    free(image);
+    return -1;
+  }
+  fclose(f);
+  uint32_t alias = size < BIOS_LOW_ALIAS ? size : BIOS_LOW_ALIAS;
+  int rc = 0;
+  if (mmu_map_rom(m->mem, (uint32_t)(0x100000000ull - size), image, size) != 0) {
+    snprintf(err, n, "%s: cannot map the ROM below 4 GiB", path);
+    rc = -1;
+  } else if (mmu_copy_to_guest(m->mem, LOW_MEMORY_TOP - alias, image + size - alias, alias) != 0) {
+    snprintf(err, n, "%s: cannot place the ROM below 1 MiB", path);
+    rc = -1;
+  }
+  free(image);
+  if (rc == 0)
+    cpu_reset(m->cpu);
+  return rc;
+}
+
+/* board.c (to move into machine-internal.h): the machine's RTC. */
+struct dev_rtc *machine_rtc(struct machine *m);
 
 int run_main(int argc, char **argv) {
   struct run_options o = {.mem_mib = 128, .max_cycles = DEV_NEVER};
@@ -475,6 +550,8 @@ int run_main(int argc, char **argv) {
     status = bad(err);
     goto out;
   }
+  if (o.rtc_set)
+    dev_rtc_set_time(machine_rtc(m), &o.rtc);
   mods = calloc(o.n_modules + 1, sizeof *mods);
   if (!mods) {
     status = bad("out of memory");
@@ -486,6 +563,14 @@ int run_main(int argc, char **argv) {
       *eq = 0; /* PATH=ARGS: split at the first '=' */
     mods[k] = (struct mb_module){.path = o.modules[k], .args = eq ? eq + 1 : NULL};
   }
+  if (o.bios) {
+    if (load_bios(m, o.bios, err, sizeof err) != 0 ||
+        (o.serial_in && load_serial_in(m, o.serial_in, err, sizeof err) != 0)) {
+      status = bad(err);
+      goto out;
+    }
+    goto run;
+  }
   struct mb_request req = {.kernel = o.kernel, .args = o.args, .modules = mods, .n_modules = o.n_modules,
                            .flat = o.flat, .flat_addr = o.flat_addr};
   struct mb_boot boot;
@@ -496,6 +581,7 @@ int run_main(int argc, char **argv) {
   }
   mb_enter(m->cpu, &boot);
 
+run:
   machine_run(m, o.max_cycles);
 
   status = machine_exit_status(m);

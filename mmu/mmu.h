@@ -3,8 +3,11 @@
  * The MMU owns guest RAM (one contiguous host allocation starting at physical
  * address 0), ROM ranges, MMIO ranges claimed by devices, the A20 mask and the
  * per-page "holds decoded code" marks that make self-modifying code work.
- * Paging, the modeled TLBs and A/D bits arrive with the system-architecture
- * work; until then linear addresses are physical addresses.
+ * It also owns paging (paging.c: the walks of 2-level, PSE and PAE paging,
+ * A/D bits, the #PF error code) and the modeled TLBs (tlb.c); the paging
+ * state (PG, WP, PSE, PAE, PGE, CR3, the PDPTEs) is set by the CPU on
+ * control-register writes through mmu_set_paging() and mmu_load_cr3().
+ * Linear addresses are physical addresses while paging is off.
  *
  * Physical address space as the board will lay it out:
  *
@@ -42,6 +45,82 @@ struct mmu_mmio_ops {
 /* Called before a write lands in a page marked as holding decoded code. */
 typedef void (*mmu_code_write_fn)(void *ctx, uint32_t phys, unsigned size_bytes);
 
+/* ---- paging and the modeled TLBs (paging.c, tlb.c) ----------------------- */
+
+/* One TLB entry. A page is named by its linear page number (lin >> 12, the
+ * first 4 KiB page of a large page). phys_page may lie above 4 GiB (PAE):
+ * such a page maps to nothing (reads all ones, writes dropped). The entry is
+ * live while gen_all matches its TLB's and, unless global, gen_ng too, and
+ * (tagged mode) its asid is the current one or it is global. */
+struct mmu_tlb_entry {
+  uint64_t lru;        /* TLB clock at the last use: per-set LRU */
+  uint32_t lin_page;   /* linear page number (lin >> 12) */
+  uint32_t phys_page;  /* physical page number (phys >> 12, up to 24 bits) */
+  uint32_t gen_all;    /* TLB gen_all at fill; 0: empty */
+  uint32_t gen_ng;     /* TLB gen_ng at fill */
+  uint32_t asid;       /* address-space tag (CR3 page base) in tagged mode */
+  uint8_t flags;       /* MMU_TLB_* */
+};
+
+#define MMU_TLB_U 0x01 /* user accesses allowed (U/S of every level) */
+#define MMU_TLB_W 0x02 /* writes allowed (R/W of every level) */
+#define MMU_TLB_D 0x04 /* dirty bit known set in the page's entry */
+#define MMU_TLB_G 0x08 /* global (PTE.G with CR4.PGE): kept across CR3 loads */
+#define MMU_TLB_LARGE 0x10 /* a 4 MiB or 2 MiB page */
+
+/* One array of a TLB: sets x ways, for one page size. */
+struct mmu_tlb_array {
+  struct mmu_tlb_entry *e; /* sets * ways, set-major */
+  unsigned sets;           /* a power of two */
+  unsigned ways;
+};
+
+struct mmu_tlb {
+  struct mmu_tlb_array small; /* 4 KiB pages */
+  struct mmu_tlb_array large; /* 4 MiB pages (2 MiB with PAE) */
+  uint64_t clock;             /* ticks on every use: the LRU stamps */
+  uint32_t gen_all;           /* bumped by a full flush */
+  uint32_t gen_ng;            /* bumped by every flush (non-global entries) */
+};
+
+enum mmu_tlb_which { MMU_ITLB, MMU_DTLB };
+
+/* The host-pointer cache of the data-access fast path. It mirrors the DTLB:
+ * an entry exists only while the DTLB entry it was made from is live (fills
+ * that evict, flushes and INVLPG drop it), so it can never hide a missing
+ * flush. Four direct-mapped arrays: supervisor/user x read/write. A write
+ * entry exists only when the DTLB entry's D bit is set, the access is
+ * allowed, and the page is RAM holding no decoded code. tag is the linear
+ * page number | fast_gen (bits 20-31): bumping fast_gen drops every entry. */
+#define MMU_FAST_BITS 8
+#define MMU_FAST_ENTRIES (1u << MMU_FAST_BITS)
+struct mmu_fast_entry {
+  uint32_t tag;   /* lin >> 12 | fast_gen, or 0 */
+  uint8_t *host;  /* host address of the page's first byte */
+  uint64_t *lru;  /* lru of the DTLB entry this mirrors */
+};
+
+/* The fetch fast path: the last ITLB translation used, per privilege, under
+ * the same rules as the data mirror (dropped with its ITLB entry). */
+struct mmu_ifast_entry {
+  uint32_t tag;       /* lin >> 12 | fast_gen, or 0 */
+  uint32_t phys_page; /* below 4 GiB */
+  uint64_t *lru;      /* lru of the ITLB entry this mirrors */
+};
+
+/* Paging state, as the CPU's control registers set it. */
+struct mmu_paging {
+  bool pg;             /* CR0.PG */
+  bool wp;             /* CR0.WP */
+  bool pse;            /* CR4.PSE */
+  bool pae;            /* CR4.PAE */
+  bool pge;            /* CR4.PGE */
+  bool tagged;         /* experimental: ASID-tagged TLB entries */
+  uint32_t cr3;
+  uint64_t pdpte[4];   /* PAE: loaded with CR3 */
+  uint32_t asid;       /* current tag: CR3's page-directory base */
+};
+
 struct mmu {
   uint8_t *ram;                  /* host copy of guest RAM */
   uint32_t ram_bytes;            /* multiple of MMU_PAGE_BYTES */
@@ -51,6 +130,14 @@ struct mmu {
   void *code_write_ctx;
   struct mmu_region *regions;    /* MMIO and ROM ranges, sorted by base */
   unsigned n_regions;
+
+  uint32_t direct_bytes;         /* ram_bytes with paging off, 0 with it on */
+  bool paging;                   /* CR0.PG: the fast path below is in use */
+  uint32_t fast_gen;             /* current tag bits 20-31 of fast entries */
+  struct mmu_fast_entry fast[4][MMU_FAST_ENTRIES]; /* [user * 2 + write] */
+  struct mmu_ifast_entry ifast[2]; /* [user] */
+  struct mmu_paging pg;
+  struct mmu_tlb tlb[2];         /* MMU_ITLB, MMU_DTLB */
 };
 
 /* Creates a machine memory of ram_bytes (rounded up to a page). Returns NULL
@@ -104,6 +191,132 @@ static inline uint8_t *mmu_ram_write_ptr(const struct mmu *m, uint32_t phys, uns
                          m->code_pages[(phys + n - 1) >> MMU_PAGE_SHIFT]), 1))
     return m->ram + phys;
   return NULL;
+}
+
+/* The CPU's fast path with paging off: a host pointer for n bytes at linear
+ * address lin (one page) if they are in RAM (for writes: in a page without
+ * code); always NULL with paging on (direct_bytes is then 0), so the paged
+ * path costs the unpaged one nothing. */
+static inline const uint8_t *mmu_direct_read_ptr(const struct mmu *m, uint32_t lin, unsigned n) {
+  uint32_t phys = lin & m->a20_mask;
+  if (__builtin_expect((uint64_t)phys + n <= m->direct_bytes, 1))
+    return m->ram + phys;
+  return NULL;
+}
+
+static inline uint8_t *mmu_direct_write_ptr(const struct mmu *m, uint32_t lin, unsigned n) {
+  uint32_t phys = lin & m->a20_mask;
+  if (__builtin_expect((uint64_t)phys + n <= m->direct_bytes, 1) &&
+      __builtin_expect(!(m->code_pages[phys >> MMU_PAGE_SHIFT] |
+                         m->code_pages[(phys + n - 1) >> MMU_PAGE_SHIFT]), 1))
+    return m->ram + phys;
+  return NULL;
+}
+
+/* ---- paging ---------------------------------------------------------------- */
+
+/* Access kinds of a translation (bits). */
+#define MMU_ACC_WRITE 0x1u /* a write (else a read) */
+#define MMU_ACC_USER 0x2u  /* a user-mode access (CPL 3, not a system access) */
+#define MMU_ACC_EXEC 0x4u  /* an instruction fetch: goes through the ITLB */
+
+/* #PF error code bits (SDM vol. 3, 4.7). */
+#define MMU_PF_P 0x1u    /* 0: not present; 1: protection */
+#define MMU_PF_W 0x2u    /* the access was a write */
+#define MMU_PF_U 0x4u    /* the access was a user-mode access */
+#define MMU_PF_RSVD 0x8u /* a reserved bit was set in a paging entry */
+
+/* A physical page number at or above this lies above 4 GiB: nothing there. */
+#define MMU_PHYS_PAGE_LIMIT 0x100000u
+
+/* The result of a page walk. */
+struct mmu_walk {
+  uint32_t phys_page;  /* of the 4 KiB page holding lin */
+  uint8_t flags;       /* MMU_TLB_* for the TLB entry */
+  unsigned reads;      /* paging-structure entries read from memory */
+  uint32_t error;      /* #PF error code when the walk faults */
+};
+
+/* Sets the paging state from CR0.PG/WP and CR4.PSE/PAE/PGE. Does not flush
+ * (the CPU decides which writes flush) and does not load PDPTEs. */
+void mmu_set_paging(struct mmu *m, bool pg, bool wp, bool pse, bool pae, bool pge);
+/* Reads the four PDPTEs of PAE paging for CR3 value cr3. Returns false
+ * (loading nothing) if one that is present sets a reserved bit: the CPU
+ * raises #GP(0). On success they are in force and mmu->pg.cr3 = cr3. */
+bool mmu_load_pdptes(struct mmu *m, uint32_t cr3);
+/* Sets CR3 (the walk's root and, in tagged mode, the current ASID). */
+void mmu_set_cr3(struct mmu *m, uint32_t cr3);
+/* Walks the page tables for lin and access (MMU_ACC_*). Returns true with
+ * *w filled and the A (and for writes D) bits set in memory, or false with
+ * w->error the #PF error code (no bit written). w->reads counts the
+ * memory reads either way. */
+bool mmu_walk(struct mmu *m, uint32_t lin, unsigned access, struct mmu_walk *w);
+/* Is an access allowed by a TLB entry's rights (U/S, R/W with CR0.WP)? */
+static inline bool mmu_tlb_allows(const struct mmu *m, uint8_t flags, unsigned access) {
+  if ((access & MMU_ACC_USER) && !(flags & MMU_TLB_U))
+    return false;
+  if ((access & MMU_ACC_WRITE) && !(flags & MMU_TLB_W) && ((access & MMU_ACC_USER) || m->pg.wp))
+    return false;
+  return true;
+}
+
+/* ---- the modeled TLBs (tlb.c) ---------------------------------------------- */
+
+/* Sets a TLB's geometry: entries and ways of the 4 KiB array and of the
+ * large-page array. entries must be a multiple of ways and entries / ways a
+ * power of two (ways == entries: fully associative). Empties the TLB.
+ * Returns 0, or -1 (geometry unchanged) if invalid or out of memory.
+ * Default (a P6): ITLB 32 entries 4-way + 2 fully associative; DTLB 64
+ * 4-way + 8 4-way. */
+int mmu_tlb_configure(struct mmu *m, enum mmu_tlb_which t, unsigned small_entries, unsigned small_ways,
+                      unsigned large_entries, unsigned large_ways);
+/* Experimental tagged TLB: entries carry the ASID of the CR3 they were
+ * filled under, and a CR3 load flushes nothing. */
+void mmu_tlb_set_tagged(struct mmu *m, bool tagged);
+/* The live entry of TLB t for lin (4 KiB array first, then large), its LRU
+ * stamp updated; or NULL. */
+struct mmu_tlb_entry *mmu_tlb_lookup(struct mmu *m, enum mmu_tlb_which t, uint32_t lin);
+/* Fills TLB t with the translation of lin from a walk, evicting the set's
+ * least recently used entry (and dropping fast entries that mirrored it). */
+struct mmu_tlb_entry *mmu_tlb_fill(struct mmu *m, enum mmu_tlb_which t, uint32_t lin, const struct mmu_walk *w);
+/* Flushes: non-global entries (CR3 load), everything (CR4.PGE/PAE/PSE or
+ * CR0.PG change), or the entries of every size holding lin in both TLBs
+ * (INVLPG, and a page fault on lin). The first two bump generations. */
+void mmu_tlb_flush_nonglobal(struct mmu *m);
+void mmu_tlb_flush_all(struct mmu *m);
+void mmu_tlb_flush_page(struct mmu *m, uint32_t lin);
+/* Drops one entry of TLB t (and its fast-path mirrors). */
+void mmu_tlb_drop(struct mmu *m, enum mmu_tlb_which t, struct mmu_tlb_entry *e);
+/* Installs fast-path entries for data accesses to lin's page from DTLB
+ * entry e (read for any access, write when allowed and dirty). */
+void mmu_fast_install(struct mmu *m, uint32_t lin, struct mmu_tlb_entry *e);
+/* Remembers ITLB entry e as the fetch fast path for lin's page. */
+void mmu_ifast_install(struct mmu *m, uint32_t lin, struct mmu_tlb_entry *e);
+/* Drops every fast-path entry (O(1): a generation bump). */
+void mmu_fast_drop_all(struct mmu *m);
+
+/* Data fast path with paging on: a host pointer for an access that lies in
+ * one page, or NULL (then the slow path consults the DTLB). A hit counts as
+ * a use of its DTLB entry for LRU. user is 1 for CPL 3, write 1 for a write. */
+static inline uint8_t *mmu_fast_ptr(struct mmu *m, uint32_t lin, unsigned user, unsigned write) {
+  struct mmu_fast_entry *f = &m->fast[user * 2 + write][(lin >> MMU_PAGE_SHIFT) & (MMU_FAST_ENTRIES - 1)];
+  if (__builtin_expect(f->tag == ((lin >> MMU_PAGE_SHIFT) | m->fast_gen), 1)) {
+    *f->lru = ++m->tlb[MMU_DTLB].clock;
+    return f->host + (lin & (MMU_PAGE_BYTES - 1));
+  }
+  return NULL;
+}
+
+/* Fetch fast path with paging on: true with *phys if lin's page is the last
+ * one the ITLB translated for this privilege (an ITLB hit, LRU updated). */
+static inline bool mmu_ifast_phys(struct mmu *m, uint32_t lin, unsigned user, uint32_t *phys) {
+  struct mmu_ifast_entry *f = &m->ifast[user];
+  if (__builtin_expect(f->tag == ((lin >> MMU_PAGE_SHIFT) | m->fast_gen), 1)) {
+    *f->lru = ++m->tlb[MMU_ITLB].clock;
+    *phys = (f->phys_page << MMU_PAGE_SHIFT) | (lin & (MMU_PAGE_BYTES - 1));
+    return true;
+  }
+  return false;
 }
 
 #endif

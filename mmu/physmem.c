@@ -6,7 +6,7 @@
  * two regions are split into bytes, so every region sees only accesses that
  * lie entirely inside it.
  */
-#include "mmu.h"
+#include "mmu-internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -35,12 +35,13 @@ struct mmu *mmu_new(uint32_t ram_bytes) {
   m->ram_bytes = (uint32_t)rounded;
   m->ram = calloc(1, m->ram_bytes);
   m->code_pages = calloc(m->ram_bytes >> MMU_PAGE_SHIFT, 1);
-  if (!m->ram || !m->code_pages) {
+  if (!m->ram || !m->code_pages || mmu_tlb_init(m) < 0) {
     mmu_free(m);
     errno = ENOMEM;
     return NULL;
   }
   m->a20_mask = 0xFFFFFFFFu;
+  m->direct_bytes = m->ram_bytes;
   return m;
 }
 
@@ -49,6 +50,7 @@ void mmu_free(struct mmu *m) {
     return;
   for (unsigned k = 0; k < m->n_regions; k++)
     free(m->regions[k].rom);
+  mmu_tlb_fini(m);
   free(m->regions);
   free(m->code_pages);
   free(m->ram);
@@ -99,6 +101,7 @@ int mmu_map_rom(struct mmu *m, uint32_t base, const void *image, uint32_t size_b
 
 void mmu_set_a20(struct mmu *m, bool enabled) {
   m->a20_mask = enabled ? 0xFFFFFFFFu : ~(1u << 20);
+  mmu_fast_drop_all(m); /* fast entries hold A20-masked host pointers */
 }
 
 void mmu_set_code_write_hook(struct mmu *m, mmu_code_write_fn fn, void *ctx) {
@@ -213,6 +216,11 @@ const uint8_t *mmu_code_ptr(struct mmu *m, uint32_t phys, unsigned n) {
 }
 
 void mmu_mark_code_page(struct mmu *m, uint32_t phys_page, bool holds_code) {
-  if (phys_page < (m->ram_bytes >> MMU_PAGE_SHIFT))
+  if (phys_page < (m->ram_bytes >> MMU_PAGE_SHIFT)) {
+    /* The paging fast path keeps write entries only for pages without
+     * code: drop them all (O(1)) when a page starts holding code. */
+    if (holds_code && !m->code_pages[phys_page])
+      mmu_fast_drop_all(m);
     m->code_pages[phys_page] = holds_code;
+  }
 }

@@ -17,9 +17,9 @@
  * the same level only, CALL to an inner level switches to the stack the TSS
  * names for that ring and copies the gate's parameter count of slots), far
  * RET and IRET to the same or an outer level (the outer stack popped, data
- * segment registers the new level may not use made null). Task gates, TSS
- * targets, IRET with NT (task return) and IRET to virtual-8086 mode stop the
- * machine as not implemented yet.
+ * segment registers the new level may not use made null), IRET to
+ * virtual-8086 mode. Task gates, TSS targets and IRET with NT (task return)
+ * are hardware task switches (task.c).
  *
  * Fault discipline: a far CALL writes both stack slots before ESP or CS
  * changes; RET and IRET read every slot (cpu_stack_peek, which wraps as the
@@ -34,6 +34,7 @@
  * to a target truncated by OPERAND size.
  */
 #include "../cpu-internal.h"
+#include "../task.h"
 
 /* A near target of operand size n, checked against the CS limit. */
 static inline uint32_t near_target(struct cpu *c, uint32_t target, unsigned n) {
@@ -246,8 +247,14 @@ static inline void iret(struct cpu *c, unsigned n) {
   cpu_count(c, TRACE_EV_iret);
   if (c->mode == CPU_MODE_PROT) {
     unsigned cpl = c->cpl;
+    bool task = (c->eflags & CPU_FLAG_NT) != 0; /* task.c charges the switch */
     iret_protected(c, n);
-    if (c->cpl != cpl) {
+    if (task)
+      return;
+    if (c->mode == CPU_MODE_V86) {
+      cpu_charge(c, CPU_TEV_iret_to_v86);
+      cpu_count(c, TRACE_EV_privilege_change);
+    } else if (c->cpl != cpl) {
       cpu_charge(c, CPU_TEV_iret_outer);
       cpu_count(c, TRACE_EV_privilege_change);
     } else {
@@ -481,7 +488,6 @@ static void far_gate(struct cpu *c, bool call, uint16_t gate_sel, struct desc *g
 /* Far JMP/CALL in protected mode (SDM JMP and CALL "Operation"); off is
  * already of operand size n. */
 static void far_protected(struct cpu *c, bool call, unsigned n, uint16_t sel, uint32_t off) {
-  const char *what = call ? "far CALL" : "far JMP";
   if (sel_null(sel))
     cpu_raise(c, CPU_EXC_GP, 0);
   struct desc d;
@@ -509,10 +515,8 @@ static void far_protected(struct cpu *c, bool call, unsigned n, uint16_t sel, ui
   case SYS_TASKGATE:
   case SYS_TSS16:
   case SYS_TSS32:
-    cpu_stop(c, CPU_EXIT_UNIMPLEMENTED,
-             "%s to %s %#06x at %04x:%08x: hardware task switch not implemented yet", what,
-             desc_type(&d) == SYS_TASKGATE ? "task gate" : "TSS", sel, c->seg[CPU_CS].selector, c->eip);
-    cpu_raise(c, -1, 0);
+    cpu_task_far(c, call, sel, &d.raw); /* task.c */
+    return;
   default: /* busy TSS, LDT, interrupt and trap gates, reserved types */
     cpu_raise(c, CPU_EXC_GP, sel_error(sel));
   }
@@ -593,24 +597,47 @@ static void ret_far_protected(struct cpu *c, unsigned n, uint32_t release) {
 
 #define FLAGS_IRET_ALWAYS 0x00004DD5u /* CF PF AF ZF SF TF DF OF NT */
 
+/* IRETD at CPL 0 with VM set in the EFLAGS image (SDM IRET, RETURN-TO-
+ * VIRTUAL-8086-MODE; vol. 3, 20.3.3): below EIP, CS and EFLAGS the frame
+ * holds ESP, SS, ES, DS, FS, GS in dword slots (the selectors' upper halves
+ * ignored). All six are read and the new IP checked against the 64 KiB
+ * limit before anything changes; then the whole EFLAGS image is loaded, the
+ * segment registers take the real-mode style values of virtual-8086 mode
+ * (base = selector * 16) and CPL becomes 3. */
+static void iret_to_v86(struct cpu *c, uint32_t eip, uint16_t cs, uint32_t flags) {
+  uint32_t v[6]; /* ESP SS ES DS FS GS */
+  for (unsigned k = 0; k < 6; k++)
+    v[k] = cpu_stack_peek(c, 12 + 4 * k, 4);
+  if (eip > 0xFFFF)
+    cpu_raise(c, CPU_EXC_GP, 0);
+  cpu_eflags_write(c, flags, 0x003F7FD5u);
+  cpu_update_mode(c); /* virtual-8086 mode, CPL 3 */
+  c->gpr[CPU_ESP] = v[0];
+  cpu_load_sreg(c, CPU_CS, cs);
+  cpu_load_sreg(c, CPU_SS, (uint16_t)v[1]);
+  cpu_load_sreg(c, CPU_ES, (uint16_t)v[2]);
+  cpu_load_sreg(c, CPU_DS, (uint16_t)v[3]);
+  cpu_load_sreg(c, CPU_FS, (uint16_t)v[4]);
+  cpu_load_sreg(c, CPU_GS, (uint16_t)v[5]);
+  c->next_eip = eip;
+  cpu_end_block(c);
+}
+
 /* IRET in protected mode (SDM IRET, PROTECTED-MODE-RETURN). The EFLAGS
  * image is loaded by the CPL of before the return: IOPL (and VIF VIP) only
  * at CPL 0, IF only if CPL <= IOPL, RF AC ID only with a 32-bit operand
  * size. */
 static void iret_protected(struct cpu *c, unsigned n) {
   if (c->eflags & CPU_FLAG_NT) {
-    cpu_stop(c, CPU_EXIT_UNIMPLEMENTED,
-             "IRET with NT set (task return) at %04x:%08x: hardware task switch not implemented yet",
-             c->seg[CPU_CS].selector, c->eip);
-    cpu_raise(c, -1, 0);
+    cpu_task_return(c); /* task.c: a task switch to the back link */
+    return;
   }
   uint32_t off = cpu_stack_peek(c, 0, n);
   uint16_t sel = (uint16_t)cpu_stack_peek(c, n, n);
   uint32_t flags = cpu_stack_peek(c, 2 * n, n);
   if (n == 4 && (flags & CPU_FLAG_VM) && c->cpl == 0) {
-    cpu_stop(c, CPU_EXIT_UNIMPLEMENTED, "IRET to virtual-8086 mode at %04x:%08x is not implemented yet",
-             c->seg[CPU_CS].selector, c->eip);
-    cpu_raise(c, -1, 0);
+    iret_to_v86(c, off, sel, flags);
+    return;
   }
   struct desc cs, ss;
   check_return_cs(c, sel, &cs);

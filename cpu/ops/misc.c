@@ -3,18 +3,35 @@
  *
  * Privilege checks (IOPL for CLI/STI/IN/OUT, the I/O permission bitmap,
  * CPL 0 for HLT, CR4.TSD for RDTSC) apply in protected and virtual-8086
- * mode; io_allowed() and the checks below are where they live.
+ * mode; cpu_io_check() and the checks below are where they live.
  */
 #include "../cpu-internal.h"
 
 static unsigned iopl(const struct cpu *c) { return (c->eflags & CPU_FLAG_IOPL) >> 12; }
 
-/* IN/OUT/INS/OUTS permission: always in real mode; CPL <= IOPL otherwise
- * (the TSS I/O bitmap arrives with the TSS). */
+/* IN/OUT/INS/OUTS permission (SDM vol. 1, 19.5 "Protection and I/O";
+ * vol. 3, 20.2.8.1 for virtual-8086 mode): always in real mode; in
+ * protected mode at CPL <= IOPL; otherwise (CPL > IOPL, and always in
+ * virtual-8086 mode, where IOPL does not matter to I/O) the I/O permission
+ * bitmap of the current TSS decides. Its offset is the word at TSS + 0x66;
+ * bit p of the map is port p, and every port of the access (port .. port +
+ * n - 1) must have a clear bit. The processor reads the two bytes holding
+ * the first port's bit (19.5.2), so both must lie within the TSS limit; a
+ * 16-bit TSS has no bitmap. Anything else is #GP(0). The reads are system
+ * accesses at linear addresses (supervisor translations, cpu_sys_read). */
 void cpu_io_check(struct cpu *c, uint16_t port, unsigned n) {
-  (void)port;
-  (void)n;
-  if (c->mode != CPU_MODE_REAL && (c->mode == CPU_MODE_V86 || c->cpl > iopl(c)))
+  if (c->mode == CPU_MODE_REAL || (c->mode == CPU_MODE_PROT && c->cpl <= iopl(c)))
+    return;
+  const struct cpu_segment *tr = &c->tr;
+  bool tss32 = (tr->attr & 0x1Du) == 0x09u; /* S = 0, type 9 or 11 */
+  if (!tss32 || tr->limit < 0x67)
+    cpu_raise(c, CPU_EXC_GP, 0);
+  uint32_t map = cpu_sys_read(c, tr->base + 0x66, 2);
+  uint32_t at = map + port / 8u;
+  if ((uint64_t)at + 1 > tr->limit)
+    cpu_raise(c, CPU_EXC_GP, 0);
+  uint32_t bits = cpu_sys_read(c, tr->base + at, 2);
+  if ((bits >> (port % 8u)) & ((1u << n) - 1))
     cpu_raise(c, CPU_EXC_GP, 0);
 }
 
@@ -90,15 +107,24 @@ void UD2(struct cpu *c, const struct insn *i) { cpu_raise(c, CPU_EXC_UD, CPU_NO_
 void NOP(struct cpu *c, const struct insn *i) {}
 void NOP_Ev(struct cpu *c, const struct insn *i) {}
 
-/* WAIT: with no x87 exception ever pending, only CR0.MP+TS matter (#NM). */
+/* WAIT/FWAIT (SDM vol. 3, Table 2-2): #NM iff CR0.MP and CR0.TS are both
+ * set (EM does not matter); otherwise it reports a pending unmasked x87
+ * exception (ops/x87.c). The modeled x87 subset computes nothing, so only
+ * an FRSTOR image or an FLDCW that unmasks a set flag can leave one
+ * pending; FNINIT and FNCLEX clear it. Without one, WAIT does nothing. */
 void WAIT(struct cpu *c, const struct insn *i) {
   if ((c->cr[0] & 0xA) == 0xA)
     cpu_raise(c, CPU_EXC_NM, CPU_NO_ERROR_CODE);
+  cpu_x87_check_pending(c);
 }
 
-/* x87 arithmetic is not modeled yet: stop the machine rather than let a
- * guest compute garbage or see a #UD a real i686 would never raise. */
+/* Every x87 form ops/x87.def does not model. Like any ESC instruction it
+ * raises #NM first when CR0.EM or CR0.TS is set (a lazy-switching kernel
+ * must see that); otherwise it stops the machine rather than let a guest
+ * compute garbage or see a #UD a real i686 would never raise. */
 void X87_escape(struct cpu *c, const struct insn *i) {
+  if (c->cr[0] & 0xC) /* EM | TS */
+    cpu_raise(c, CPU_EXC_NM, CPU_NO_ERROR_CODE);
   cpu_stop(c, CPU_EXIT_UNIMPLEMENTED, "x87 instruction not implemented at %04x:%08x",
            c->seg[CPU_CS].selector, c->eip);
   cpu_raise(c, -1, 0);
@@ -109,17 +135,25 @@ void X87_escape(struct cpu *c, const struct insn *i) {
  *   TSC   RDTSC and CR4.TSD            MSR   RDMSR/WRMSR (ops/system.c)
  *   CX8   CMPXCHG8B                    SEP   SYSENTER/SYSEXIT (family 6,
  *   MTRR  the MTRR MSRs (as storage)         model 3, stepping 3: honoured)
- *   CMOV  CMOVcc
- * Not yet: FPU (no x87 instruction is modeled, not even FNINIT), PSE, PAE
- * and PGE (until paging), VME, DE, MCE, PAT, MMX. */
+ *   CMOV  CMOVcc                       FPU   the x87 is there (ops/x87.c:
+ *                                            control, FNSAVE/FRSTOR, #NM);
+ *                                            its arithmetic, not yet modeled,
+ *                                            stops the machine loudly
+ *   PSE   4 MiB pages                  PAE   PAE paging, 36-bit frames
+ *   PGE   global pages                         (mmu/paging.c, mmu/tlb.c)
+ * Not yet: VME, DE, MCE, PAT, PSE-36, MMX. */
 #define CPUID_FPU (1u << 0)
+#define CPUID_PSE (1u << 3)
 #define CPUID_TSC (1u << 4)
 #define CPUID_MSR (1u << 5)
+#define CPUID_PAE (1u << 6)
 #define CPUID_CX8 (1u << 8)
 #define CPUID_SEP (1u << 11)
 #define CPUID_MTRR (1u << 12)
+#define CPUID_PGE (1u << 13)
 #define CPUID_CMOV (1u << 15)
-#define CPUID_FEATURES (CPUID_TSC | CPUID_MSR | CPUID_CX8 | CPUID_SEP | CPUID_MTRR | CPUID_CMOV)
+#define CPUID_FEATURES (CPUID_FPU | CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_PAE | CPUID_CX8 | CPUID_SEP | \
+                        CPUID_MTRR | CPUID_PGE | CPUID_CMOV)
 
 void CPUID(struct cpu *c, const struct insn *i) {
   uint32_t leaf = c->gpr[CPU_EAX];

@@ -14,9 +14,17 @@
  *        and bits 9-31 are features this processor does not advertise in
  *        CPUID, so setting them is #GP(0), as for any reserved bit.
  *
- * Paging is not modeled yet: a write that turns on CR0.PG, CR4.PSE, PAE or
- * PGE stops the machine (CPU_EXIT_UNIMPLEMENTED) rather than run with wrong
- * translations. Debug registers hold their values (DR4/DR5 are DR6/DR7
+ * Paging (mmu/paging.c, mmu/tlb.c) follows these registers: every CR0 and
+ * CR4 write passes PG, WP, PSE, PAE and PGE to the MMU. TLB flushes (SDM
+ * vol. 3, 4.10.4.1): a change of CR0.PG or of CR4.PSE, PAE or PGE flushes
+ * both TLBs entirely (global entries too); MOV to CR3 flushes the non-global
+ * entries (nothing in the experimental tagged mode); INVLPG drops the
+ * page's entries of every size in both TLBs. The PAE PDPTEs are loaded by
+ * MOV to CR3 with PAE paging on and when a CR0/CR4 write leaves PAE paging
+ * on after changing PG, PAE, PSE or PGE; a present PDPTE with a reserved bit
+ * set makes that write #GP(0), changing nothing (4.4.1). Each of these
+ * writes ends the block: the code's own translation may have changed.
+ * Debug registers hold their values (DR4/DR5 are DR6/DR7
  * unless CR4.DE is set, then #UD); breakpoints and DR7.GD are not modeled.
  *
  * MSRs (SDM vol. 4, P6 family): the TSC (0x10; a write sets the low 32
@@ -46,17 +54,52 @@ static void need_cpl0(struct cpu *c) {
     cpu_raise(c, CPU_EXC_GP, 0);
 }
 
-static void paging_unimplemented(struct cpu *c, const char *what) {
-  cpu_stop(c, CPU_EXIT_UNIMPLEMENTED, "paging not implemented yet (%s at %04x:%08x)", what,
-           c->seg[CPU_CS].selector, c->eip);
-  cpu_raise(c, -1, 0);
+#define CR0_WP 0x00010000u
+
+/* Hands CR0/CR4's paging bits to the MMU. */
+static void paging_sync(struct cpu *c) {
+  mmu_set_paging(c->mem, (c->cr[0] & CR0_PG) != 0, (c->cr[0] & CR0_WP) != 0, (c->cr[4] & CR4_PSE) != 0,
+                 (c->cr[4] & CR4_PAE) != 0, (c->cr[4] & CR4_PGE) != 0);
 }
 
-/* The TLB is not modeled yet. */
+static void flush_all(struct cpu *c) {
+  mmu_tlb_flush_all(c->mem);
+  cpu_count(c, TRACE_EV_tlb_flush);
+}
+
+/* Loads the PDPTEs from cr3 (PAE paging about to be on), each read charged
+ * as a page-walk access; #GP(0) if one sets a reserved bit. */
+static void load_pdptes(struct cpu *c, uint32_t cr3) {
+  for (int k = 0; k < 4; k++)
+    cpu_charge(c, CPU_TEV_page_walk_access);
+  if (!mmu_load_pdptes(c->mem, cr3))
+    cpu_raise(c, CPU_EXC_GP, 0);
+}
+
+/* INVLPG: the page's entries of every size, in both TLBs. */
 void cpu_tlb_invalidate_page(struct cpu *c, uint32_t lin) {
-  (void)c;
-  (void)lin;
-  /* the modeled TLB arrives with paging */
+  mmu_tlb_flush_page(c->mem, lin);
+  cpu_count(c, TRACE_EV_tlb_flush);
+  cpu_end_block(c);
+}
+
+bool cpu_load_cr3(struct cpu *c, uint32_t v) {
+  if ((c->cr[0] & CR0_PG) && (c->cr[4] & CR4_PAE)) {
+    for (int k = 0; k < 4; k++)
+      cpu_charge(c, CPU_TEV_page_walk_access);
+    if (!mmu_load_pdptes(c->mem, v))
+      return false;
+  } else {
+    mmu_set_cr3(c->mem, v);
+  }
+  c->cr[3] = v;
+  if (!c->mem->pg.tagged) {
+    mmu_tlb_flush_nonglobal(c->mem);
+    cpu_count(c, TRACE_EV_tlb_flush);
+  }
+  cpu_charge(c, CPU_TEV_cr3_load);
+  cpu_end_block(c);
+  return true;
 }
 
 /* Offset k bytes after ea, wrapping as the address size does. */
@@ -155,20 +198,32 @@ static void write_cr0(struct cpu *c, uint32_t v) {
   v = (v & CR0_DEFINED) | CR0_ET;
   if (((v & CR0_PG) && !(v & CR0_PE)) || ((v & CR0_NW) && !(v & CR0_CD)))
     cpu_raise(c, CPU_EXC_GP, 0);
-  if (v & CR0_PG)
-    paging_unimplemented(c, "MOV CR0 with PG = 1");
   uint32_t old = c->cr[0];
+  if ((v & CR0_PG) && !(old & CR0_PG) && (c->cr[4] & CR4_PAE))
+    load_pdptes(c, c->cr[3]); /* may #GP: before anything changes */
+  else if ((v & CR0_PG) && !(old & CR0_PG))
+    mmu_set_cr3(c->mem, c->cr[3]);
   c->cr[0] = v;
+  paging_sync(c);
+  if ((old ^ v) & CR0_PG)
+    flush_all(c);
   if ((old ^ v) & CR0_PE)
     cpu_update_mode(c); /* real <-> protected */
+  cpu_end_block(c);
 }
 
 static void write_cr4(struct cpu *c, uint32_t v) {
   if (v & ~CR4_ACCEPTED)
     cpu_raise(c, CPU_EXC_GP, 0);
-  if (v & (CR4_PSE | CR4_PAE | CR4_PGE))
-    paging_unimplemented(c, "MOV CR4 with PSE, PAE or PGE");
+  uint32_t old = c->cr[4];
+  uint32_t paging_bits = CR4_PSE | CR4_PAE | CR4_PGE;
+  if ((c->cr[0] & CR0_PG) && (v & CR4_PAE) && ((old ^ v) & paging_bits))
+    load_pdptes(c, c->cr[3]); /* may #GP: before anything changes */
   c->cr[4] = v;
+  paging_sync(c);
+  if ((old ^ v) & paging_bits)
+    flush_all(c);
+  cpu_end_block(c);
 }
 
 void MOV_CdRd(struct cpu *c, const struct insn *i) {
@@ -184,8 +239,8 @@ void MOV_CdRd(struct cpu *c, const struct insn *i) {
     c->cr[2] = v;
     break;
   case 3:
-    c->cr[3] = v; /* no TLB to flush until paging */
-    cpu_charge(c, CPU_TEV_cr3_load);
+    if (!cpu_load_cr3(c, v))
+      cpu_raise(c, CPU_EXC_GP, 0); /* a PAE PDPTE sets a reserved bit */
     break;
   case 4:
     write_cr4(c, v);

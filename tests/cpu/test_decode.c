@@ -106,8 +106,11 @@ static void every_row_has_a_handler_a_name_and_a_mnemonic(void **state) {
 }
 
 /* All rows of one opcode must agree on whether a ModRM byte follows, and no
- * two rows may claim the same (opcode, reg, size, form): the decoder would
- * silently take the first. */
+ * two rows may claim the same (opcode, reg, size, form, exact rm): the
+ * decoder would silently take the first. A row that covers a whole opcode
+ * range (F_OPREG, F_OPCC) may share encodings with single-opcode rows,
+ * which must then come first so they win: NOP before XCHG eAX,Zv, the
+ * x87.def rows (FNINIT = DB E3 ...) before the X87_escape catch-all. */
 static void no_two_rows_claim_the_same_encoding(void **state) {
   (void)state;
   for (unsigned a = 2; a < cpu_row_count; a++) {
@@ -120,15 +123,20 @@ static void no_two_rows_claim_the_same_encoding(void **state) {
         continue;
       if (!(ra->opcode < rb->opcode + spanb && rb->opcode < ra->opcode + spana))
         continue;
-      /* NOP (0x90) is listed before XCHG eAX,Zv on purpose and wins. */
-      if (spana != spanb)
-        continue;
       assert_int_equal(ra->flags & F_MODRM, rb->flags & F_MODRM);
       bool reg_overlap = ra->reg == ANY || rb->reg == ANY || ra->reg == rb->reg;
       bool size_overlap = ra->osize == OS_ANY || rb->osize == OS_ANY || ra->osize == rb->osize;
       bool form_overlap = !((ra->flags & F_MEMONLY) && (rb->flags & F_REGONLY)) &&
                           !((ra->flags & F_REGONLY) && (rb->flags & F_MEMONLY));
-      if (reg_overlap && size_overlap && form_overlap)
+      bool rm_overlap = !((ra->flags & F_RM_EXACT) && (rb->flags & F_RM_EXACT) &&
+                          F_RM_OF(ra->flags) != F_RM_OF(rb->flags));
+      if (!(reg_overlap && size_overlap && form_overlap && rm_overlap))
+        continue;
+      if (spana < spanb) /* the narrower row comes first and wins */
+        continue;
+      if (spana > spanb)
+        fail_msg("row %s is listed after %s, whose opcode range shadows it", rb->name, ra->name);
+      else
         fail_msg("rows %s and %s claim the same encoding", ra->name, rb->name);
     }
   }

@@ -116,6 +116,26 @@ static void faults_while_delivering_end_in_a_triple_fault(void **state) {
   assert_non_null(strstr(cpu_stop_reason(h->cpu), "triple fault"));
 }
 
+/* The budget is honored at instruction boundaries, not block boundaries:
+ * a device event due at cycle N is taken before the instruction that
+ * would start at or after N. */
+static void the_budget_stops_inside_a_block_at_an_instruction_boundary(void **state) {
+  struct harness *h = *state;
+  cycles_t c0 = cpu_cycles(h->cpu);
+  uint64_t i0 = cpu_instructions(h->cpu);
+  const uint8_t code[] = {0x40, 0x40, 0x40, 0x40, 0x40, 0x40, 0xF4}; /* 6 x inc eax; hlt */
+  mmu_copy_to_guest(h->mem, HARNESS_CODE, code, sizeof code);
+  cpu_set_reg(h->cpu, CPU_EAX, 0);
+  cpu_set_eip(h->cpu, HARNESS_CODE);
+  assert_int_equal(cpu_run(h->cpu, c0 + 4), CPU_EXIT_BUDGET);
+  assert_int_equal(cpu_cycles(h->cpu) - c0, 4);
+  assert_int_equal(cpu_instructions(h->cpu) - i0, 4);
+  assert_int_equal(cpu_get_eip(h->cpu), HARNESS_CODE + 4);
+  assert_int_equal(REG(h, CPU_EAX), 4);
+  assert_int_equal(cpu_run(h->cpu, c0 + 100), CPU_EXIT_HALT);
+  assert_int_equal(REG(h, CPU_EAX), 6);
+}
+
 /* Found by fuzzing: a #UD handler whose first instruction is UD2 faults
  * forever. Each delivery costs at least a cycle, so the budget ends it. */
 static void a_loop_of_faults_still_ends_at_the_cycle_budget(void **state) {
@@ -206,6 +226,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(retired_instructions_and_cycles_are_counted, setup32, teardown),
       cmocka_unit_test_setup_teardown(fault_mid_block_pushes_the_faulting_ip, setup16, teardown),
       cmocka_unit_test_setup_teardown(faults_while_delivering_end_in_a_triple_fault, setup16, teardown),
+      cmocka_unit_test_setup_teardown(the_budget_stops_inside_a_block_at_an_instruction_boundary, setup32, teardown),
       cmocka_unit_test_setup_teardown(a_loop_of_faults_still_ends_at_the_cycle_budget, setup16, teardown),
       cmocka_unit_test_setup_teardown(too_long_instruction_raises_gp, setup16, teardown),
       cmocka_unit_test_setup_teardown(fetch_past_the_cs_limit_raises_gp, setup16, teardown),

@@ -1,8 +1,8 @@
 /* tests/cpu/test_interrupts.c - interrupt and exception delivery: through
  * interrupt, trap and 16-bit gates of the IDT, at the same privilege and
  * from ring 3 to ring 0 with the stack from the TSS, the error codes, the
- * gate checks (#NP, #GP for a gate DPL below CPL, past the IDT limit), task
- * gates (not modeled: the machine stops), IRET back; and the interrupt
+ * gate checks (#NP, #GP for a gate DPL below CPL, past the IDT limit), a task
+ * gate to a busy TSS (task switches: test_tasks.c), IRET back; and the interrupt
  * inputs: INTR with IF, the INTA callback, the STI and MOV SS shadows, a
  * device asserting INTR during a block, HLT waiting for INTR, NMI.
  *
@@ -300,12 +300,16 @@ static void a_bad_ring_0_stack_in_the_tss_raises_ts(void **state) {
   assert_int_equal(cpu_first_exception(h->cpu), CPU_EXC_TS);
 }
 
-static void a_task_gate_stops_the_machine_as_not_implemented(void **state) {
+/* A task gate leads to a task switch (test_tasks.c); to the busy TSS of
+ * the current task it is #GP(TSS selector), EXT = 0 for INT n. */
+static void a_task_gate_to_a_busy_tss_is_gp_with_its_selector(void **state) {
   struct harness *h = *state;
+  gdt_set(h, 0x28, ((TSS & 0xFFFF) << 16) | 0x67, 0x00008B00 | ((TSS >> 16) & 0xFF)); /* busy, as TR */
   gate(h, 0x45, GATE_TASK, 0, 0x28, 0, true);
-  assert_int_equal(HARNESS_RUN(h, 0xCD, 0x45), CPU_EXIT_UNIMPLEMENTED);
-  assert_non_null(strstr(cpu_stop_reason(h->cpu), "task switch"));
-  assert_int_equal(cpu_get_eip(h->cpu), HARNESS_CODE);
+  assert_int_equal(HARNESS_RUN(h, 0xCD, 0x45), CPU_EXIT_HALT);
+  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_GP) + 1);
+  assert_int_equal(rd32(h, REG(h, CPU_ESP)), 0x28);
+  assert_int_equal(rd32(h, REG(h, CPU_ESP) + 4), HARNESS_CODE);
 }
 
 /* int 0x80 from ring 3, the handler IRETs back: ring 3, its stack, EAX
@@ -494,7 +498,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(int_past_the_idt_limit_raises_gp, setup_pm, teardown),
       cmocka_unit_test_setup_teardown(a_ring_3_handler_cannot_take_an_interrupt_from_ring_0, setup_pm, teardown),
       cmocka_unit_test_setup_teardown(a_bad_ring_0_stack_in_the_tss_raises_ts, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(a_task_gate_stops_the_machine_as_not_implemented, setup_pm, teardown),
+      cmocka_unit_test_setup_teardown(a_task_gate_to_a_busy_tss_is_gp_with_its_selector, setup_pm, teardown),
       cmocka_unit_test_setup_teardown(iret_returns_from_ring_0_to_ring_3, setup_pm, teardown),
       cmocka_unit_test_setup_teardown(intr_waits_while_if_is_clear, setup_pm, teardown),
       cmocka_unit_test_setup_teardown(the_instruction_after_sti_runs_before_the_interrupt, setup_pm, teardown),

@@ -353,12 +353,13 @@ static void far_call_and_far_ret_at_the_same_level(void **state) {
   assert_int_equal(get32(h, HARNESS_STACK - 8), HARNESS_CODE + 7);
 }
 
-static void far_jmp_to_a_tss_stops_as_not_implemented(void **state) {
+/* The second TSS is all zeros: the switch commits (TR is loaded), then its
+ * null SS is #TS in the new task (test_tasks.c covers task switches). */
+static void far_jmp_to_a_tss_switches_tasks(void **state) {
   struct harness *h = *state;
   enum cpu_exit e = HARNESS_RUN(h, 0xEA, 0, 0, 0, 0, SEL_TSS2, 0);
-  assert_int_equal(e, CPU_EXIT_UNIMPLEMENTED);
-  assert_non_null(strstr(cpu_stop_reason(h->cpu), "task switch not implemented"));
-  assert_int_equal(cpu_first_exception(h->cpu), -1);
+  expect_run_fault(h, e, CPU_EXC_TS);
+  assert_int_equal(h->cpu->tr.selector, SEL_TSS2);
 }
 
 /* ---- rings: far RET to ring 3, a call gate back, IRET ----------------------------------- */
@@ -544,12 +545,14 @@ static void iret_to_ring_3_and_eflags_rules_by_cpl(void **state) {
   assert_int_equal(REG(h, CPU_ESP), RING3_STACK);
 }
 
-static void iret_with_nt_stops_as_not_implemented(void **state) {
+/* IRET with NT returns to the task of the back link; a null one is #TS
+ * before anything changes (test_tasks.c covers task returns). */
+static void iret_with_nt_and_a_null_back_link_is_ts(void **state) {
   struct harness *h = *state;
   cpu_set_eflags(h->cpu, 0x4002);
   enum cpu_exit e = HARNESS_RUN(h, 0xCF);
-  assert_int_equal(e, CPU_EXIT_UNIMPLEMENTED);
-  assert_non_null(strstr(cpu_stop_reason(h->cpu), "task switch not implemented"));
+  expect_run_fault(h, e, CPU_EXC_TS);
+  assert_int_equal(h->cpu->tr.selector, SEL_TSS);
 }
 
 /* ---- LLDT SLDT LTR STR ----------------------------------------------------------------------- */
@@ -721,7 +724,7 @@ int main(void) {
       T(far_jmp_with_rpl_3_to_ring_0_code_is_gp),
       T(far_jmp_to_conforming_code_keeps_cpl_and_sets_rpl),
       T(far_call_and_far_ret_at_the_same_level),
-      T(far_jmp_to_a_tss_stops_as_not_implemented),
+      T(far_jmp_to_a_tss_switches_tasks),
       T(far_ret_to_ring_3_and_call_gate_back_to_ring_0),
       T(call_gate_switches_cpl_and_stack),
       T(call_through_a_16_bit_gate_pushes_words),
@@ -729,7 +732,7 @@ int main(void) {
       T(call_gate_with_dpl_below_cpl_is_gp),
       T(far_ret_to_an_inner_level_is_gp),
       T(iret_to_ring_3_and_eflags_rules_by_cpl),
-      T(iret_with_nt_stops_as_not_implemented),
+      T(iret_with_nt_and_a_null_back_link_is_ts),
       T(lldt_loads_the_ldt_and_ldt_selectors_reach_it),
       T(lldt_of_a_non_ldt_descriptor_is_gp),
       T(ltr_loads_tr_and_marks_the_tss_busy),

@@ -1,6 +1,6 @@
 /* tests/cpu/test_system.c - the system instructions: LGDT LIDT SGDT SIDT,
- * MOV to and from CR0 (PE switching real <-> protected, PG refused until
- * paging) and CR4 (reserved bits), the debug registers, CLTS LMSW SMSW,
+ * MOV to and from CR0 (PE switching real <-> protected; paging itself is
+ * test_paging.c) and CR4 (reserved bits), the debug registers, CLTS LMSW SMSW,
  * RDMSR WRMSR (TSC, SYSENTER, MTRRs, unknown MSRs), RDTSC after a TSC
  * write, SYSENTER/SYSEXIT round trips, CPUID's feature bits, and the
  * CPL 0 checks.
@@ -173,15 +173,6 @@ static void cr0_pg_without_pe_raises_gp(void **state) {
   assert_int_equal(HARNESS_RUN(h, 0x0F, 0x22, 0xC0), CPU_EXIT_HALT); /* mov cr0, eax */
   assert_fault(h, CPU_EXC_GP, 0);
   assert_int_equal(h->cpu->mode, CPU_MODE_PROT);
-}
-
-static void cr0_pg_stops_the_machine_until_paging_exists(void **state) {
-  struct harness *h = *state;
-  cpu_set_reg(h->cpu, CPU_EAX, 0x80000011);
-  assert_int_equal(HARNESS_RUN(h, 0x0F, 0x22, 0xC0), CPU_EXIT_UNIMPLEMENTED);
-  assert_non_null(strstr(cpu_stop_reason(h->cpu), "paging not implemented yet"));
-  assert_int_equal(cpu_get_eip(h->cpu), HARNESS_CODE);
-  assert_int_equal(cpu_get_cr(h->cpu, 0) & 0x80000000u, 0);
 }
 
 static void cr4_reserved_bits_raise_gp(void **state) {
@@ -392,12 +383,13 @@ static void sysexit_at_cpl_3_raises_gp(void **state) {
 
 /* ---- CPUID ------------------------------------------------------------------------------- */
 
-static void cpuid_advertises_exactly_tsc_msr_cx8_sep_mtrr_cmov(void **state) {
+static void cpuid_advertises_exactly_fpu_pse_tsc_msr_pae_cx8_sep_mtrr_pge_cmov(void **state) {
   struct harness *h = *state;
   cpu_set_reg(h->cpu, CPU_EAX, 1);
   assert_int_equal(HARNESS_RUN(h, 0x0F, 0xA2, 0xF4), CPU_EXIT_HALT);
   assert_int_equal(REG(h, CPU_EAX), 0x633);
-  assert_int_equal(REG(h, CPU_EDX), (1u << 4) | (1u << 5) | (1u << 8) | (1u << 11) | (1u << 12) | (1u << 15));
+  assert_int_equal(REG(h, CPU_EDX), (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 11) |
+                                        (1u << 12) | (1u << 13) | (1u << 15));
 }
 
 int main(void) {
@@ -407,7 +399,6 @@ int main(void) {
       cmocka_unit_test_setup_teardown(lidt_at_cpl_3_raises_gp_and_sidt_does_not, setup_pm, teardown),
       cmocka_unit_test_setup_teardown(setting_cr0_pe_enters_protected_mode_and_clearing_it_leaves, setup_real, teardown),
       cmocka_unit_test_setup_teardown(cr0_pg_without_pe_raises_gp, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(cr0_pg_stops_the_machine_until_paging_exists, setup_pm, teardown),
       cmocka_unit_test_setup_teardown(cr4_reserved_bits_raise_gp, setup_pm, teardown),
       cmocka_unit_test_setup_teardown(cr4_tsd_is_written_and_read_back, setup_pm, teardown),
       cmocka_unit_test_setup_teardown(cr1_is_undefined_opcode, setup_pm, teardown),
@@ -426,7 +417,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(sysexit_to_ring_3_and_sysenter_back_to_ring_0, setup_pm, teardown),
       cmocka_unit_test_setup_teardown(sysenter_with_a_null_sysenter_cs_raises_gp, setup_pm, teardown),
       cmocka_unit_test_setup_teardown(sysexit_at_cpl_3_raises_gp, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(cpuid_advertises_exactly_tsc_msr_cx8_sep_mtrr_cmov, setup_pm, teardown),
+      cmocka_unit_test_setup_teardown(cpuid_advertises_exactly_fpu_pse_tsc_msr_pae_cx8_sep_mtrr_pge_cmov, setup_pm, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -562,7 +562,8 @@ static void gen_row(unsigned ri, bool code32, uint8_t b[15]) {
     if (row->map == 0 && (row->opcode == 0x8C || row->opcode == 0x8E))
       reg = rnd_below(6); /* Sreg 6, 7 do not exist */
     unsigned mod = (row->flags & F_MEMONLY) ? rnd_below(3) : (row->flags & F_REGONLY) ? 3 : rnd_below(4);
-    modrm = (mod << 6) | (reg << 3) | rnd_below(8);
+    unsigned rm = (row->flags & F_RM_EXACT) ? F_RM_OF(row->flags) : rnd_below(8); /* FNINIT: DB E3 */
+    modrm = (mod << 6) | (reg << 3) | rm;
     mem = mod != 3;
   }
 
@@ -603,6 +604,19 @@ static void gen_row(unsigned ri, bool code32, uint8_t b[15]) {
   /* SIB, displacement and immediates: the random bytes already there */
 }
 
+static unsigned row_span(const struct cpu_row *r) {
+  return (r->flags & F_OPCC) ? 16 : (r->flags & F_OPREG) ? 8 : 1;
+}
+
+/* Is `got` a single-opcode row listed before the range row `want` (say
+ * FNSTCW before the X87_escape catch-all), which the decoder rightly picks
+ * for an encoding generated from `want`? The encoding is then checked
+ * against `got`. */
+static bool claimed_first(unsigned got, unsigned want) {
+  const struct cpu_row *g = &cpu_rows[got], *w = &cpu_rows[want];
+  return got > CPU_ROW_TOOLONG && got < want && g->map == w->map && row_span(g) < row_span(w);
+}
+
 static void pass_rows(struct tally *t, bool code32, unsigned long *n) {
   uint8_t b[15];
   for (unsigned ri = CPU_ROW_TOOLONG + 1; ri < cpu_row_count; ri++) {
@@ -615,7 +629,7 @@ static void pass_rows(struct tally *t, bool code32, unsigned long *n) {
     c.mnem = strip_prefixes(c.full);
   c.mnem = strip_prefixes(c.full);
       (*n)++;
-      if (in.row != ri) {
+      if (in.row != ri && !claimed_first(in.row, ri)) {
         t->verdicts[V_FAIL]++;
         show(t, "row", b, code32, &in, rl, &c, "");
         if (t->shown <= MAX_SHOWN)

@@ -1,0 +1,287 @@
+/* mmu/tlb.c - the modeled TLBs and the fast-path mirror of the DTLB.
+ *
+ * Each TLB (instruction, data) has two set-associative arrays, one per page
+ * size (4 KiB; 4 MiB, or 2 MiB with PAE), with LRU replacement inside a set:
+ * every use stamps the entry with the TLB's clock, and a fill takes an empty
+ * way, else the way with the oldest stamp. Default geometry, a P6 (Intel's
+ * P6 family optimization guides; SDM vol. 3, CPUID leaf 2 descriptors 01h,
+ * 02h, 03h, 04h):
+ *
+ *   ITLB  4 KiB: 32 entries, 4-way (8 sets)    4 MiB: 2 entries, fully assoc.
+ *   DTLB  4 KiB: 64 entries, 4-way (16 sets)   4 MiB: 8 entries, 4-way (2 sets)
+ *
+ * The set of a page is its page number (lin >> 12 or lin >> 22/21) modulo
+ * the number of sets. Entries stay as filled, whatever the page tables say
+ * later, until a flush drops them: stale translations are the point.
+ *
+ * Flushes do not walk the arrays. An entry records the TLB's two
+ * generations when filled: gen_all (bumped by a full flush) and gen_ng
+ * (bumped by every flush); it is live if gen_all matches and, unless it is
+ * global, gen_ng matches too. A CR3 load bumps gen_ng, a CR4.PGE/PAE/PSE
+ * or CR0.PG change bumps both; INVLPG clears the few entries of one page.
+ * Generation 0 means empty; when a generation would wrap the arrays are
+ * cleared (once every 2^32 flushes).
+ *
+ * Tagged mode (experimental, not an IA-32 feature): every entry carries the
+ * ASID of the CR3 it was filled under (CR3's page-directory base); a
+ * lookup matches only entries of the current ASID or global ones, so a CR3
+ * load need flush nothing. INVLPG drops the page in every address space.
+ *
+ * The fast path (mmu_fast_ptr in mmu.h) mirrors the DTLB: its entries are
+ * made from live DTLB entries only, and everything that ends a DTLB entry
+ * ends its mirrors too: a fill's eviction (exactly, for a 4 KiB victim; by
+ * a generation bump of the whole fast cache for a large one), flushes
+ * (bump) and INVLPG. The fetch fast path (mmu_ifast_phys) mirrors the
+ * ITLB entry used last the same way.
+ */
+#include "mmu-internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool is_pow2(unsigned x) { return x && !(x & (x - 1)); }
+
+static int array_set(struct mmu_tlb_array *a, unsigned entries, unsigned ways) {
+  if (ways == 0 || entries == 0 || entries % ways || !is_pow2(entries / ways) || entries > 65536)
+    return -1;
+  struct mmu_tlb_entry *e = calloc(entries, sizeof *e);
+  if (!e)
+    return -1;
+  free(a->e);
+  a->e = e;
+  a->sets = entries / ways;
+  a->ways = ways;
+  return 0;
+}
+
+int mmu_tlb_configure(struct mmu *m, enum mmu_tlb_which t, unsigned small_entries, unsigned small_ways,
+                      unsigned large_entries, unsigned large_ways) {
+  struct mmu_tlb *tlb = &m->tlb[t];
+  struct mmu_tlb_array s = {0}, l = {0};
+  if (array_set(&s, small_entries, small_ways) < 0)
+    return -1;
+  if (array_set(&l, large_entries, large_ways) < 0) {
+    free(s.e);
+    return -1;
+  }
+  free(tlb->small.e);
+  free(tlb->large.e);
+  tlb->small = s;
+  tlb->large = l;
+  tlb->gen_all = tlb->gen_ng = 1;
+  mmu_fast_drop_all(m);
+  return 0;
+}
+
+/* Called by mmu_new: the P6 geometry, empty. */
+int mmu_tlb_init(struct mmu *m) {
+  m->fast_gen = 1u << 20;
+  if (mmu_tlb_configure(m, MMU_ITLB, 32, 4, 2, 2) < 0 || mmu_tlb_configure(m, MMU_DTLB, 64, 4, 8, 4) < 0)
+    return -1;
+  return 0;
+}
+
+void mmu_tlb_fini(struct mmu *m) {
+  for (int t = 0; t < 2; t++) {
+    free(m->tlb[t].small.e);
+    free(m->tlb[t].large.e);
+  }
+}
+
+void mmu_tlb_set_tagged(struct mmu *m, bool tagged) {
+  m->pg.tagged = tagged;
+  mmu_tlb_flush_all(m);
+}
+
+void mmu_fast_drop_all(struct mmu *m) {
+  m->fast_gen += 1u << 20;
+  if (m->fast_gen == 0) { /* 4095 bumps: clear for real, start again */
+    memset(m->fast, 0, sizeof m->fast);
+    memset(m->ifast, 0, sizeof m->ifast);
+    m->fast_gen = 1u << 20;
+  }
+}
+
+/* Large pages: 4 MiB, or 2 MiB with PAE. */
+static unsigned large_shift(const struct mmu *m) { return m->pg.pae ? 21 : 22; }
+
+/* Holds a translation not yet flushed (of any address space). */
+static bool occupied(const struct mmu_tlb *tlb, const struct mmu_tlb_entry *e) {
+  return e->gen_all == tlb->gen_all && ((e->flags & MMU_TLB_G) || e->gen_ng == tlb->gen_ng);
+}
+
+/* Usable now: occupied and, in tagged mode, global or of the current ASID. */
+static bool live(const struct mmu *m, const struct mmu_tlb *tlb, const struct mmu_tlb_entry *e) {
+  return occupied(tlb, e) && (!m->pg.tagged || (e->flags & MMU_TLB_G) || e->asid == m->pg.asid);
+}
+
+struct mmu_tlb_entry *mmu_tlb_lookup(struct mmu *m, enum mmu_tlb_which t, uint32_t lin) {
+  struct mmu_tlb *tlb = &m->tlb[t];
+  uint32_t page = lin >> MMU_PAGE_SHIFT;
+  struct mmu_tlb_array *a = &tlb->small;
+  struct mmu_tlb_entry *e = &a->e[(page & (a->sets - 1)) * a->ways];
+  for (unsigned w = 0; w < a->ways; w++, e++)
+    if (e->lin_page == page && live(m, tlb, e)) {
+      e->lru = ++tlb->clock;
+      return e;
+    }
+  unsigned sh = large_shift(m);
+  uint32_t big = lin >> sh;
+  uint32_t first = (big << sh) >> MMU_PAGE_SHIFT;
+  a = &tlb->large;
+  e = &a->e[(big & (a->sets - 1)) * a->ways];
+  for (unsigned w = 0; w < a->ways; w++, e++)
+    if (e->lin_page == first && (e->flags & MMU_TLB_LARGE) && live(m, tlb, e)) {
+      e->lru = ++tlb->clock;
+      return e;
+    }
+  return NULL;
+}
+
+/* Drops the fetch fast entries that mirror ITLB entry e. */
+static void ifast_drop_entry(struct mmu *m, const struct mmu_tlb_entry *e) {
+  for (int k = 0; k < 2; k++)
+    if (m->ifast[k].lru == &e->lru)
+      m->ifast[k].tag = 0;
+}
+
+/* Drops the fast entries that mirror DTLB entry e (being evicted or
+ * invalidated). */
+static void fast_drop_entry(struct mmu *m, const struct mmu_tlb_entry *e) {
+  if (e->flags & MMU_TLB_LARGE) {
+    mmu_fast_drop_all(m);
+    return;
+  }
+  unsigned idx = e->lin_page & (MMU_FAST_ENTRIES - 1);
+  for (int k = 0; k < 4; k++)
+    if (m->fast[k][idx].lru == &e->lru)
+      m->fast[k][idx].tag = 0;
+}
+
+struct mmu_tlb_entry *mmu_tlb_fill(struct mmu *m, enum mmu_tlb_which t, uint32_t lin, const struct mmu_walk *w) {
+  struct mmu_tlb *tlb = &m->tlb[t];
+  bool large = (w->flags & MMU_TLB_LARGE) != 0;
+  struct mmu_tlb_array *a = large ? &tlb->large : &tlb->small;
+  uint32_t page, set;
+  uint32_t phys = w->phys_page;
+  if (large) {
+    unsigned sh = large_shift(m);
+    uint32_t big = lin >> sh;
+    page = (big << sh) >> MMU_PAGE_SHIFT;
+    set = big & (a->sets - 1);
+    phys -= (lin >> MMU_PAGE_SHIFT) - page; /* the large page's first frame */
+  } else {
+    page = lin >> MMU_PAGE_SHIFT;
+    set = page & (a->sets - 1);
+  }
+  struct mmu_tlb_entry *e = &a->e[set * a->ways], *victim = NULL;
+  for (unsigned k = 0; k < a->ways; k++) {
+    if (!occupied(tlb, &e[k])) {
+      victim = &e[k]; /* empty or flushed: the first such way */
+      break;
+    }
+    if (!victim || e[k].lru < victim->lru)
+      victim = &e[k];
+  }
+  if (t == MMU_DTLB && occupied(tlb, victim))
+    fast_drop_entry(m, victim);
+  if (t == MMU_ITLB)
+    ifast_drop_entry(m, victim);
+  *victim = (struct mmu_tlb_entry){.lru = ++tlb->clock,
+                                   .lin_page = page,
+                                   .phys_page = phys,
+                                   .gen_all = tlb->gen_all,
+                                   .gen_ng = tlb->gen_ng,
+                                   .asid = m->pg.asid,
+                                   .flags = w->flags};
+  return victim;
+}
+
+static void bump(struct mmu *m, bool all) {
+  for (int t = 0; t < 2; t++) {
+    struct mmu_tlb *tlb = &m->tlb[t];
+    if (all)
+      tlb->gen_all++;
+    tlb->gen_ng++;
+    if (tlb->gen_all == 0 || tlb->gen_ng == 0) {
+      memset(tlb->small.e, 0, tlb->small.sets * tlb->small.ways * sizeof *tlb->small.e);
+      memset(tlb->large.e, 0, tlb->large.sets * tlb->large.ways * sizeof *tlb->large.e);
+      tlb->gen_all = tlb->gen_ng = 1;
+    }
+  }
+  mmu_fast_drop_all(m);
+}
+
+void mmu_tlb_flush_nonglobal(struct mmu *m) { bump(m, false); }
+void mmu_tlb_flush_all(struct mmu *m) { bump(m, true); }
+
+void mmu_tlb_flush_page(struct mmu *m, uint32_t lin) {
+  uint32_t page = lin >> MMU_PAGE_SHIFT;
+  unsigned sh = large_shift(m);
+  uint32_t first = ((lin >> sh) << sh) >> MMU_PAGE_SHIFT;
+  for (int t = 0; t < 2; t++) {
+    struct mmu_tlb *tlb = &m->tlb[t];
+    struct mmu_tlb_array *a = &tlb->small;
+    struct mmu_tlb_entry *e = &a->e[(page & (a->sets - 1)) * a->ways];
+    for (unsigned w = 0; w < a->ways; w++)
+      if (e[w].gen_all && e[w].lin_page == page) {
+        if (t == MMU_DTLB)
+          fast_drop_entry(m, &e[w]);
+        else
+          ifast_drop_entry(m, &e[w]);
+        e[w].gen_all = 0;
+      }
+    a = &tlb->large;
+    e = &a->e[((lin >> sh) & (a->sets - 1)) * a->ways];
+    for (unsigned w = 0; w < a->ways; w++)
+      if (e[w].gen_all && e[w].lin_page == first) {
+        if (t == MMU_DTLB)
+          fast_drop_entry(m, &e[w]);
+        else
+          ifast_drop_entry(m, &e[w]);
+        e[w].gen_all = 0;
+      }
+  }
+}
+
+void mmu_tlb_drop(struct mmu *m, enum mmu_tlb_which t, struct mmu_tlb_entry *e) {
+  if (t == MMU_DTLB)
+    fast_drop_entry(m, e);
+  else
+    ifast_drop_entry(m, e);
+  e->gen_all = 0;
+}
+
+void mmu_fast_install(struct mmu *m, uint32_t lin, struct mmu_tlb_entry *e) {
+  uint32_t page = lin >> MMU_PAGE_SHIFT;
+  uint32_t phys_page = e->phys_page + (page - e->lin_page); /* large pages: the 4 KiB frame */
+  if (phys_page >= MMU_PHYS_PAGE_LIMIT)
+    return;
+  uint32_t phys = (phys_page << MMU_PAGE_SHIFT) & m->a20_mask;
+  if ((uint64_t)phys + MMU_PAGE_BYTES > m->ram_bytes)
+    return; /* ROM, MMIO, nothing: the slow path */
+  unsigned idx = page & (MMU_FAST_ENTRIES - 1);
+  struct mmu_fast_entry f = {.tag = page | m->fast_gen, .host = m->ram + phys, .lru = &e->lru};
+  bool code = m->code_pages[phys >> MMU_PAGE_SHIFT] != 0;
+  m->fast[0][idx] = f; /* supervisor read */
+  if ((e->flags & MMU_TLB_D) && !code && mmu_tlb_allows(m, e->flags, MMU_ACC_WRITE))
+    m->fast[1][idx] = f;
+  if (e->flags & MMU_TLB_U) {
+    m->fast[2][idx] = f;
+    if ((e->flags & (MMU_TLB_D | MMU_TLB_W)) == (MMU_TLB_D | MMU_TLB_W) && !code)
+      m->fast[3][idx] = f;
+  }
+}
+
+void mmu_ifast_install(struct mmu *m, uint32_t lin, struct mmu_tlb_entry *e) {
+  uint32_t page = lin >> MMU_PAGE_SHIFT;
+  uint32_t phys_page = e->phys_page + (page - e->lin_page);
+  if (phys_page >= MMU_PHYS_PAGE_LIMIT)
+    return;
+  struct mmu_ifast_entry f = {.tag = page | m->fast_gen,
+                              .phys_page = ((phys_page << MMU_PAGE_SHIFT) & m->a20_mask) >> MMU_PAGE_SHIFT,
+                              .lru = &e->lru};
+  m->ifast[0] = f; /* a supervisor fetch may use any entry */
+  if (e->flags & MMU_TLB_U)
+    m->ifast[1] = f;
+}
