@@ -25,9 +25,6 @@
  * of the accessing instruction (cpu_cycles_now), so a chip that reads its
  * counters (PIT, RTC) sees exactly that cycle and every device event due
  * before it has fired, in order.
- *
- * The chips this file adds beyond struct machine (machine-internal.h) live
- * in struct pc_board around it: machine_new() returns &board->m.
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -65,21 +62,9 @@ static const struct board_slot board[] = {
 
 #define SLAVE_IR 2 /* the master input the slave's INT drives */
 
-struct pc_board {
-  struct machine m; /* first: the rest of machine/ sees only this */
-  struct dev_pic *pic_master, *pic_slave;
-  struct dev_pit *pit;
-  struct dev_rtc *rtc;
-  struct dev_a20 *a20;
-  bool intr;      /* the master's INT, as driven on the CPU's INTR */
-  int com1_intr;  /* the UART's INTR pin */
-  bool com1_out2; /* its MCR OUT2, which enables the pin onto IRQ 4 */
-};
-
-static struct pc_board *board_of(struct machine *m) { return (struct pc_board *)m; }
 
 static void *chip_ctx(struct machine *m, enum chip c) {
-  struct pc_board *b = board_of(m);
+  struct machine *b = m;
   switch (c) {
   case CHIP_PIC_MASTER:
     return b->pic_master;
@@ -105,7 +90,7 @@ static void *chip_ctx(struct machine *m, enum chip c) {
 }
 
 /* The ISA line of a chip's output, from the table. */
-static struct dev_irq isa_irq(struct pc_board *b, enum chip c) {
+static struct dev_irq isa_irq(struct machine *b, enum chip c) {
   for (size_t k = 0; k < sizeof board / sizeof board[0]; k++)
     if (board[k].chip == c && board[k].irq >= 0) {
       int irq = board[k].irq;
@@ -121,28 +106,28 @@ static struct dev_irq isa_irq(struct pc_board *b, enum chip c) {
 #define UART_MCR 4
 #define UART_MCR_OUT2 0x08
 
-static void com1_drive(struct pc_board *b) {
+static void com1_drive(struct machine *b) {
   struct dev_irq line = isa_irq(b, CHIP_UART);
   dev_irq_set(&line, b->com1_intr && b->com1_out2);
 }
 
 static void com1_intr(void *opaque, int irq_num, int level) {
-  struct pc_board *b = opaque;
+  struct machine *b = opaque;
   b->com1_intr = level;
   if (b->pic_master)
     com1_drive(b);
 }
 
 static uint32_t com1_read(void *ctx, uint16_t offset, unsigned size_bytes) {
-  struct pc_board *b = ctx;
-  return dev_uart_ops.read(b->m.uart, offset, size_bytes);
+  struct machine *b = ctx;
+  return dev_uart_ops.read(b->uart, offset, size_bytes);
 }
 
 static void com1_write(void *ctx, uint16_t offset, unsigned size_bytes, uint32_t value) {
-  struct pc_board *b = ctx;
+  struct machine *b = ctx;
   if (offset == UART_MCR)
     b->com1_out2 = value & UART_MCR_OUT2;
-  dev_uart_ops.write(b->m.uart, offset, size_bytes, value);
+  dev_uart_ops.write(b->uart, offset, size_bytes, value);
   com1_drive(b);
 }
 
@@ -156,39 +141,39 @@ static const struct dev_port_ops com1_ops = {
 /* ---- the CPU's side: INTR, INTA, port I/O at the right time ------------------ */
 
 static void cpu_intr(void *opaque, int irq_num, int level) {
-  struct pc_board *b = opaque;
+  struct machine *b = opaque;
   b->intr = level;
-  if (b->m.cpu)
-    cpu_set_intr(b->m.cpu, level);
+  if (b->cpu)
+    cpu_set_intr(b->cpu, level);
 }
 
 static int cpu_inta(void *ctx) {
-  struct pc_board *b = ctx;
+  struct machine *b = ctx;
   return dev_pic_inta(b->pic_master);
 }
 
 static uint32_t board_in(void *ctx, uint16_t port, unsigned size_bytes) {
-  struct pc_board *b = ctx;
-  dev_sched_advance(b->m.sched, cpu_cycles_now(b->m.cpu));
-  return dev_bus_cpu_io.in(b->m.bus, port, size_bytes);
+  struct machine *b = ctx;
+  dev_sched_advance(b->sched, cpu_cycles_now(b->cpu));
+  return dev_bus_cpu_io.in(b->bus, port, size_bytes);
 }
 
 static void board_out(void *ctx, uint16_t port, unsigned size_bytes, uint32_t value) {
-  struct pc_board *b = ctx;
-  dev_sched_advance(b->m.sched, cpu_cycles_now(b->m.cpu));
-  dev_bus_cpu_io.out(b->m.bus, port, size_bytes, value);
+  struct machine *b = ctx;
+  dev_sched_advance(b->sched, cpu_cycles_now(b->cpu));
+  dev_bus_cpu_io.out(b->bus, port, size_bytes, value);
 }
 
 static const struct cpu_io_ops board_io = {.in = board_in, .out = board_out};
 
 static uint64_t board_cpu_hz(void *opaque) {
-  struct pc_board *b = opaque;
-  return cpu_timing_frequency_hz(b->m.cpu);
+  struct machine *b = opaque;
+  return cpu_timing_frequency_hz(b->cpu);
 }
 
 static void board_set_a20(void *opaque, bool on) {
-  struct pc_board *b = opaque;
-  mmu_set_a20(b->m.mem, on);
+  struct machine *b = opaque;
+  mmu_set_a20(b->mem, on);
 }
 
 /* The CMOS bytes a PC BIOS keeps (the IBM AT layout, as SeaBIOS reads
@@ -215,12 +200,6 @@ static void fill_cmos(struct dev_rtc *rtc, uint32_t ram_bytes) {
   dev_rtc_nvram_set(rtc, 0x2F, (uint8_t)sum);
 }
 
-/* Whether the PIC asserts the CPU's INTR now (loop.c: can a HLT wake?). */
-bool machine_intr_asserted(struct machine *m) { return board_of(m)->intr; }
-
-/* The RTC of the machine (run.c sets its time from --rtc). */
-struct dev_rtc *machine_rtc(struct machine *m) { return board_of(m)->rtc; }
-
 static void sink_file(void *opaque, uint8_t byte) {
   FILE *f = opaque;
   fputc(byte, f);
@@ -242,12 +221,12 @@ static struct dev_byte_sink sink_to(FILE *f) {
 }
 
 struct machine *machine_new(uint32_t ram_bytes, FILE *serial_out, FILE *debugcon_out, char *err, size_t n) {
-  struct pc_board *b = calloc(1, sizeof *b);
+  struct machine *b = calloc(1, sizeof *b);
   if (!b) {
     snprintf(err, n, "out of memory");
     return NULL;
   }
-  struct machine *m = &b->m;
+  struct machine *m = b;
   m->serial_out = serial_out;
   m->debugcon_out = debugcon_out;
   m->mem = mmu_new(ram_bytes);
@@ -305,7 +284,7 @@ oom:
 void machine_free(struct machine *m) {
   if (!m)
     return;
-  struct pc_board *b = board_of(m);
+  struct machine *b = m;
   dev_uart_free(m->uart);
   dev_debugcon_free(m->debugcon);
   dev_debugexit_free(m->debugexit);

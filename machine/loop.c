@@ -12,10 +12,6 @@
 
 #include "machine-internal.h"
 
-/* board.c (to move into machine-internal.h, which this increment does not
- * own): whether the PIC asserts INTR now. */
-bool machine_intr_asserted(struct machine *m);
-
 void machine_snap(const struct machine *m, struct machine_snap *s) {
   s->cycles = cpu_cycles(m->cpu);
   s->instructions = cpu_instructions(m->cpu);
@@ -73,7 +69,7 @@ void machine_run(struct machine *m, uint64_t max_cycles) {
        * a halted CPU makes none): the run ends. */
       if (!(cpu_get_eflags(m->cpu) & CPU_FLAG_IF))
         end(m, MACHINE_END_HALT, "hlt with interrupts disabled", NULL);
-      else if (dev_sched_next(m->sched) == DEV_NEVER && !machine_intr_asserted(m))
+      else if (dev_sched_next(m->sched) == DEV_NEVER && !m->intr)
         end(m, MACHINE_END_HALT, "hlt with no interrupt source pending", NULL);
       else if (cpu_cycles(m->cpu) >= max_cycles) {
         snprintf(what, sizeof what, "--max-cycles %llu reached", (unsigned long long)max_cycles);

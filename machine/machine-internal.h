@@ -68,7 +68,14 @@ struct machine {
   struct dev_uart *uart;
   struct dev_debugcon *debugcon;
   struct dev_debugexit *debugexit;
+  struct dev_pic *pic_master, *pic_slave;
+  struct dev_pit *pit;
+  struct dev_rtc *rtc;
+  struct dev_a20 *a20;
   struct opsport ops;
+  bool intr;      /* the master PIC's INT, as driven on the CPU's INTR */
+  int com1_intr;  /* the UART's INTR pin */
+  bool com1_out2; /* its MCR OUT2, which enables the pin onto IRQ 4 */
 
   FILE *serial_out;   /* NULL: serial output dropped */
   FILE *debugcon_out; /* NULL: debug console dropped */

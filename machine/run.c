@@ -516,8 +516,6 @@ static int load_bios(struct machine *m, const char *path, char *err, size_t n) {
   return rc;
 }
 
-/* board.c (to move into machine-internal.h): the machine's RTC. */
-struct dev_rtc *machine_rtc(struct machine *m);
 
 int run_main(int argc, char **argv) {
   struct run_options o = {.mem_mib = 128, .max_cycles = DEV_NEVER};
@@ -551,7 +549,7 @@ int run_main(int argc, char **argv) {
     goto out;
   }
   if (o.rtc_set)
-    dev_rtc_set_time(machine_rtc(m), &o.rtc);
+    dev_rtc_set_time(m->rtc, &o.rtc);
   mods = calloc(o.n_modules + 1, sizeof *mods);
   if (!mods) {
     status = bad("out of memory");
