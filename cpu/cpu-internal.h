@@ -494,6 +494,9 @@ static inline unsigned cpu_acc_user(const struct cpu *c) { return c->cpl == 3 ? 
  * its fault, #GP(0) for MOV); the non-global TLB entries flushed (nothing
  * in the experimental tagged mode); cr3_load charged. */
 bool cpu_load_cr3(struct cpu *c, uint32_t v);
+/* Hands CR0/CR3/CR4 as they are to the MMU and empties the TLBs (RESET:
+ * cpu_reset must call it after setting the control registers). */
+void cpu_paging_reset(struct cpu *c);
 
 static inline uint32_t cpu_ld_le(const uint8_t *p, unsigned n) {
   if (n == 1)
@@ -708,5 +711,24 @@ void cpu_tlb_invalidate_page(struct cpu *c, uint32_t lin);
 /* The time-stamp counter the guest reads: the cycle counter at this
  * instruction plus the offset WRMSR to IA32_TIME_STAMP_COUNTER set. */
 static inline uint64_t cpu_tsc(struct cpu *c) { return cpu_now(c) + c->sys.tsc_offset; }
+
+/* ---- hardware task switches (task.c) --------------------------------------------- */
+
+/* Far JMP (call = false) or CALL in protected mode to selector sel whose
+ * descriptor d (already read by the caller) is an available TSS (type 1 or
+ * 9) or a task gate (type 5): the privilege and presence checks of the SDM's
+ * JMP/CALL "TASK-GATE" and "TASK-STATE-SEGMENT" steps, then the switch. */
+void cpu_task_far(struct cpu *c, bool call, uint16_t sel, const struct cpu_descriptor *d);
+
+/* Delivery through a task gate of the IDT (the gate's DPL and P bit are
+ * checked by the caller): the TSS checks with EXT in their error codes, the
+ * switch (return_eip saved in the old TSS, back link and NT set), then the
+ * error code, if any, pushed on the new task's stack. */
+void cpu_task_gate_deliver(struct cpu *c, const struct cpu_descriptor *gate, uint32_t error_code,
+                           uint32_t return_eip, unsigned ext);
+
+/* IRET with EFLAGS.NT = 1 in protected mode: back to the task named by the
+ * back link of the current TSS. */
+void cpu_task_return(struct cpu *c);
 
 #endif

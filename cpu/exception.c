@@ -50,7 +50,6 @@
  * (SDM 17.3.1.1) is not set.
  */
 #include "cpu-internal.h"
-#include "task.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -73,7 +73,6 @@
  * pages written at the commit are probed before it.
  */
 #include "cpu-internal.h"
-#include "task.h"
 
 enum task_source { TASK_JMP, TASK_CALL, TASK_INT, TASK_IRET };
 

@@ -34,7 +34,6 @@
  * to a target truncated by OPERAND size.
  */
 #include "../cpu-internal.h"
-#include "../task.h"
 
 /* A near target of operand size n, checked against the CS limit. */
 static inline uint32_t near_target(struct cpu *c, uint32_t target, unsigned n) {
