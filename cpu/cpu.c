@@ -70,6 +70,7 @@ void cpu_reset(struct cpu *c) {
   c->first_exception = -1;
   c->stop_reason[0] = 0;
   cpu_sys_reset(c);
+  cpu_paging_reset(c); /* CR0.PG is clear again: the MMU translates nothing */
 }
 
 cycles_t cpu_cycles(const struct cpu *c) { return c->cycles; }

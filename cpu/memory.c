@@ -11,8 +11,8 @@
  * Translation with paging on (cpu_translate), SDM vol. 3, 4.10:
  *
  *   TLB hit   the entry's rights (U/S, R/W with CR0.WP) decide; a denied
- *             access is a #PF (P = 1) and, as SDM 4.10.4.1 says a page
- *             fault does, drops the page's entries from the TLBs. A write
+ *             access is a #PF (P = 1). Every #PF drops the page's entries
+ *             from both TLBs, as SDM 4.10.4.1 says a page fault does. A write
  *             through an entry whose D bit is not known set walks again to
  *             set it (counted as a page walk, not as a miss), as P6
  *             processors do (a dirty-bit assist).
@@ -29,7 +29,11 @@
  */
 #include "cpu-internal.h"
 
+/* A page fault drops the TLB entries of the page (SDM 4.10.4.1: "a
+ * page-fault exception ... will invalidate any TLB entries that are for a
+ * page number corresponding to that linear address"), in both TLBs. */
 _Noreturn static void page_fault(struct cpu *c, uint32_t lin, uint32_t error) {
+  mmu_tlb_flush_page(c->mem, lin);
   c->cr[2] = lin;
   cpu_raise(c, CPU_EXC_PF, error);
 }
@@ -56,14 +60,12 @@ static bool translate(struct cpu *c, uint32_t lin, unsigned access, uint64_t *ph
     if (unlikely(!mmu_tlb_allows(m, e->flags, access))) {
       if (!raise)
         return false;
-      mmu_tlb_flush_page(m, lin);
       page_fault(c, lin, pf_error(access, MMU_PF_P));
     }
     if ((access & MMU_ACC_WRITE) && !(e->flags & MMU_TLB_D)) {
       if (!walk(c, lin, access, &w)) {
         if (!raise)
           return false;
-        mmu_tlb_flush_page(m, lin);
         page_fault(c, lin, w.error);
       }
       mmu_tlb_drop(m, t, e); /* the re-walked translation replaces it */

@@ -96,7 +96,7 @@ void LTR_Ew(struct cpu *c, const struct insn *i) {
   struct cpu_segment seg;
   system_desc(c, sel, (1u << 1) | (1u << 9), &d, &seg);
   d.hi |= 0x200u; /* busy */
-  mmu_write(c->mem, mmu_phys(c->mem, d.addr + 5), 1, (d.hi >> 8) & 0xFF);
+  cpu_sys_write(c, d.addr + 5, 1, (d.hi >> 8) & 0xFF); /* a system access: through paging */
   seg.attr |= 0x2u;
   c->tr = seg;
 }

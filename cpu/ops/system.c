@@ -67,6 +67,12 @@ static void flush_all(struct cpu *c) {
   cpu_count(c, TRACE_EV_tlb_flush);
 }
 
+void cpu_paging_reset(struct cpu *c) {
+  paging_sync(c);
+  mmu_set_cr3(c->mem, c->cr[3]);
+  mmu_tlb_flush_all(c->mem);
+}
+
 /* Loads the PDPTEs from cr3 (PAE paging about to be on), each read charged
  * as a page-walk access; #GP(0) if one sets a reserved bit. */
 static void load_pdptes(struct cpu *c, uint32_t cr3) {

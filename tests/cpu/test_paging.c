@@ -2,8 +2,9 @@
  * walks (4 KiB, 4 MiB with PSE, PAE 4 KiB and 2 MiB), A/D bits, the U/S and
  * R/W checks with CR0.WP, #PF error codes and CR2, stale TLB entries until
  * INVLPG or a CR3 load (global pages with PGE), LRU replacement, the tagged
- * mode, the cost of a miss, PDPTE reserved bits, and self-modifying code
- * through an alias mapping.
+ * mode, the cost of a miss, PDPTE reserved bits, self-modifying code
+ * through an alias mapping, a stale ITLB entry, and interrupt frames that
+ * fault before any byte is written.
  *
  * The machine is the harness's flat one plus a GDT, an IDT whose every
  * vector leads to its own HLT, and page tables that identity-map the first
@@ -164,6 +165,15 @@ static void four_kib_pages_translate_through_the_page_table(void **state) {
   store(h, 0x403020, 0x12345678);
   assert_int_equal(rd32(h, 0x31020), 0x12345678);
   assert_int_equal(load(h, 0x2000), 0); /* identity-mapped */
+}
+
+/* RESET clears CR0.PG: the MMU must stop translating with it. */
+static void reset_turns_translation_off(void **state) {
+  struct harness *h = *state;
+  paging_on(h, 0, PD, 0); /* the setup identity-maps the low 4 MiB */
+  cpu_reset(h->cpu);
+  assert_false(h->cpu->mem->paging);
+  assert_false(h->cpu->mem->pg.pg);
 }
 
 static void four_mib_pages_translate_with_cr4_pse(void **state) {
@@ -530,6 +540,26 @@ static void self_modifying_code_through_an_alias_mapping_is_seen(void **state) {
   assert_int_equal(REG(h, CPU_EAX) & 0xFF, 0x42);
 }
 
+static void a_remapped_code_page_runs_its_old_code_until_invlpg(void **state) {
+  struct harness *h = *state;
+  wr32(h, PD + 4, PT1 | P | W);
+  wr32(h, PT1, 0x31000 | P | W);
+  const uint8_t one[] = {0xB8, LE32(1), 0xF4}, two[] = {0xB8, LE32(2), 0xF4}; /* mov eax, n; hlt */
+  mmu_copy_to_guest(h->mem, 0x31000, one, sizeof one);
+  mmu_copy_to_guest(h->mem, 0x32000, two, sizeof two);
+  paging_on(h, 0, PD, 0);
+  uint64_t itlb = count(h, TRACE_EV_itlb_miss);
+  assert_int_equal(HARNESS_RUN(h, 0xBA, LE32(0x400000), 0xFF, 0xE2), CPU_EXIT_HALT); /* jmp 0x400000 */
+  assert_int_equal(REG(h, CPU_EAX), 1);
+  assert_int_equal(count(h, TRACE_EV_itlb_miss), itlb + 1);
+  wr32(h, PT1, 0x32000 | P | W);
+  assert_int_equal(HARNESS_RUN(h, 0xBA, LE32(0x400000), 0xFF, 0xE2), CPU_EXIT_HALT);
+  assert_int_equal(REG(h, CPU_EAX), 1); /* the stale ITLB entry */
+  invlpg(h, 0x400000);
+  assert_int_equal(HARNESS_RUN(h, 0xBA, LE32(0x400000), 0xFF, 0xE2), CPU_EXIT_HALT);
+  assert_int_equal(REG(h, CPU_EAX), 2);
+}
+
 /* INT 0x30 with ESP = 0x40008: the frame's EFLAGS and CS slots lie on the
  * present page 0x40000, its EIP slot on the not-present 0x3F000. The #PF,
  * and the #DF after it, find the same stack: a triple fault. Not a byte of
@@ -550,6 +580,7 @@ static void interrupt_frames_are_translated_before_any_byte_is_written(void **st
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(four_kib_pages_translate_through_the_page_table, setup, teardown),
+      cmocka_unit_test_setup_teardown(reset_turns_translation_off, setup, teardown),
       cmocka_unit_test_setup_teardown(four_mib_pages_translate_with_cr4_pse, setup, teardown),
       cmocka_unit_test_setup_teardown(without_cr4_pse_the_ps_bit_is_ignored, setup, teardown),
       cmocka_unit_test_setup_teardown(pae_four_kib_and_two_mib_pages_translate, setup, teardown),
@@ -573,6 +604,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(a_smaller_configured_dtlb_evicts_sooner, setup, teardown),
       cmocka_unit_test_setup_teardown(a_dtlb_miss_costs_the_fill_and_each_walk_access, setup, teardown),
       cmocka_unit_test_setup_teardown(self_modifying_code_through_an_alias_mapping_is_seen, setup, teardown),
+      cmocka_unit_test_setup_teardown(a_remapped_code_page_runs_its_old_code_until_invlpg, setup, teardown),
       cmocka_unit_test_setup_teardown(interrupt_frames_are_translated_before_any_byte_is_written, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
