@@ -50,6 +50,8 @@ struct run_options {
   bool rtc_set; /* --rtc given; else the RTC's fixed default date */
   struct dev_rtc_time rtc;
   char *bios;
+  struct tlb_geometry { bool set; unsigned small_entries, small_ways, large_entries, large_ways; } itlb, dtlb;
+  bool tlb_tagged; /* the experimental tagged TLB: a CR3 load flushes nothing */
 };
 
 static void usage(FILE *out) {
@@ -70,6 +72,11 @@ static void usage(FILE *out) {
           "  --config FILE          INI file of these options; the command line overrides it\n"
           "  --module PATH[=ARGS]   a Multiboot module (repeatable)\n"
           "  --flat ADDR            KERNEL is a flat binary: load and enter at ADDR\n"
+          "  --itlb E:W,E:W          ITLB geometry: entries:ways of the 4 KiB and the 4 MiB arrays\n"
+          "                         (32:4,2:2, a P6)\n"
+          "  --dtlb E:W,E:W          DTLB geometry (64:4,8:4, a P6)\n"
+          "  --tlb-tagged           tag TLB entries with the address space: a CR3 load\n"
+          "                         flushes nothing (an experiment; x86 has no such TLB)\n"
           "  --rtc \"YYYY-MM-DD HH:MM:SS\"  the CMOS clock's time at power-on (2000-01-01 00:00:00;\n"
           "                         never the host's clock)\n"
           "  --bios FILE            boot a ROM image (a multiple of 64 KiB, up to 16 MiB) at\n"
@@ -157,6 +164,25 @@ static int set_option(struct run_options *o, const char *key, const char *value,
     }
     o->flat = true;
     o->flat_addr = (uint32_t)v;
+  } else if (strcmp(key, "itlb") == 0 || strcmp(key, "dtlb") == 0) {
+    struct tlb_geometry *g = key[0] == 'i' ? &o->itlb : &o->dtlb;
+    char tail;
+    if (sscanf(value, "%u:%u,%u:%u%c", &g->small_entries, &g->small_ways, &g->large_entries, &g->large_ways,
+               &tail) != 4) {
+      snprintf(err, n, "%s '%s' is not a geometry ENTRIES:WAYS,ENTRIES:WAYS (4 KiB, then large pages)", key,
+               value);
+      return -1;
+    }
+    g->set = true;
+  } else if (strcmp(key, "tlb-tagged") == 0) {
+    if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0 || strcmp(value, "1") == 0)
+      o->tlb_tagged = true;
+    else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0 || strcmp(value, "0") == 0)
+      o->tlb_tagged = false;
+    else {
+      snprintf(err, n, "tlb-tagged '%s' is not yes or no", value);
+      return -1;
+    }
   } else if (strcmp(key, "rtc") == 0) {
     if (dev_rtc_parse_time(value, &o->rtc) != 0) {
       snprintf(err, n, "rtc '%s' is not a date and time \"YYYY-MM-DD HH:MM:SS\" (years 1900-2099)", value);
@@ -357,7 +383,7 @@ static int load_serial_in(struct machine *m, const char *path, char *err, size_t
 }
 
 enum { OPT_MEM = 256, OPT_TIMING, OPT_MAX_CYCLES, OPT_SERIAL, OPT_SERIAL_IN, OPT_DEBUGCON, OPT_STATS, OPT_CONFIG,
-       OPT_MODULE, OPT_FLAT, OPT_RTC, OPT_BIOS };
+       OPT_MODULE, OPT_FLAT, OPT_RTC, OPT_BIOS, OPT_ITLB, OPT_DTLB, OPT_TLB_TAGGED };
 
 static const struct option long_options[] = {
     {"mem", required_argument, NULL, OPT_MEM},
@@ -372,6 +398,9 @@ static const struct option long_options[] = {
     {"flat", required_argument, NULL, OPT_FLAT},
     {"rtc", required_argument, NULL, OPT_RTC},
     {"bios", required_argument, NULL, OPT_BIOS},
+    {"itlb", required_argument, NULL, OPT_ITLB},
+    {"dtlb", required_argument, NULL, OPT_DTLB},
+    {"tlb-tagged", no_argument, NULL, OPT_TLB_TAGGED},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -436,7 +465,7 @@ static int parse_args(struct run_options *o, int argc, char **argv, char *err, s
     if (c == OPT_CONFIG)
       continue;
     char why[ERR_BYTES / 2];
-    if (set_option(o, option_key(c), optarg, true, why, sizeof why) != 0) {
+    if (set_option(o, option_key(c), optarg ? optarg : "yes", true, why, sizeof why) != 0) {
       snprintf(err, n, "--%s", why);
       return bad(err);
     }
@@ -550,6 +579,19 @@ int run_main(int argc, char **argv) {
   }
   if (o.rtc_set)
     dev_rtc_set_time(m->rtc, &o.rtc);
+  const struct tlb_geometry *geometry[2] = {&o.itlb, &o.dtlb};
+  for (int t = 0; t < 2; t++) {
+    const struct tlb_geometry *g = geometry[t];
+    if (g->set && mmu_tlb_configure(m->mem, t ? MMU_DTLB : MMU_ITLB, g->small_entries, g->small_ways,
+                                    g->large_entries, g->large_ways) != 0) {
+      snprintf(err, sizeof err,
+               "--%s %u:%u,%u:%u: entries must be a multiple of ways and entries / ways a power of two",
+               t ? "dtlb" : "itlb", g->small_entries, g->small_ways, g->large_entries, g->large_ways);
+      status = bad(err);
+      goto out;
+    }
+  }
+  mmu_tlb_set_tagged(m->mem, o.tlb_tagged);
   mods = calloc(o.n_modules + 1, sizeof *mods);
   if (!mods) {
     status = bad("out of memory");

@@ -262,6 +262,25 @@ static void bad_input_gives_64_and_one_line_naming_it(void **state) {
   expect_bad(err, st, "nomod: cannot open");
 }
 
+/* The TLB experiments: geometry per TLB and the tagged switch, from the
+ * command line and the config; an impossible geometry is bad input. */
+static void tlb_geometry_and_tagging_are_options(void **state) {
+  assert_int_equal(run(NULL, "--serial", "none", "--itlb", "4:4,2:2", "--dtlb", "8:2,1:1", "--tlb-tagged",
+                       hello_elf, NULL),
+                   1);
+  char *cfg = tmp("tlb.ini");
+  write_file(cfg, "dtlb = 128:8,16:4\ntlb-tagged = yes\n", 35);
+  assert_int_equal(run(NULL, "--serial", "none", "--config", cfg, hello_elf, NULL), 1);
+  char *err;
+  int st = run(&err, "--dtlb", "6:4,8:4", hello_elf, NULL);
+  expect_bad(err, st, "--dtlb 6:4,8:4: entries must be a multiple of ways");
+  st = run(&err, "--itlb", "32", hello_elf, NULL);
+  expect_bad(err, st, "itlb '32' is not a geometry");
+  write_file(cfg, "tlb-tagged = maybe\n", 19);
+  st = run(&err, "--config", cfg, hello_elf, NULL);
+  expect_bad(err, st, "tlb-tagged 'maybe'");
+}
+
 static void serial_input_file_is_accepted(void **state) {
   char *in = tmp("ok.txt");
   write_file(in, "# replay\n0 hi\\n\n\n900 \\x41\\s\n", 28);
@@ -290,6 +309,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(config_file_sets_options_and_the_command_line_overrides),
       cmocka_unit_test(bad_input_gives_64_and_one_line_naming_it),
       cmocka_unit_test(serial_input_file_is_accepted),
+      cmocka_unit_test(tlb_geometry_and_tagging_are_options),
   };
   int failed = cmocka_run_group_tests(tests, NULL, NULL);
   char cmd[128];
