@@ -492,8 +492,10 @@ static inline unsigned cpu_acc_user(const struct cpu *c) { return c->cpl == 3 ? 
 /* Loads CR3 with v as MOV to CR3 does: with PAE paging on, the PDPTEs
  * (false, nothing changed, if one sets a reserved bit: the caller raises
  * its fault, #GP(0) for MOV); the non-global TLB entries flushed (nothing
- * in the experimental tagged mode); cr3_load charged. */
-bool cpu_load_cr3(struct cpu *c, uint32_t v);
+ * in the experimental tagged mode); cr3_load charged; counted as
+ * cr3_write and, when it flushes, as flush (TRACE_EV_tlb_flush_cr3 for MOV,
+ * TRACE_EV_tlb_flush_task for a task switch). */
+bool cpu_load_cr3(struct cpu *c, uint32_t v, enum trace_event flush);
 /* Hands CR0/CR3/CR4 as they are to the MMU and empties the TLBs (RESET:
  * cpu_reset must call it after setting the control registers). */
 void cpu_paging_reset(struct cpu *c);
@@ -690,6 +692,16 @@ static inline void cpu_charge(struct cpu *c, enum cpu_timing_event e) {
 }
 /* Counts trace event e (always on: one increment). */
 static inline void cpu_count(struct cpu *c, enum trace_event e) { trace_count(&c->counters, e); }
+/* Counts indexed trace event e at index (a vector 0-255). */
+static inline void cpu_count_at(struct cpu *c, enum trace_event e, unsigned index) {
+  trace_count_at(&c->counters, e, index);
+}
+/* Counts a privilege-level change from CPL from to CPL to (ring.FtoT);
+ * nothing if they are equal. */
+static inline void cpu_count_ring(struct cpu *c, unsigned from, unsigned to) {
+  if (from != to)
+    trace_count_at(&c->counters, TRACE_EV_ring, TRACE_RING_INDEX(from, to));
+}
 
 /* ---- system architecture (cpu.c, exec.c, tss.c, ops/system.c) ---------------------- */
 

@@ -9,6 +9,8 @@ struct cpu *cpu_new(struct mmu *mem, const struct cpu_io_ops *io, void *io_ctx) 
   if (!c)
     return NULL;
   c->mem = mem;
+  if (mem)
+    mmu_set_counters(mem, &c->counters); /* TLB hits/misses, walks, A/D updates */
   c->io = io;
   c->io_ctx = io_ctx;
   c->timing.name = "unit";
@@ -26,6 +28,8 @@ void cpu_free(struct cpu *c) {
   if (!c)
     return;
   cpu_code_cache_free(c->cache);
+  if (c->mem && c->mem->counters == &c->counters)
+    mmu_set_counters(c->mem, NULL);
   free(c);
 }
 

@@ -302,17 +302,16 @@ void cpu_deliver(struct cpu *c, int vector, uint32_t error_code, uint32_t return
   switch (kind) {
   case CPU_DELIVER_EXCEPTION:
   case CPU_DELIVER_SOFT_EXC:
-    trace_count_exception(&c->counters, (unsigned)vector);
+    cpu_count_at(c, TRACE_EV_exception, (unsigned)vector & 0xFF);
     break;
   case CPU_DELIVER_SOFT_INT:
-    cpu_count(c, TRACE_EV_sw_interrupt);
+    cpu_count_at(c, TRACE_EV_softint, (unsigned)vector & 0xFF);
     break;
   case CPU_DELIVER_EXTERNAL:
-    cpu_count(c, TRACE_EV_hw_interrupt);
+    cpu_count_at(c, TRACE_EV_irq, (unsigned)vector & 0xFF);
     break;
   }
-  if (c->cpl != cpl)
-    cpu_count(c, TRACE_EV_privilege_change);
+  cpu_count_ring(c, cpl, c->cpl);
   cpu_end_block(c);
 }
 

@@ -16,7 +16,7 @@
  *             through an entry whose D bit is not known set walks again to
  *             set it (counted as a page walk, not as a miss), as P6
  *             processors do (a dirty-bit assist).
- *   miss      counted (tlb_miss; itlb_miss for fetches) and charged
+ *   miss      counted (dtlb_miss, itlb_miss: mmu_tlb_lookup) and charged
  *             (tlb_fill); the walk is counted (page_walk) and every entry it
  *             reads charged (page_walk_access); a walk that faults sets CR2
  *             and raises #PF with its error code, filling nothing (TLBs do
@@ -34,6 +34,7 @@
  * page number corresponding to that linear address"), in both TLBs. */
 _Noreturn static void page_fault(struct cpu *c, uint32_t lin, uint32_t error) {
   mmu_tlb_flush_page(c->mem, lin);
+  cpu_count(c, TRACE_EV_tlb_flush_page_fault);
   c->cr[2] = lin;
   cpu_raise(c, CPU_EXC_PF, error);
 }
@@ -42,10 +43,9 @@ static uint32_t pf_error(unsigned access, uint32_t kind) {
   return kind | ((access & MMU_ACC_WRITE) ? MMU_PF_W : 0) | ((access & MMU_ACC_USER) ? MMU_PF_U : 0);
 }
 
-/* One walk, counted and charged. */
+/* One walk, charged (mmu_walk counts it and its A/D updates). */
 static bool walk(struct cpu *c, uint32_t lin, unsigned access, struct mmu_walk *w) {
   bool ok = mmu_walk(c->mem, lin, access, w);
-  cpu_count(c, TRACE_EV_page_walk);
   for (unsigned k = 0; k < w->reads; k++)
     cpu_charge(c, CPU_TEV_page_walk_access);
   return ok;
@@ -72,10 +72,7 @@ static bool translate(struct cpu *c, uint32_t lin, unsigned access, uint64_t *ph
       e = mmu_tlb_fill(m, t, lin, &w);
     }
   } else {
-    cpu_count(c, TRACE_EV_tlb_miss);
-    if (t == MMU_ITLB)
-      cpu_count(c, TRACE_EV_itlb_miss);
-    cpu_charge(c, CPU_TEV_tlb_fill);
+    cpu_charge(c, CPU_TEV_tlb_fill); /* the miss is counted by mmu_tlb_lookup */
     if (!walk(c, lin, access, &w)) {
       if (!raise)
         return false;

@@ -19,7 +19,8 @@
  * is the master's IR2 (ICW3: the guest programs 0x04 and 2). On a PC the
  * COM port's INTR reaches the bus through a buffer enabled by the UART's
  * MCR OUT2 (0x08): the board snoops MCR writes to model it (the chip's pin
- * is not gated, as in the datasheet).
+ * is not gated, as in the datasheet). In loopback (MCR bit 4) the chip
+ * forces its OUT pins inactive, so no COM interrupt reaches the PIC then.
  *
  * Time: every port access first brings the device scheduler to the cycle
  * of the accessing instruction (cpu_cycles_now), so a chip that reads its
@@ -105,6 +106,7 @@ static struct dev_irq isa_irq(struct machine *b, enum chip c) {
 
 #define UART_MCR 4
 #define UART_MCR_OUT2 0x08
+#define UART_MCR_LOOP 0x10
 
 static void com1_drive(struct machine *b) {
   struct dev_irq line = isa_irq(b, CHIP_UART);
@@ -125,8 +127,8 @@ static uint32_t com1_read(void *ctx, uint16_t offset, unsigned size_bytes) {
 
 static void com1_write(void *ctx, uint16_t offset, unsigned size_bytes, uint32_t value) {
   struct machine *b = ctx;
-  if (offset == UART_MCR)
-    b->com1_out2 = value & UART_MCR_OUT2;
+  if (offset == UART_MCR) /* loopback forces the OUT pins inactive (16550D datasheet) */
+    b->com1_out2 = (value & UART_MCR_OUT2) && !(value & UART_MCR_LOOP);
   dev_uart_ops.write(b->uart, offset, size_bytes, value);
   com1_drive(b);
 }

@@ -22,10 +22,7 @@ void machine_snap(const struct machine *m, struct machine_snap *s) {
 void machine_snap_sub(struct machine_snap *out, const struct machine_snap *a, const struct machine_snap *b) {
   out->cycles = a->cycles - b->cycles;
   out->instructions = a->instructions - b->instructions;
-  for (unsigned k = 0; k < TRACE_EVENT_COUNT; k++)
-    out->events.event[k] = a->events.event[k] - b->events.event[k];
-  for (unsigned k = 0; k < TRACE_EXCEPTION_VECTORS; k++)
-    out->events.exception_vector[k] = a->events.exception_vector[k] - b->events.exception_vector[k];
+  trace_counters_sub(&out->events, &a->events, &b->events);
 }
 
 /* Ends the run with one line: what happened, where, when. A reason from

@@ -7,9 +7,11 @@
  *    "results": {"NAME": N}}
  *
  * cycles, instructions and events count from the last COUNTERS_RESET (or
- * power-on). Every event of the catalog appears, in catalog order, so files
- * of two runs line up; regions and results appear in the order the guest
- * first named them. 64-bit numbers are written as exact decimal integers
+ * power-on); cycles and instructions are the CPU's own totals. "events"
+ * holds every plain counter of the catalog (zero or not) and every indexed
+ * counter that is nonzero ("exception.14", "softint.128", "irq.32",
+ * "ring.3to0"), sorted by name (key, then index), so files of two runs line
+ * up; regions and results appear in the order the guest first named them. 64-bit numbers are written as exact decimal integers
  * (cJSON raw values), never through a double. Nothing depends on the host:
  * no path, date or wall time. The file is written under a temporary name
  * and renamed, so a reader never sees half of it.
@@ -38,10 +40,17 @@ static cJSON *i64(int64_t v) {
   return cJSON_CreateRaw(s);
 }
 
+/* Every plain event and every nonzero indexed counter, sorted by name
+ * (trace_counters_report). */
 static cJSON *events(const struct trace_counters *c) {
   cJSON *o = cJSON_CreateObject();
-  for (unsigned k = 0; k < TRACE_EVENT_COUNT; k++)
-    cJSON_AddItemToObject(o, trace_event_name((enum trace_event)k), u64(c->event[k]));
+  unsigned slots[TRACE_SLOT_COUNT];
+  unsigned n = trace_counters_report(c, slots, TRACE_SLOT_COUNT);
+  for (unsigned k = 0; k < n; k++) {
+    char name[32];
+    if (trace_slot_name(slots[k], name, sizeof name) > 0)
+      cJSON_AddItemToObject(o, name, u64(c->slot[slots[k]]));
+  }
   return o;
 }
 

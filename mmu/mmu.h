@@ -31,6 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "trace.h"
+
 #define MMU_PAGE_SHIFT 12
 #define MMU_PAGE_BYTES (1u << MMU_PAGE_SHIFT)
 
@@ -138,6 +140,11 @@ struct mmu {
   struct mmu_ifast_entry ifast[2]; /* [user] */
   struct mmu_paging pg;
   struct mmu_tlb tlb[2];         /* MMU_ITLB, MMU_DTLB */
+  /* Where the MMU counts its events (TLB hits and misses, page walks, A/D
+   * updates): the CPU's counters once it calls mmu_set_counters, until then
+   * own_counters. */
+  struct trace_counters *counters;
+  struct trace_counters own_counters;
 };
 
 /* Creates a machine memory of ram_bytes (rounded up to a page). Returns NULL
@@ -153,6 +160,8 @@ int mmu_map_mmio(struct mmu *m, uint32_t base, uint32_t size_bytes,
 int mmu_map_rom(struct mmu *m, uint32_t base, const void *image, uint32_t size_bytes);
 
 void mmu_set_a20(struct mmu *m, bool enabled);
+/* Makes the MMU count its events into c (NULL: back into its own). */
+void mmu_set_counters(struct mmu *m, struct trace_counters *c);
 void mmu_set_code_write_hook(struct mmu *m, mmu_code_write_fn fn, void *ctx);
 
 /* Generic physical access, any address, any alignment, 1, 2 or 4 bytes.
@@ -249,7 +258,8 @@ void mmu_set_cr3(struct mmu *m, uint32_t cr3);
 /* Walks the page tables for lin and access (MMU_ACC_*). Returns true with
  * *w filled and the A (and for writes D) bits set in memory, or false with
  * w->error the #PF error code (no bit written). w->reads counts the
- * memory reads either way. */
+ * memory reads either way. Counts a page walk, and an A/D update per entry
+ * whose bits it writes. */
 bool mmu_walk(struct mmu *m, uint32_t lin, unsigned access, struct mmu_walk *w);
 /* Is an access allowed by a TLB entry's rights (U/S, R/W with CR0.WP)? */
 static inline bool mmu_tlb_allows(const struct mmu *m, uint8_t flags, unsigned access) {
@@ -274,7 +284,7 @@ int mmu_tlb_configure(struct mmu *m, enum mmu_tlb_which t, unsigned small_entrie
  * filled under, and a CR3 load flushes nothing. */
 void mmu_tlb_set_tagged(struct mmu *m, bool tagged);
 /* The live entry of TLB t for lin (4 KiB array first, then large), its LRU
- * stamp updated; or NULL. */
+ * stamp updated; or NULL. Counts a hit or a miss of TLB t. */
 struct mmu_tlb_entry *mmu_tlb_lookup(struct mmu *m, enum mmu_tlb_which t, uint32_t lin);
 /* Fills TLB t with the translation of lin from a walk, evicting the set's
  * least recently used entry (and dropping fast entries that mirrored it). */
@@ -297,22 +307,29 @@ void mmu_fast_drop_all(struct mmu *m);
 
 /* Data fast path with paging on: a host pointer for an access that lies in
  * one page, or NULL (then the slow path consults the DTLB). A hit counts as
- * a use of its DTLB entry for LRU. user is 1 for CPL 3, write 1 for a write. */
-static inline uint8_t *mmu_fast_ptr(struct mmu *m, uint32_t lin, unsigned user, unsigned write) {
+ * a use of its DTLB entry for LRU, and as a dtlb_hit (one increment).
+ * user is 1 for CPL 3, write 1 for a write. Always inlined: with the
+ * counter GCC would otherwise make it a call (README, "Counters"). */
+static inline __attribute__((always_inline)) uint8_t *mmu_fast_ptr(struct mmu *m, uint32_t lin, unsigned user,
+                                                                 unsigned write) {
   struct mmu_fast_entry *f = &m->fast[user * 2 + write][(lin >> MMU_PAGE_SHIFT) & (MMU_FAST_ENTRIES - 1)];
   if (__builtin_expect(f->tag == ((lin >> MMU_PAGE_SHIFT) | m->fast_gen), 1)) {
     *f->lru = ++m->tlb[MMU_DTLB].clock;
+    trace_count(m->counters, TRACE_EV_dtlb_hit);
     return f->host + (lin & (MMU_PAGE_BYTES - 1));
   }
   return NULL;
 }
 
 /* Fetch fast path with paging on: true with *phys if lin's page is the last
- * one the ITLB translated for this privilege (an ITLB hit, LRU updated). */
-static inline bool mmu_ifast_phys(struct mmu *m, uint32_t lin, unsigned user, uint32_t *phys) {
+ * one the ITLB translated for this privilege (an ITLB hit, LRU updated,
+ * itlb_hit counted). */
+static inline __attribute__((always_inline)) bool mmu_ifast_phys(struct mmu *m, uint32_t lin, unsigned user,
+                                                                uint32_t *phys) {
   struct mmu_ifast_entry *f = &m->ifast[user];
   if (__builtin_expect(f->tag == ((lin >> MMU_PAGE_SHIFT) | m->fast_gen), 1)) {
     *f->lru = ++m->tlb[MMU_ITLB].clock;
+    trace_count(m->counters, TRACE_EV_itlb_hit);
     *phys = (f->phys_page << MMU_PAGE_SHIFT) | (lin & (MMU_PAGE_BYTES - 1));
     return true;
   }

@@ -65,6 +65,7 @@ static uint64_t read_entry(struct mmu *m, uint64_t addr, bool pae) {
 static void set_bits(struct mmu *m, uint64_t addr, uint64_t entry, uint32_t bits) {
   if ((entry & bits) == bits || addr >= 0x100000000ull)
     return;
+  trace_count(m->counters, TRACE_EV_ad_update);
   mmu_write(m, (uint32_t)addr & m->a20_mask, 4, (uint32_t)entry | bits);
 }
 
@@ -117,6 +118,7 @@ static bool allowed(const struct mmu *m, uint32_t rights, unsigned access) {
 bool mmu_walk(struct mmu *m, uint32_t lin, unsigned access, struct mmu_walk *w) {
   bool pae = m->pg.pae;
   uint64_t pde_addr, pde, pte_addr = 0, pte = 0;
+  trace_count(m->counters, TRACE_EV_page_walk);
   w->reads = 0;
   w->flags = 0;
   if (pae) {

@@ -42,8 +42,11 @@ struct mmu *mmu_new(uint32_t ram_bytes) {
   }
   m->a20_mask = 0xFFFFFFFFu;
   m->direct_bytes = m->ram_bytes;
+  m->counters = &m->own_counters;
   return m;
 }
+
+void mmu_set_counters(struct mmu *m, struct trace_counters *c) { m->counters = c ? c : &m->own_counters; }
 
 void mmu_free(struct mmu *m) {
   if (!m)

@@ -123,6 +123,7 @@ struct mmu_tlb_entry *mmu_tlb_lookup(struct mmu *m, enum mmu_tlb_which t, uint32
   for (unsigned w = 0; w < a->ways; w++, e++)
     if (e->lin_page == page && live(m, tlb, e)) {
       e->lru = ++tlb->clock;
+      trace_count(m->counters, t == MMU_ITLB ? TRACE_EV_itlb_hit : TRACE_EV_dtlb_hit);
       return e;
     }
   unsigned sh = large_shift(m);
@@ -133,8 +134,10 @@ struct mmu_tlb_entry *mmu_tlb_lookup(struct mmu *m, enum mmu_tlb_which t, uint32
   for (unsigned w = 0; w < a->ways; w++, e++)
     if (e->lin_page == first && (e->flags & MMU_TLB_LARGE) && live(m, tlb, e)) {
       e->lru = ++tlb->clock;
+      trace_count(m->counters, t == MMU_ITLB ? TRACE_EV_itlb_hit : TRACE_EV_dtlb_hit);
       return e;
     }
+  trace_count(m->counters, t == MMU_ITLB ? TRACE_EV_itlb_miss : TRACE_EV_dtlb_miss);
   return NULL;
 }
 

@@ -1,10 +1,28 @@
 /* trace/trace.h - the event catalog and the event counters.
  *
  * Every architectural event of a run (an exception delivered, a port access,
- * a TLB miss, ...) is a row of events.def. Counting is always on and costs a
- * single increment: trace_count() on the hot paths. The catalog itself (names,
- * classes, descriptions) is read by the reader, the exports and the docs
- * through the functions below, never spelled out a second time.
+ * a TLB miss, ...) is a row of events.def. A row has one counter, or one per
+ * index (a vector 0-255, or a (from, to) privilege-level pair): the rows
+ * expand, at compile time, into one flat array of counters, struct
+ * trace_counters, in which each row owns a run of slots starting at its
+ * enum value. So counting is a single increment of a slot whose address the
+ * compiler knows:
+ *
+ *   trace_count(c, TRACE_EV_invlpg);                    plain row
+ *   trace_count_at(c, TRACE_EV_exception, 14);          indexed row
+ *   trace_count_at(c, TRACE_EV_ring, TRACE_RING_INDEX(3, 0));
+ *
+ * Counting is always on, in every build type, unless the build sets
+ * RINGLAB_COUNTERS=OFF (CMake), which defines RINGLAB_COUNTERS to 0 and
+ * makes both functions empty: that build exists to measure what counting
+ * costs (README, "Counters"); its counts stay zero. The layout of the
+ * array is the same either way.
+ *
+ * Counter names: a plain row's key ("tlb_flush.cr3"); key.N for a vector
+ * ("softint.128"); key.FtoT for a ring pair ("ring.3to0"). The catalog
+ * (names, keys, classes, descriptions) is read by the reader, the exports
+ * and the docs through the functions below, never spelled out a second
+ * time.
  *
  * Counters belong to whoever runs the machine; this library has no globals,
  * changes nothing the guest sees and never advances emulated time.
@@ -12,8 +30,13 @@
 #ifndef RINGLAB_TRACE_H
 #define RINGLAB_TRACE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#ifndef RINGLAB_COUNTERS
+#define RINGLAB_COUNTERS 1
+#endif
 
 enum trace_class {
 #define TRACE_CLASS(name, description) TRACE_CLASS_##name,
@@ -21,51 +44,101 @@ enum trace_class {
   TRACE_CLASS_COUNT
 };
 
+/* Index dimensions of a row, and the slots each takes. */
+enum trace_index { TRACE_INDEX_NONE, TRACE_INDEX_VECTOR, TRACE_INDEX_RING };
+#define TRACE_INDEX_SLOTS_NONE 1
+#define TRACE_INDEX_SLOTS_VECTOR 256
+#define TRACE_INDEX_SLOTS_RING 16
+/* The slot offset of the privilege-level change from CPL `from` to `to`. */
+#define TRACE_RING_INDEX(from, to) ((((unsigned)(from)&3u) << 2) | ((unsigned)(to)&3u))
+
+/* An event's value is its first slot in the counter array; the row's other
+ * slots follow it (TRACE_EV_name_end_ marks the last, for the enum only). */
 enum trace_event {
-#define EVENT(name, class, description) TRACE_EV_##name,
+#define EVENT(name, class, key, index, description)                                                         \
+  TRACE_EV_##name, TRACE_EV_##name##_end_ = TRACE_EV_##name + TRACE_INDEX_SLOTS_##index - 1,
+#include "events.def"
+  TRACE_SLOT_COUNT
+};
+
+/* Rows in catalog order: 0 .. TRACE_EVENT_COUNT - 1 (trace_event_at). */
+enum trace_row {
+#define EVENT(name, class, key, index, description) TRACE_ROW_##name,
 #include "events.def"
   TRACE_EVENT_COUNT
 };
 
-#define TRACE_EXCEPTION_VECTORS 32 /* vectors 0-31 are reserved for exceptions */
-
 struct trace_counters {
-  uint64_t event[TRACE_EVENT_COUNT];                  /* by enum trace_event */
-  uint64_t exception_vector[TRACE_EXCEPTION_VECTORS]; /* TRACE_EV_exception, by vector */
+  uint64_t slot[TRACE_SLOT_COUNT]; /* by enum trace_event (+ index) */
 };
 
-/* Counts one occurrence of e. */
-static inline void trace_count(struct trace_counters *c, enum trace_event e) { c->event[e]++; }
+#if RINGLAB_COUNTERS
+/* Counts one occurrence of plain event e. */
+static inline void trace_count(struct trace_counters *c, enum trace_event e) { c->slot[e]++; }
+/* Counts one occurrence of indexed event e at index (a vector 0-255, or
+ * TRACE_RING_INDEX(from, to)); the caller keeps index in range. */
+static inline void trace_count_at(struct trace_counters *c, enum trace_event e, unsigned index) {
+  c->slot[e + index]++;
+}
+#else
+static inline void trace_count(struct trace_counters *c, enum trace_event e) {
+  (void)c;
+  (void)e;
+}
+static inline void trace_count_at(struct trace_counters *c, enum trace_event e, unsigned index) {
+  (void)c;
+  (void)e;
+  (void)index;
+}
+#endif
 
-/* Counts one exception delivered through vector (0-31): the exception event
- * and its per-vector counter together. */
-static inline void trace_count_exception(struct trace_counters *c, unsigned vector) {
-  c->event[TRACE_EV_exception]++;
-  if (vector < TRACE_EXCEPTION_VECTORS)
-    c->exception_vector[vector]++;
+/* Reading counters. */
+static inline uint64_t trace_counter(const struct trace_counters *c, enum trace_event e) { return c->slot[e]; }
+static inline uint64_t trace_counter_at(const struct trace_counters *c, enum trace_event e, unsigned index) {
+  return c->slot[e + index];
 }
 
-/* The catalog. Out-of-range arguments give NULL (names, descriptions) or
- * TRACE_CLASS_COUNT (class). */
+/* The catalog. Out-of-range arguments give NULL (names, keys,
+ * descriptions), TRACE_CLASS_COUNT (class) or -1. */
+/* The event of row (0 .. TRACE_EVENT_COUNT - 1), or -1. */
+int trace_event_at(unsigned row);
+/* The C name ("tlb_flush_cr3"), the counter key ("tlb_flush.cr3"), the
+ * index dimension, the description and the class of event e. */
 const char *trace_event_name(enum trace_event e);
+const char *trace_event_key(enum trace_event e);
+enum trace_index trace_event_index(enum trace_event e);
 const char *trace_event_description(enum trace_event e);
 enum trace_class trace_event_class(enum trace_event e);
 const char *trace_class_name(enum trace_class c);
 const char *trace_class_description(enum trace_class c);
-/* The event whose name is name, or -1 if there is none. */
+/* The slot named name: a counter name ("invlpg", "tlb_flush.cr3",
+ * "exception.14", "ring.3to0"), or a row's C name or key, which gives the
+ * row's first slot (its enum value). -1 if there is none. */
 int trace_event_by_name(const char *name);
+/* The event owning slot (with *index its offset in the row), or -1. */
+int trace_slot_event(unsigned slot, unsigned *index);
+/* Writes the counter name of slot into buf (n bytes, 32 is always enough).
+ * Returns the length, or -1 if slot is out of range or buf too small. */
+int trace_slot_name(unsigned slot, char *buf, size_t n);
 
 void trace_counters_reset(struct trace_counters *c);
 /* sum += add, counter by counter. */
 void trace_counters_add(struct trace_counters *sum, const struct trace_counters *add);
+/* out = a - b, counter by counter (a later snapshot minus an earlier one). */
+void trace_counters_sub(struct trace_counters *out, const struct trace_counters *a, const struct trace_counters *b);
 
-/* Writes "name value\n" for every event with a nonzero count, in catalog
- * order. Returns 0, or -1 if writing failed. */
+/* The slots to report, sorted by counter name (key, then index): every
+ * plain row, and the indexed counters that are nonzero. Writes up to max
+ * slots and returns how many there are in all. */
+unsigned trace_counters_report(const struct trace_counters *c, unsigned *slots, unsigned max);
+
+/* Writes "name value\n" for each slot trace_counters_report lists.
+ * Returns 0, or -1 if writing failed. */
 int trace_counters_write_text(FILE *f, const struct trace_counters *c);
 
 /* Writes the catalog as a Markdown table: a header line, a separator line and
- * one line per event with its name, class and description. Returns 0, or -1
- * if writing failed. */
+ * one line per event with its counter name (key.N, key.FtoT for indexed
+ * rows), class and description. Returns 0, or -1 if writing failed. */
 int trace_catalog_write_markdown(FILE *f);
 
 #endif

@@ -160,7 +160,7 @@ static inline void ret_far(struct cpu *c, const struct insn *i, uint32_t release
     ret_far_protected(c, n, release);
     if (c->cpl != cpl) {
       cpu_charge(c, CPU_TEV_ret_far_outer);
-      cpu_count(c, TRACE_EV_privilege_change);
+      cpu_count_ring(c, cpl, c->cpl);
     }
     return;
   }
@@ -252,10 +252,10 @@ static inline void iret(struct cpu *c, unsigned n) {
       return;
     if (c->mode == CPU_MODE_V86) {
       cpu_charge(c, CPU_TEV_iret_to_v86);
-      cpu_count(c, TRACE_EV_privilege_change);
+      cpu_count_ring(c, cpl, c->cpl);
     } else if (c->cpl != cpl) {
       cpu_charge(c, CPU_TEV_iret_outer);
-      cpu_count(c, TRACE_EV_privilege_change);
+      cpu_count_ring(c, cpl, c->cpl);
     } else {
       cpu_charge(c, CPU_TEV_iret_same);
     }
@@ -471,9 +471,10 @@ static void far_gate(struct cpu *c, bool call, uint16_t gate_sel, struct desc *g
   if (!desc_present(&code))
     cpu_raise(c, CPU_EXC_NP, sel_error(code_sel));
   if (call && !desc_is_conforming(&code) && dpl < c->cpl) {
+    unsigned from = c->cpl;
     call_gate_inner(c, &code, code_sel, eip, n, count);
     cpu_charge(c, CPU_TEV_callgate_inner);
-    cpu_count(c, TRACE_EV_privilege_change);
+    cpu_count_ring(c, from, c->cpl);
     return;
   }
   if (eip > code.seg.limit)

@@ -64,7 +64,7 @@ static void paging_sync(struct cpu *c) {
 
 static void flush_all(struct cpu *c) {
   mmu_tlb_flush_all(c->mem);
-  cpu_count(c, TRACE_EV_tlb_flush);
+  cpu_count(c, TRACE_EV_tlb_flush_all);
 }
 
 void cpu_paging_reset(struct cpu *c) {
@@ -85,11 +85,12 @@ static void load_pdptes(struct cpu *c, uint32_t cr3) {
 /* INVLPG: the page's entries of every size, in both TLBs. */
 void cpu_tlb_invalidate_page(struct cpu *c, uint32_t lin) {
   mmu_tlb_flush_page(c->mem, lin);
-  cpu_count(c, TRACE_EV_tlb_flush);
+  cpu_count(c, TRACE_EV_invlpg);
+  cpu_count(c, TRACE_EV_tlb_flush_invlpg);
   cpu_end_block(c);
 }
 
-bool cpu_load_cr3(struct cpu *c, uint32_t v) {
+bool cpu_load_cr3(struct cpu *c, uint32_t v, enum trace_event flush) {
   if ((c->cr[0] & CR0_PG) && (c->cr[4] & CR4_PAE)) {
     for (int k = 0; k < 4; k++)
       cpu_charge(c, CPU_TEV_page_walk_access);
@@ -99,9 +100,10 @@ bool cpu_load_cr3(struct cpu *c, uint32_t v) {
     mmu_set_cr3(c->mem, v);
   }
   c->cr[3] = v;
+  cpu_count(c, TRACE_EV_cr3_write);
   if (!c->mem->pg.tagged) {
     mmu_tlb_flush_nonglobal(c->mem);
-    cpu_count(c, TRACE_EV_tlb_flush);
+    cpu_count(c, flush);
   }
   cpu_charge(c, CPU_TEV_cr3_load);
   cpu_end_block(c);
@@ -245,7 +247,7 @@ void MOV_CdRd(struct cpu *c, const struct insn *i) {
     c->cr[2] = v;
     break;
   case 3:
-    if (!cpu_load_cr3(c, v))
+    if (!cpu_load_cr3(c, v, TRACE_EV_tlb_flush_cr3))
       cpu_raise(c, CPU_EXC_GP, 0); /* a PAE PDPTE sets a reserved bit */
     break;
   case 4:
@@ -367,6 +369,7 @@ void SYSENTER(struct cpu *c, const struct insn *i) {
   struct cpu_sys *s = &c->sys;
   if (c->mode == CPU_MODE_REAL || (s->sysenter_cs & 0xFFFC) == 0)
     cpu_raise(c, CPU_EXC_GP, 0);
+  unsigned from = c->cpl;
   cpu_eflags_write(c, 0, CPU_FLAG_VM | CPU_FLAG_IF | CPU_FLAG_RF);
   cpu_update_mode(c); /* leaves virtual-8086 mode */
   c->cpl = 0;
@@ -376,7 +379,8 @@ void SYSENTER(struct cpu *c, const struct insn *i) {
   c->gpr[CPU_ESP] = s->sysenter_esp;
   c->next_eip = s->sysenter_eip;
   cpu_charge(c, CPU_TEV_sysenter);
-  cpu_count(c, TRACE_EV_privilege_change);
+  cpu_count(c, TRACE_EV_sysenter);
+  cpu_count_ring(c, from, 0);
   cpu_end_block(c);
 }
 
@@ -391,6 +395,7 @@ void SYSEXIT(struct cpu *c, const struct insn *i) {
   c->gpr[CPU_ESP] = c->gpr[CPU_ECX];
   c->next_eip = c->gpr[CPU_EDX];
   cpu_charge(c, CPU_TEV_sysexit);
-  cpu_count(c, TRACE_EV_privilege_change);
+  cpu_count(c, TRACE_EV_sysexit);
+  cpu_count_ring(c, 0, 3);
   cpu_end_block(c);
 }

@@ -148,7 +148,7 @@ static void a_loop_of_faults_still_ends_at_the_cycle_budget(void **state) {
   cycles_t c0 = cpu_cycles(h->cpu);
   assert_int_equal(HARNESS_RUN(h, 0x0F, 0x0B), CPU_EXIT_BUDGET);
   assert_true(cpu_cycles(h->cpu) - c0 >= 100000);
-  assert_int_equal(cpu_counters(h->cpu)->exception_vector[CPU_EXC_UD], cpu_cycles(h->cpu) - c0);
+  assert_int_equal(trace_counter_at(cpu_counters(h->cpu), TRACE_EV_exception, CPU_EXC_UD), cpu_cycles(h->cpu) - c0);
 }
 
 static void too_long_instruction_raises_gp(void **state) {

@@ -61,10 +61,8 @@
 static uint32_t handler(unsigned v) { return HANDLERS + 16 * v; }
 static uint32_t rd32(struct harness *h, uint32_t a) { return mmu_read(h->mem, a, 4); }
 static void wr32(struct harness *h, uint32_t a, uint32_t v) { mmu_write(h->mem, a, 4, v); }
-static uint64_t count(struct harness *h, enum trace_event e) { return cpu_counters(h->cpu)->event[e]; }
-static uint64_t dtlb_misses(struct harness *h) {
-  return count(h, TRACE_EV_tlb_miss) - count(h, TRACE_EV_itlb_miss);
-}
+static uint64_t count(struct harness *h, enum trace_event e) { return trace_counter(cpu_counters(h->cpu), e); }
+static uint64_t dtlb_misses(struct harness *h) { return count(h, TRACE_EV_dtlb_miss); }
 
 static void gdt_set(struct harness *h, unsigned sel, uint32_t lo, uint32_t hi) {
   wr32(h, GDT + sel, lo);
@@ -373,9 +371,9 @@ static void a_changed_pte_is_not_seen_until_invlpg(void **state) {
   assert_int_equal(load(h, 0x40000), 0x1111); /* stale */
   store(h, 0x40004, 0x3333);                    /* through the stale entry */
   assert_int_equal(rd32(h, 0x31004), 0x3333);
-  uint64_t flushes = count(h, TRACE_EV_tlb_flush);
+  uint64_t flushes = count(h, TRACE_EV_tlb_flush_invlpg);
   invlpg(h, 0x40000);
-  assert_int_equal(count(h, TRACE_EV_tlb_flush), flushes + 1);
+  assert_int_equal(count(h, TRACE_EV_tlb_flush_invlpg), flushes + 1);
   assert_int_equal(load(h, 0x40000), 0x2222);
 }
 
@@ -417,10 +415,10 @@ static void a_non_global_page_is_dropped_by_a_cr3_load(void **state) {
   paging_on(h, 0, PD, 0);
   assert_int_equal(load(h, 0x40000), 0x1111);
   wr32(h, PT0 + 4 * 0x40, 0x32000 | P | W);
-  uint64_t flushes = count(h, TRACE_EV_tlb_flush);
+  uint64_t flushes = count(h, TRACE_EV_tlb_flush_cr3);
   cpu_set_reg(h->cpu, CPU_EAX, PD);
   assert_int_equal(HARNESS_RUN(h, 0x0F, 0x22, 0xD8, 0xF4), CPU_EXIT_HALT);
-  assert_int_equal(count(h, TRACE_EV_tlb_flush), flushes + 1);
+  assert_int_equal(count(h, TRACE_EV_tlb_flush_cr3), flushes + 1);
   assert_int_equal(load(h, 0x40000), 0x2222);
 }
 
@@ -434,10 +432,10 @@ static void the_tagged_tlb_keeps_entries_across_cr3_loads(void **state) {
   paging_on(h, 0, PD, 0);
   assert_int_equal(load(h, 0x40000), 0x1111);
   wr32(h, PT0 + 4 * 0x40, 0x32000 | P | W);
-  uint64_t flushes = count(h, TRACE_EV_tlb_flush);
+  uint64_t flushes = count(h, TRACE_EV_tlb_flush_cr3);
   cpu_set_reg(h->cpu, CPU_EAX, PD);
   assert_int_equal(HARNESS_RUN(h, 0x0F, 0x22, 0xD8, 0xF4), CPU_EXIT_HALT);
-  assert_int_equal(count(h, TRACE_EV_tlb_flush), flushes);
+  assert_int_equal(count(h, TRACE_EV_tlb_flush_cr3), flushes);
   uint64_t misses = dtlb_misses(h);
   assert_int_equal(load(h, 0x40000), 0x1111); /* still the old entry */
   assert_int_equal(dtlb_misses(h), misses);
@@ -501,11 +499,11 @@ static void a_dtlb_miss_costs_the_fill_and_each_walk_access(void **state) {
   paging_on(h, CR4_PSE, PD, 0);
   load(h, 0x30000); /* warm the ITLB and the code page */
   cycles_t t0 = cpu_cycles(h->cpu);
-  uint64_t walks = count(h, TRACE_EV_page_walk), misses = count(h, TRACE_EV_tlb_miss);
+  uint64_t walks = count(h, TRACE_EV_page_walk), misses = count(h, TRACE_EV_dtlb_miss);
   load(h, 0x31000); /* miss */
   cycles_t miss = cpu_cycles(h->cpu) - t0;
   assert_int_equal(count(h, TRACE_EV_page_walk), walks + 1);
-  assert_int_equal(count(h, TRACE_EV_tlb_miss), misses + 1);
+  assert_int_equal(count(h, TRACE_EV_dtlb_miss), misses + 1);
   t0 = cpu_cycles(h->cpu);
   load(h, 0x31000); /* hit */
   cycles_t hit = cpu_cycles(h->cpu) - t0;

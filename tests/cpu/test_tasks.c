@@ -187,7 +187,7 @@ static void assert_gp_at(struct harness *h, uint32_t eip) {
 }
 
 static uint16_t tr_of(struct harness *h) { return h->cpu->tr.selector; }
-static uint64_t switches(struct harness *h) { return cpu_counters(h->cpu)->event[TRACE_EV_task_switch]; }
+static uint64_t switches(struct harness *h) { return trace_counter(cpu_counters(h->cpu), TRACE_EV_task_switch); }
 
 /* ---- JMP ------------------------------------------------------------------ */
 
@@ -300,7 +300,7 @@ static void int_through_a_task_gate_saves_the_next_eip_and_links_back(void **sta
   assert_int_equal(rd16(h, TSS_B), SEL_TSS_A);
   assert_int_equal(rd32(h, TSS_A + 0x20), HARNESS_CODE + 3);
   assert_int_equal(rd32(h, TSS_A + 0x24), 0x202); /* IF kept in the saved image */
-  assert_int_equal(cpu_counters(h->cpu)->event[TRACE_EV_sw_interrupt], 1);
+  assert_int_equal(trace_counter_at(cpu_counters(h->cpu), TRACE_EV_softint, 0x50), 1);
 }
 
 /* The classic #DF task: task A's stack is exhausted (SS limit 0xFFF, ESP 8),
@@ -325,7 +325,7 @@ static void a_double_fault_through_a_task_gate_runs_on_a_fresh_stack(void **stat
   assert_int_equal(rd32(h, TSS_A + 0x20), HARNESS_CODE); /* the UD2 */
   assert_int_equal(rd32(h, TSS_A + 0x38), 8);
   assert_int_equal(rd16(h, TSS_A + 0x50), SEL_SMALL);
-  assert_int_equal(cpu_counters(h->cpu)->exception_vector[CPU_EXC_DF], 1);
+  assert_int_equal(trace_counter_at(cpu_counters(h->cpu), TRACE_EV_exception, CPU_EXC_DF), 1);
 }
 
 /* ---- checks before and after the commit point ------------------------------------ */

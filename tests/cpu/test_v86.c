@@ -217,9 +217,10 @@ static void int_n_with_iopl_3_goes_to_the_ring_0_handler_and_iretd_returns(void 
   assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_GP) + 1);
   assert_v86_frame(h, 6, true);
   const struct trace_counters *k = cpu_counters(h->cpu);
-  assert_int_equal(k->event[TRACE_EV_sw_interrupt], 2);
+  assert_int_equal(trace_counter_at(k, TRACE_EV_softint, 0x40), 2);
   /* into v86 (IRETD x 3) and out of it (INT x 2, #GP) */
-  assert_int_equal(k->event[TRACE_EV_privilege_change], 6);
+  assert_int_equal(trace_counter_at(k, TRACE_EV_ring, TRACE_RING_INDEX(0, 3)), 3);
+  assert_int_equal(trace_counter_at(k, TRACE_EV_ring, TRACE_RING_INDEX(3, 0)), 3);
 }
 
 static void the_handler_sees_the_v86_frame_of_int_n(void **state) {

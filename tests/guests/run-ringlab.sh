@@ -6,7 +6,8 @@
 # Passes (exit 0) when `ringlab run` ends with EXPECTED_STATUS (default 1:
 # verdict 0 on the exit port, as under QEMU) and the serial output contains
 # the expected text. The run is bounded by --max-cycles (status 67), never
-# by a wall-clock timeout of its own.
+# by a wall-clock timeout of its own. Options after a "--" are the kernel's
+# arguments (`ringlab run [options] KERNEL -- args`).
 set -uo pipefail
 
 if (($# < 3)); then
@@ -22,7 +23,18 @@ shift $(($# < 4 ? $# : 4))
 serial=$(mktemp)
 trap 'rm -f "$serial"' EXIT
 
-"$ringlab" run --max-cycles 100000000 --serial "$serial" "$@" "$kernel" </dev/null
+before=()
+after=()
+while (($#)); do
+  if [[ $1 == -- ]]; then
+    after=("$@")
+    break
+  fi
+  before+=("$1")
+  shift
+done
+
+"$ringlab" run --max-cycles 100000000 --serial "$serial" "${before[@]}" "$kernel" "${after[@]}" </dev/null
 status=$?
 
 echo "--- serial output of $(basename "$kernel") ---"
