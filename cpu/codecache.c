@@ -10,8 +10,9 @@
  *
  * Self-modifying code: every RAM page that holds a block is marked in the
  * MMU; a write into a marked page calls code_write() first, which drops
- * every block on that page and asks the run loop to leave the current
- * block after the writing instruction. ROM holds blocks without marks (it
+ * the blocks of that page whose bytes the write overlaps and, if it dropped
+ * any, asks the run loop to leave the current block after the writing
+ * instruction. Writes beside code (a stack sharing the page) drop nothing. ROM holds blocks without marks (it
  * is never written). Code fetched from MMIO or unbacked addresses is decoded
  * into a scratch block that is used once and never cached.
  *
@@ -118,32 +119,62 @@ static void unhash(struct cpu_code_cache *cc, struct cpu_block *b) {
     *pp = b->hash_next;
 }
 
-/* Drops every block on RAM page p. */
-static void invalidate_page(struct cpu_code_cache *cc, uint32_t p) {
+/* The bytes block b occupies on RAM page p, as [*lo, *hi): its code may
+ * continue on a second page that is not the next physical page. */
+static void block_bytes_on_page(const struct cpu_block *b, uint32_t p, uint32_t *lo, uint32_t *hi) {
+  uint32_t first_end = ((b->phys >> MMU_PAGE_SHIFT) + 1) << MMU_PAGE_SHIFT;
+  uint32_t on_first = first_end - b->phys;
+  if ((b->phys >> MMU_PAGE_SHIFT) == p) {
+    *lo = b->phys;
+    *hi = b->phys + (b->span < on_first ? b->span : on_first);
+  } else {
+    *lo = p << MMU_PAGE_SHIFT;
+    *hi = *lo + (b->span - on_first);
+  }
+}
+
+/* Drops the blocks on RAM page p whose bytes overlap [lo, hi), unlinking
+ * them (and blocks already dropped through their other page) from the
+ * page's list. A write next to code but not into it (a stack or data that
+ * shares the page) drops nothing. Returns whether a block was dropped. */
+static bool invalidate_range(struct cpu_code_cache *cc, uint32_t p, uint32_t lo, uint32_t hi) {
   if (p >= cc->n_pages || !cc->page_head[p])
-    return;
-  cpu_count(cc->cpu, TRACE_EV_code_invalidate);
-  struct cpu_block *b = cc->page_head[p];
-  while (b) {
-    struct cpu_block *next = (b->phys >> MMU_PAGE_SHIFT) == p ? b->page_next[0] : b->page_next[1];
-    if (b->valid) {
+    return false;
+  bool dropped = false;
+  struct cpu_block **pp = &cc->page_head[p];
+  while (*pp) {
+    struct cpu_block *b = *pp;
+    int which = (b->phys >> MMU_PAGE_SHIFT) == p ? 0 : 1;
+    uint32_t blo, bhi;
+    block_bytes_on_page(b, p, &blo, &bhi);
+    if (b->valid && blo < hi && lo < bhi) {
       b->valid = false;
       unhash(cc, b);
+      dropped = true;
     }
-    b = next;
+    if (!b->valid)
+      *pp = b->page_next[which]; /* unlink */
+    else
+      pp = &b->page_next[which];
   }
-  cc->page_head[p] = NULL;
-  mmu_mark_code_page(cc->cpu->mem, p, false);
+  if (!cc->page_head[p])
+    mmu_mark_code_page(cc->cpu->mem, p, false);
+  if (dropped)
+    cpu_count(cc->cpu, TRACE_EV_code_invalidate);
+  return dropped;
 }
 
 static void code_write(void *ctx, uint32_t phys, unsigned size_bytes) {
   struct cpu_code_cache *cc = ctx;
-  uint32_t first = phys >> MMU_PAGE_SHIFT, last = (phys + size_bytes - 1) >> MMU_PAGE_SHIFT;
-  invalidate_page(cc, first);
+  uint32_t end = phys + size_bytes; /* exclusive */
+  uint32_t first = phys >> MMU_PAGE_SHIFT, last = (end - 1) >> MMU_PAGE_SHIFT;
+  uint32_t split = last != first ? last << MMU_PAGE_SHIFT : end;
+  bool dropped = invalidate_range(cc, first, phys, split);
   if (last != first)
-    invalidate_page(cc, last);
+    dropped |= invalidate_range(cc, last, split, end);
   /* The block running may be one of them: leave it after this insn. */
-  cc->cpu->block_exit = true;
+  if (dropped)
+    cc->cpu->block_exit = true;
 }
 
 /* Fetches n instruction bytes at physical address pa (within one page).

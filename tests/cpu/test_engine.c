@@ -53,6 +53,25 @@ static void write_into_the_running_block_takes_effect_at_the_next_insn(void **st
   assert_int_equal(REG(h, CPU_EDX), 1);
 }
 
+/* Found by fuzzing: a stack or data sharing a page with code made every
+ * write drop the page's blocks and re-decode them. A write beside decoded
+ * code drops nothing; a write into it drops only the blocks it overlaps. */
+static void writes_beside_code_in_its_page_drop_no_block(void **state) {
+  struct harness *h = *state;
+  const struct trace_counters *k = cpu_counters(h->cpu);
+  uint64_t inval0 = trace_counter(k, TRACE_EV_code_invalidate);
+  uint64_t decode0 = trace_counter(k, TRACE_EV_block_decode);
+  /* 3 x mov [0x1800], eax (same page, past the code); hlt */
+  assert_int_equal(HARNESS_RUN(h, 0x89, 0x05, 0x00, 0x18, 0x00, 0x00, 0x89, 0x05, 0x00, 0x18, 0x00, 0x00, 0x89,
+                               0x05, 0x00, 0x18, 0x00, 0x00, 0xF4),
+                   CPU_EXIT_HALT);
+  assert_int_equal(trace_counter(k, TRACE_EV_code_invalidate) - inval0, 0);
+  assert_int_equal(trace_counter(k, TRACE_EV_block_decode) - decode0, 1);
+  /* A write into the decoded bytes (the HLT at 0x1012) still drops it. */
+  mmu_write(h->mem, HARNESS_CODE + 0x12, 1, 0xF4);
+  assert_int_equal(trace_counter(k, TRACE_EV_code_invalidate) - inval0, 1);
+}
+
 /* A host-side write (a loader, DMA) into cached code invalidates it too. */
 static void external_write_invalidates_cached_code(void **state) {
   struct harness *h = *state;
@@ -222,6 +241,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(write_into_the_running_block_takes_effect_at_the_next_insn, setup32, teardown),
       cmocka_unit_test_setup_teardown(external_write_invalidates_cached_code, setup32, teardown),
+      cmocka_unit_test_setup_teardown(writes_beside_code_in_its_page_drop_no_block, setup32, teardown),
       cmocka_unit_test_setup_teardown(instruction_across_a_page_boundary_runs_and_invalidates, setup32, teardown),
       cmocka_unit_test_setup_teardown(retired_instructions_and_cycles_are_counted, setup32, teardown),
       cmocka_unit_test_setup_teardown(fault_mid_block_pushes_the_faulting_ip, setup16, teardown),
