@@ -394,8 +394,9 @@ enum cpu_delivery {
 };
 /* Delivers interrupt or exception `vector` now, pushing return_eip. Used by
  * INT n, INT3, INTO (traps), by cpu_run for faults and external interrupts.
- * Every delivery costs at least one cycle, whatever the preset says, so that
- * time advances even in a loop of faults (--max-cycles then ends it). */
+ * A delivery costs the preset's event cost; a fault also costs the faulting
+ * instruction's base cycles (exec.c), so time advances even in a loop of
+ * faults and --max-cycles ends it. */
 void cpu_deliver(struct cpu *c, int vector, uint32_t error_code, uint32_t return_eip, enum cpu_delivery kind);
 /* Stops the machine: cpu_run returns `why` at the end of this insn. */
 void cpu_stop(struct cpu *c, enum cpu_exit why, const char *fmt, ...)

@@ -74,7 +74,12 @@ enum cpu_exit cpu_run(struct cpu *c, cycles_t until) {
   }
 
   if (setjmp(c->fault_jmp)) {
+    /* The faulting instruction does not retire but it ran: it costs its
+     * base cycles (1 if no instruction was fetched). So time advances even
+     * in a loop of faults, and --max-cycles ends it. */
+    cycles_t fault_cost = c->cur ? c->cur->cost : 0;
     retire(c, c->block_first && c->cur ? (unsigned)(c->cur - c->block_first) : 0);
+    c->cycles += fault_cost ? fault_cost : 1;
     if (!cpu_handle_fault(c) || c->stop_requested)
       return c->exit;
   }
