@@ -25,70 +25,21 @@
 #include "cpu-internal.h"
 #include "harness.h"
 
-#define GDT 0x10000u
-#define IDT 0x11000u
-#define TSS 0x12000u
-#define HANDLERS 0x13000u
 #define RING0_STACK 0x9000u
-#define RING3_STACK 0x7000u
+#define RING3_STACK HARNESS_RING3_STACK
 #define PD 0x20000u
 #define PT 0x21000u
 #define DATA 0x30000u
 
-#define GATE_INT32 0xEu
+#define GATE_INT32 HARNESS_GATE_INT32
 #define LE32(v) (uint8_t)(v), (uint8_t)((v) >> 8), (uint8_t)((v) >> 16), (uint8_t)((v) >> 24)
-
-static uint32_t handler(unsigned v) { return HANDLERS + 16 * v; }
-
-static void gdt_set(struct harness *h, unsigned sel, uint32_t lo, uint32_t hi) {
-  mmu_write(h->mem, GDT + sel, 4, lo);
-  mmu_write(h->mem, GDT + sel + 4, 4, hi);
-}
-
-static void gate(struct harness *h, unsigned v, unsigned type, unsigned dpl, uint16_t sel, uint32_t off) {
-  mmu_write(h->mem, IDT + 8 * v, 4, ((uint32_t)sel << 16) | (off & 0xFFFF));
-  mmu_write(h->mem, IDT + 8 * v + 4, 4, (off & 0xFFFF0000u) | 0x8000u | (dpl << 13) | (type << 8));
-}
 
 static int setup_pm(void **state) {
   struct harness *h = harness_new(HARNESS_FLAT32);
-  struct cpu *c = h->cpu;
-  gdt_set(h, 0x08, 0x0000FFFF, 0x00CF9A00); /* code, DPL 0, 32-bit, 4 GiB */
-  gdt_set(h, 0x10, 0x0000FFFF, 0x00CF9200); /* data, DPL 0 */
-  gdt_set(h, 0x18, 0x0000FFFF, 0x00CFFA00); /* code, DPL 3 */
-  gdt_set(h, 0x20, 0x0000FFFF, 0x00CFF200); /* data, DPL 3 */
-  gdt_set(h, 0x28, ((TSS & 0xFFFF) << 16) | 0x67, 0x00008900 | ((TSS >> 16) & 0xFF));
-  c->gdtr.base = GDT;
-  c->gdtr.limit = 0x2F;
-  c->idtr.base = IDT;
-  c->idtr.limit = 256 * 8 - 1;
-  for (unsigned v = 0; v < 256; v++) {
-    mmu_write(h->mem, handler(v), 1, 0xF4); /* hlt */
-    gate(h, v, GATE_INT32, 0, 0x08, handler(v));
-  }
-  mmu_write(h->mem, TSS + 4, 4, RING0_STACK); /* ESP0 */
-  mmu_write(h->mem, TSS + 8, 4, 0x10);        /* SS0 */
-  c->tr = (struct cpu_segment){.selector = 0x28, .base = TSS, .limit = 0x67, .attr = 0x8B};
-  cpu_counters_reset(c);
+  harness_pm_tables(h, RING0_STACK, 0);
+  cpu_counters_reset(h->cpu);
   *state = h;
   return 0;
-}
-
-static int teardown(void **state) {
-  harness_free(*state);
-  return 0;
-}
-
-/* Ring 3 with flat DPL-3 segments, as an IRET to user mode leaves it. */
-static void enter_ring3(struct harness *h) {
-  struct cpu_segment cs = {.selector = 0x1B, .base = 0, .limit = 0xFFFFFFFFu, .attr = 0xC0FB};
-  struct cpu_segment ds = {.selector = 0x23, .base = 0, .limit = 0xFFFFFFFFu, .attr = 0xC0F3};
-  cpu_set_segment(h->cpu, CPU_CS, &cs);
-  for (unsigned s = 0; s < CPU_NSREG; s++)
-    if (s != CPU_CS)
-      cpu_set_segment(h->cpu, (enum cpu_sreg)s, &ds);
-  h->cpu->cpl = 3;
-  cpu_set_reg(h->cpu, CPU_ESP, RING3_STACK);
 }
 
 /* 4 KiB paging identity-mapping the 2 MiB of RAM, A and D bits clear,
@@ -113,12 +64,12 @@ static uint64_t n(struct harness *h, const char *name) {
 
 static void three_int_0x80_round_trips_from_ring_3_count_softint_128_and_both_ring_directions(void **state) {
   struct harness *h = *state;
-  gate(h, 0x80, GATE_INT32, 3, 0x08, handler(0x80));
-  mmu_write(h->mem, handler(0x80), 1, 0xCF); /* iretd */
+  harness_idt_gate(h, 0x80, GATE_INT32, 3, 0x08, harness_handler(0x80));
+  mmu_write(h->mem, harness_handler(0x80), 1, 0xCF); /* iretd */
   harness_load(h, (const uint8_t[]){0xCD, 0x80, 0xCD, 0x80, 0xCD, 0x80, 0xF4}, 7); /* int 0x80 x 3; hlt */
-  enter_ring3(h);
+  harness_enter_ring3(h);
   assert_int_equal(cpu_run(h->cpu, cpu_cycles(h->cpu) + 100000), CPU_EXIT_HALT);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_GP) + 1); /* ring-3 HLT: #GP */
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_GP) + 1); /* ring-3 HLT: #GP */
   assert_int_equal(n(h, "softint.128"), 3);
   assert_int_equal(n(h, "ring.3to0"), 4); /* 3 x INT 0x80, and the #GP */
   assert_int_equal(n(h, "ring.0to3"), 3); /* 3 x IRET */
@@ -148,7 +99,7 @@ static void exceptions_and_hardware_interrupts_count_by_vector(void **state) {
   cpu_set_intr(h->cpu, true);
   harness_load(h, (const uint8_t[]){0x90, 0x90, 0xF4}, 3);
   assert_int_equal(cpu_run(h->cpu, cpu_cycles(h->cpu) + 1000), CPU_EXIT_HALT);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(0x30) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(0x30) + 1);
   assert_int_equal(n(h, "irq.48"), 1);
   assert_int_equal(n(h, "exception.6"), 1);
   assert_int_equal(n(h, "softint.48"), 0);
@@ -206,7 +157,7 @@ static void a_page_fault_counts_exception_14_and_its_page_flush(void **state) {
   paging_on(h);
   mmu_write(h->mem, PT + 4 * (DATA >> 12), 4, 0); /* not present */
   assert_int_equal(HARNESS_RUN(h, 0xA1, LE32(DATA)), CPU_EXIT_HALT);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_PF) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_PF) + 1);
   assert_int_equal(n(h, "exception.14"), 1);
   assert_int_equal(n(h, "tlb_flush.page_fault"), 1);
   /* the load, then the delivery's IDT and GDT reads and its frame push */
@@ -224,10 +175,10 @@ static void sysenter_and_sysexit_count_themselves_and_the_ring_change(void **sta
   mmu_copy_to_guest(h->mem, 0x1100, kernel, sizeof kernel);
   /* at 0x1000 (ring 3): sysenter; nop; nop; hlt (#GP at ring 3) */
   harness_load(h, (const uint8_t[]){0x0F, 0x34, 0x90, 0x90, 0xF4}, 5);
-  enter_ring3(h);
+  harness_enter_ring3(h);
   cpu_set_reg(c, CPU_ECX, RING3_STACK);
   assert_int_equal(cpu_run(c, cpu_cycles(c) + 100000), CPU_EXIT_HALT);
-  assert_int_equal(cpu_get_eip(c), handler(CPU_EXC_GP) + 1);
+  assert_int_equal(cpu_get_eip(c), harness_handler(CPU_EXC_GP) + 1);
   assert_int_equal(n(h, "sysenter"), 1);
   assert_int_equal(n(h, "sysexit"), 1);
   assert_int_equal(n(h, "ring.3to0"), 2); /* SYSENTER, the #GP */
@@ -245,17 +196,17 @@ static void the_counters_reset_to_zero(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(
-          three_int_0x80_round_trips_from_ring_3_count_softint_128_and_both_ring_directions, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(exceptions_and_hardware_interrupts_count_by_vector, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(port_io_counts_io_in_and_io_out, setup_pm, teardown),
+      cmocka_unit_test_setup_teardown(three_int_0x80_round_trips_from_ring_3_count_softint_128_and_both_ring_directions,
+                                      setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(exceptions_and_hardware_interrupts_count_by_vector, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(port_io_counts_io_in_and_io_out, setup_pm, harness_teardown),
       cmocka_unit_test_setup_teardown(a_dtlb_miss_then_a_hit_count_one_miss_one_walk_and_one_hit, setup_pm,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(invlpg_cr3_loads_and_cr4_pge_count_their_flush_kinds, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(a_page_fault_counts_exception_14_and_its_page_flush, setup_pm, teardown),
+                                      harness_teardown),
+      cmocka_unit_test_setup_teardown(invlpg_cr3_loads_and_cr4_pge_count_their_flush_kinds, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(a_page_fault_counts_exception_14_and_its_page_flush, setup_pm, harness_teardown),
       cmocka_unit_test_setup_teardown(sysenter_and_sysexit_count_themselves_and_the_ring_change, setup_pm,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(the_counters_reset_to_zero, setup_pm, teardown),
+                                      harness_teardown),
+      cmocka_unit_test_setup_teardown(the_counters_reset_to_zero, setup_pm, harness_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

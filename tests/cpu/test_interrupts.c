@@ -31,88 +31,32 @@
 #include "cpu-internal.h"
 #include "harness.h"
 
-#define GDT 0x10000u
-#define IDT 0x11000u
-#define TSS 0x12000u
-#define HANDLERS 0x13000u
+#define IDT HARNESS_IDT
+#define TSS HARNESS_TSS
 #define RING0_STACK 0x9000u
-#define RING3_STACK 0x7000u
+#define RING3_STACK HARNESS_RING3_STACK
 
-#define GATE_TASK 0x5u
-#define GATE_INT16 0x6u
-#define GATE_INT32 0xEu
-#define GATE_TRAP32 0xFu
+#define GATE_TASK HARNESS_GATE_TASK
+#define GATE_INT16 HARNESS_GATE_INT16
+#define GATE_INT32 HARNESS_GATE_INT32
+#define GATE_TRAP32 HARNESS_GATE_TRAP32
 
 #define REG(h, r) cpu_get_reg((h)->cpu, (r))
 
-static uint32_t handler(unsigned v) { return HANDLERS + 16 * v; }
 static uint32_t rd32(struct harness *h, uint32_t a) { return mmu_read(h->mem, a, 4); }
 static uint32_t rd16(struct harness *h, uint32_t a) { return mmu_read(h->mem, a, 2); }
 
-static void gdt_set(struct harness *h, unsigned sel, uint32_t lo, uint32_t hi) {
-  mmu_write(h->mem, GDT + sel, 4, lo);
-  mmu_write(h->mem, GDT + sel + 4, 4, hi);
-}
-
-static void gate(struct harness *h, unsigned v, unsigned type, unsigned dpl, uint16_t sel, uint32_t off,
-                 bool present) {
-  mmu_write(h->mem, IDT + 8 * v, 4, ((uint32_t)sel << 16) | (off & 0xFFFF));
-  mmu_write(h->mem, IDT + 8 * v + 4, 4,
-            (off & 0xFFFF0000u) | (present ? 0x8000u : 0) | (dpl << 13) | (type << 8));
-}
-
 static struct harness *pm_new(void) {
   struct harness *h = harness_new(HARNESS_FLAT32);
-  struct cpu *c = h->cpu;
-  gdt_set(h, 0x08, 0x0000FFFF, 0x00CF9A00); /* code, DPL 0, 32-bit, 4 GiB */
-  gdt_set(h, 0x10, 0x0000FFFF, 0x00CF9200); /* data, DPL 0 */
-  gdt_set(h, 0x18, 0x0000FFFF, 0x00CFFA00); /* code, DPL 3 */
-  gdt_set(h, 0x20, 0x0000FFFF, 0x00CFF200); /* data, DPL 3 */
-  gdt_set(h, 0x28, ((TSS & 0xFFFF) << 16) | 0x67, 0x00008900 | ((TSS >> 16) & 0xFF));
-  gdt_set(h, 0x30, 0x0000FFFF, 0x00009A00); /* code, DPL 0, 16-bit, 64 KiB */
-  c->gdtr.base = GDT;
-  c->gdtr.limit = 0x37;
-  c->idtr.base = IDT;
-  c->idtr.limit = 256 * 8 - 1;
-  for (unsigned v = 0; v < 256; v++) {
-    mmu_write(h->mem, handler(v), 1, 0xF4); /* hlt */
-    gate(h, v, GATE_INT32, 0, 0x08, handler(v), true);
-  }
-  mmu_write(h->mem, TSS + 4, 4, RING0_STACK); /* ESP0 */
-  mmu_write(h->mem, TSS + 8, 4, 0x10);        /* SS0 */
-  c->tr = (struct cpu_segment){.selector = 0x28, .base = TSS, .limit = 0x67, .attr = 0x8B};
+  harness_pm_tables(h, RING0_STACK, 0);
+  harness_gdt_set(h, 0x30, 0x0000FFFF, 0x00009A00); /* code, DPL 0, 16-bit, 64 KiB */
+  h->cpu->gdtr.limit = 0x37;
   return h;
 }
 
 static int setup_pm(void **state) {
   *state = pm_new();
   return 0;
-}
-static int setup_real(void **state) {
-  *state = harness_new(HARNESS_REAL16);
-  return 0;
-}
-static int teardown(void **state) {
-  harness_free(*state);
-  return 0;
-}
-
-/* Ring 3 with flat DPL-3 segments, as an IRET to user mode leaves it. */
-static void enter_ring3(struct harness *h) {
-  struct cpu_segment cs = {.selector = 0x1B, .base = 0, .limit = 0xFFFFFFFFu, .attr = 0xC0FB};
-  struct cpu_segment ds = {.selector = 0x23, .base = 0, .limit = 0xFFFFFFFFu, .attr = 0xC0F3};
-  cpu_set_segment(h->cpu, CPU_CS, &cs);
-  for (unsigned s = 0; s < CPU_NSREG; s++)
-    if (s != CPU_CS)
-      cpu_set_segment(h->cpu, (enum cpu_sreg)s, &ds);
-  h->cpu->cpl = 3;
-  cpu_set_reg(h->cpu, CPU_ESP, RING3_STACK);
-}
-
-static uint16_t sel_of(struct harness *h, enum cpu_sreg s) {
-  struct cpu_segment seg;
-  cpu_get_segment(h->cpu, s, &seg);
-  return seg.selector;
 }
 
 /* ---- delivery through the IDT ------------------------------------------------- */
@@ -121,28 +65,28 @@ static void int_n_through_an_interrupt_gate_pushes_eflags_cs_eip_and_clears_if(v
   struct harness *h = *state;
   cpu_set_eflags(h->cpu, 0x202 | CPU_FLAG_TF);
   assert_int_equal(HARNESS_RUN(h, 0xCD, 0x40), CPU_EXIT_HALT); /* int 0x40 */
-  assert_int_equal(cpu_get_eip(h->cpu), handler(0x40) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(0x40) + 1);
   uint32_t esp = REG(h, CPU_ESP);
   assert_int_equal(esp, HARNESS_STACK - 12);
   assert_int_equal(rd32(h, esp), HARNESS_CODE + 2);         /* EIP after INT */
   assert_int_equal(rd32(h, esp + 4), 0x08);                 /* CS */
   assert_int_equal(rd32(h, esp + 8), 0x202 | CPU_FLAG_TF);  /* EFLAGS before */
   assert_false(cpu_get_eflags(h->cpu) & (CPU_FLAG_IF | CPU_FLAG_TF));
-  assert_int_equal(sel_of(h, CPU_CS), 0x08);
+  assert_int_equal(harness_selector(h, CPU_CS), 0x08);
 }
 
 static void a_trap_gate_leaves_if_set(void **state) {
   struct harness *h = *state;
-  gate(h, 0x41, GATE_TRAP32, 0, 0x08, handler(0x41), true);
+  harness_idt_gate(h, 0x41, GATE_TRAP32, 0, 0x08, harness_handler(0x41));
   cpu_set_eflags(h->cpu, 0x202);
   assert_int_equal(HARNESS_RUN(h, 0xCD, 0x41), CPU_EXIT_HALT);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(0x41) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(0x41) + 1);
   assert_true(cpu_get_eflags(h->cpu) & CPU_FLAG_IF);
 }
 
 static void a_16_bit_gate_pushes_word_slots_and_jumps_to_a_16_bit_offset(void **state) {
   struct harness *h = *state;
-  gate(h, 0x42, GATE_INT16, 0, 0x08, 0xABCD2000u, true); /* offset's high half unused */
+  harness_idt_gate(h, 0x42, GATE_INT16, 0, 0x08, 0xABCD2000u); /* offset's high half unused */
   mmu_write(h->mem, 0x2000, 1, 0xF4);
   cpu_set_eflags(h->cpu, 0x202);
   assert_int_equal(HARNESS_RUN(h, 0xCD, 0x42), CPU_EXIT_HALT);
@@ -156,15 +100,15 @@ static void a_16_bit_gate_pushes_word_slots_and_jumps_to_a_16_bit_offset(void **
 
 static void int_from_ring_3_switches_to_the_ring_0_stack_of_the_tss(void **state) {
   struct harness *h = *state;
-  gate(h, 0x80, GATE_INT32, 3, 0x08, handler(0x80), true);
-  enter_ring3(h);
+  harness_idt_gate(h, 0x80, GATE_INT32, 3, 0x08, harness_handler(0x80));
+  harness_enter_ring3(h);
   cpu_set_eflags(h->cpu, 0x202);
   assert_int_equal(HARNESS_RUN(h, 0xCD, 0x80), CPU_EXIT_HALT);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(0x80) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(0x80) + 1);
   assert_int_equal(h->cpu->cpl, 0);
-  assert_int_equal(sel_of(h, CPU_CS), 0x08);
-  assert_int_equal(sel_of(h, CPU_SS), 0x10);
-  assert_int_equal(sel_of(h, CPU_DS), 0x23); /* data segments stay */
+  assert_int_equal(harness_selector(h, CPU_CS), 0x08);
+  assert_int_equal(harness_selector(h, CPU_SS), 0x10);
+  assert_int_equal(harness_selector(h, CPU_DS), 0x23); /* data segments stay */
   uint32_t esp = REG(h, CPU_ESP);
   assert_int_equal(esp, RING0_STACK - 20);
   assert_int_equal(rd32(h, esp), HARNESS_CODE + 2);
@@ -180,7 +124,7 @@ static void gp_at_cpl_0_pushes_its_error_code_and_the_faulting_eip(void **state)
   struct harness *h = *state;
   cpu_set_reg(h->cpu, CPU_ECX, 0x12345);
   assert_int_equal(HARNESS_RUN(h, 0x90, 0x0F, 0x30), CPU_EXIT_HALT); /* nop; wrmsr */
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_GP) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_GP) + 1);
   uint32_t esp = REG(h, CPU_ESP);
   assert_int_equal(esp, HARNESS_STACK - 16);
   assert_int_equal(rd32(h, esp), 0);                    /* error code */
@@ -191,10 +135,10 @@ static void gp_at_cpl_0_pushes_its_error_code_and_the_faulting_eip(void **state)
 /* CLI at CPL 3 with IOPL 0: #GP(0) delivered to ring 0, six slots. */
 static void gp_from_ring_3_pushes_the_outer_stack_and_the_error_code(void **state) {
   struct harness *h = *state;
-  enter_ring3(h);
+  harness_enter_ring3(h);
   cpu_set_eflags(h->cpu, 0x202);
   assert_int_equal(HARNESS_RUN(h, 0xFA), CPU_EXIT_HALT); /* cli */
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_GP) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_GP) + 1);
   assert_int_equal(cpu_first_exception(h->cpu), CPU_EXC_GP);
   uint32_t esp = REG(h, CPU_ESP);
   assert_int_equal(esp, RING0_STACK - 24);
@@ -208,9 +152,10 @@ static void gp_from_ring_3_pushes_the_outer_stack_and_the_error_code(void **stat
 
 static void a_not_present_gate_raises_np_with_the_idt_error_code(void **state) {
   struct harness *h = *state;
-  gate(h, 0x43, GATE_INT32, 0, 0x08, handler(0x43), false);
+  harness_idt_gate(h, 0x43, GATE_INT32, 0, 0x08, harness_handler(0x43));
+  mmu_write(h->mem, IDT + 8 * 0x43 + 4, 4, rd32(h, IDT + 8 * 0x43 + 4) & ~0x8000u); /* not present */
   assert_int_equal(HARNESS_RUN(h, 0xCD, 0x43), CPU_EXIT_HALT);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_NP) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_NP) + 1);
   uint32_t esp = REG(h, CPU_ESP);
   assert_int_equal(rd32(h, esp), 0x43 * 8 + 2); /* IDT bit; EXT 0 for INT n */
   assert_int_equal(rd32(h, esp + 4), HARNESS_CODE);
@@ -218,9 +163,9 @@ static void a_not_present_gate_raises_np_with_the_idt_error_code(void **state) {
 
 static void software_int_through_a_gate_below_cpl_raises_gp(void **state) {
   struct harness *h = *state;
-  enter_ring3(h); /* gate 0x40 has DPL 0 */
+  harness_enter_ring3(h); /* gate 0x40 has DPL 0 */
   assert_int_equal(HARNESS_RUN(h, 0xCD, 0x40), CPU_EXIT_HALT);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_GP) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_GP) + 1);
   uint32_t esp = REG(h, CPU_ESP);
   assert_int_equal(esp, RING0_STACK - 24);
   assert_int_equal(rd32(h, esp), 0x40 * 8 + 2);
@@ -248,12 +193,12 @@ static void wire(struct harness *h, int vector) {
 static void intr_from_ring_3_enters_a_dpl_0_gate_with_ext_frame(void **state) {
   struct harness *h = *state;
   wire(h, 0x20);
-  enter_ring3(h);
+  harness_enter_ring3(h);
   cpu_set_eflags(h->cpu, 0x202);
   cpu_set_intr(h->cpu, true);
   assert_int_equal(HARNESS_RUN(h, 0x40, 0xF4), CPU_EXIT_HALT);
   assert_int_equal(ack_calls, 1);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(0x20) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(0x20) + 1);
   uint32_t esp = REG(h, CPU_ESP);
   assert_int_equal(esp, RING0_STACK - 20);
   assert_int_equal(rd32(h, esp), HARNESS_CODE); /* taken before the first instruction */
@@ -268,7 +213,7 @@ static void a_bad_gate_for_intr_raises_gp_with_ext(void **state) {
   cpu_set_eflags(h->cpu, 0x202);
   cpu_set_intr(h->cpu, true);
   assert_int_equal(HARNESS_RUN(h, 0x90, 0xF4), CPU_EXIT_HALT);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_GP) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_GP) + 1);
   assert_int_equal(rd32(h, REG(h, CPU_ESP)), 0x21 * 8 + 2 + 1);
 }
 
@@ -276,23 +221,23 @@ static void int_past_the_idt_limit_raises_gp(void **state) {
   struct harness *h = *state;
   h->cpu->idtr.limit = 0x40 * 8 - 1;
   assert_int_equal(HARNESS_RUN(h, 0xCD, 0x50), CPU_EXIT_HALT);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_GP) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_GP) + 1);
   assert_int_equal(rd32(h, REG(h, CPU_ESP)), 0x50 * 8 + 2);
 }
 
 static void a_ring_3_handler_cannot_take_an_interrupt_from_ring_0(void **state) {
   struct harness *h = *state;
-  gate(h, 0x44, GATE_INT32, 0, 0x1B, handler(0x44), true); /* code DPL 3 > CPL 0 */
+  harness_idt_gate(h, 0x44, GATE_INT32, 0, 0x1B, harness_handler(0x44)); /* code DPL 3 > CPL 0 */
   assert_int_equal(HARNESS_RUN(h, 0xCD, 0x44), CPU_EXIT_HALT);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_GP) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_GP) + 1);
   assert_int_equal(rd32(h, REG(h, CPU_ESP)), 0x18);
 }
 
 static void a_bad_ring_0_stack_in_the_tss_raises_ts(void **state) {
   struct harness *h = *state;
-  gate(h, 0x80, GATE_INT32, 3, 0x08, handler(0x80), true);
+  harness_idt_gate(h, 0x80, GATE_INT32, 3, 0x08, harness_handler(0x80));
   mmu_write(h->mem, TSS + 8, 4, 0x20); /* SS0: a DPL-3 data segment */
-  enter_ring3(h);
+  harness_enter_ring3(h);
   enum cpu_exit why = HARNESS_RUN(h, 0xCD, 0x80);
   /* #TS itself goes to ring 0 through the same TSS: #TS again, a double
    * fault, and the #DF too: a triple fault. */
@@ -304,10 +249,10 @@ static void a_bad_ring_0_stack_in_the_tss_raises_ts(void **state) {
  * the current task it is #GP(TSS selector), EXT = 0 for INT n. */
 static void a_task_gate_to_a_busy_tss_is_gp_with_its_selector(void **state) {
   struct harness *h = *state;
-  gdt_set(h, 0x28, ((TSS & 0xFFFF) << 16) | 0x67, 0x00008B00 | ((TSS >> 16) & 0xFF)); /* busy, as TR */
-  gate(h, 0x45, GATE_TASK, 0, 0x28, 0, true);
+  harness_gdt_system(h, 0x28, TSS, 0x67, 0xB); /* busy, as TR */
+  harness_idt_gate(h, 0x45, GATE_TASK, 0, 0x28, 0);
   assert_int_equal(HARNESS_RUN(h, 0xCD, 0x45), CPU_EXIT_HALT);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_GP) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_GP) + 1);
   assert_int_equal(rd32(h, REG(h, CPU_ESP)), 0x28);
   assert_int_equal(rd32(h, REG(h, CPU_ESP) + 4), HARNESS_CODE);
 }
@@ -316,17 +261,17 @@ static void a_task_gate_to_a_busy_tss_is_gp_with_its_selector(void **state) {
  * incremented on both sides. */
 static void iret_returns_from_ring_0_to_ring_3(void **state) {
   struct harness *h = *state;
-  gate(h, 0x80, GATE_INT32, 3, 0x08, 0x3000, true);
+  harness_idt_gate(h, 0x80, GATE_INT32, 3, 0x08, 0x3000);
   mmu_write(h->mem, 0x3000, 2, 0xCF40); /* inc eax; iret */
-  enter_ring3(h);
+  harness_enter_ring3(h);
   cpu_set_eflags(h->cpu, 0x202);
   enum cpu_exit why = HARNESS_RUN(h, 0xCD, 0x80, 0x40, 0xEB, 0xFE); /* int 0x80; inc eax; jmp $ */
   assert_int_equal(why, CPU_EXIT_BUDGET);
   assert_int_equal(REG(h, CPU_EAX), 2);
   assert_int_equal(cpu_get_eip(h->cpu), HARNESS_CODE + 3);
   assert_int_equal(h->cpu->cpl, 3);
-  assert_int_equal(sel_of(h, CPU_CS), 0x1B);
-  assert_int_equal(sel_of(h, CPU_SS), 0x23);
+  assert_int_equal(harness_selector(h, CPU_CS), 0x1B);
+  assert_int_equal(harness_selector(h, CPU_SS), 0x23);
   assert_int_equal(REG(h, CPU_ESP), RING3_STACK);
   assert_true(cpu_get_eflags(h->cpu) & CPU_FLAG_IF);
 }
@@ -349,7 +294,7 @@ static void the_instruction_after_sti_runs_before_the_interrupt(void **state) {
   cpu_set_intr(h->cpu, true);
   assert_int_equal(HARNESS_RUN(h, 0xFB, 0x40, 0x40, 0xF4), CPU_EXIT_HALT);
   assert_int_equal(ack_calls, 1);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(0x20) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(0x20) + 1);
   assert_int_equal(REG(h, CPU_EAX), 1);
   assert_int_equal(rd32(h, REG(h, CPU_ESP)), HARNESS_CODE + 2);
 }
@@ -361,7 +306,7 @@ static void sti_with_if_already_set_casts_no_shadow(void **state) {
   wire(h, 0x20);
   cpu_set_intr(h->cpu, true);
   assert_int_equal(HARNESS_RUN(h, 0xFB, 0xFB, 0x40, 0xF4), CPU_EXIT_HALT);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(0x20) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(0x20) + 1);
   assert_int_equal(rd32(h, REG(h, CPU_ESP)), HARNESS_CODE + 2);
   assert_int_equal(REG(h, CPU_EAX), 0);
 }
@@ -440,7 +385,7 @@ static void hlt_waits_for_intr_and_wakes_to_deliver_it(void **state) {
   cpu_set_intr(h->cpu, true);
   assert_int_equal(cpu_run(h->cpu, cpu_cycles(h->cpu) + 1000), CPU_EXIT_HALT);
   assert_int_equal(ack_calls, 1);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(0x20) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(0x20) + 1);
   assert_int_equal(rd32(h, REG(h, CPU_ESP)), HARNESS_CODE + 1);
   assert_int_equal(REG(h, CPU_EAX), 0);
 }
@@ -464,7 +409,7 @@ static void sti_hlt_with_intr_pending_delivers_after_the_hlt(void **state) {
   cpu_set_intr(h->cpu, true);
   assert_int_equal(HARNESS_RUN(h, 0xFB, 0xF4, 0x40, 0xF4), CPU_EXIT_HALT);
   assert_int_equal(ack_calls, 1);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(0x20) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(0x20) + 1);
   assert_int_equal(rd32(h, REG(h, CPU_ESP)), HARNESS_CODE + 2);
 }
 
@@ -473,7 +418,7 @@ static void nmi_is_delivered_with_if_clear_and_wakes_hlt(void **state) {
   assert_int_equal(HARNESS_RUN(h, 0xF4, 0x40, 0xF4), CPU_EXIT_HALT);
   cpu_nmi(h->cpu);
   assert_int_equal(cpu_run(h->cpu, cpu_cycles(h->cpu) + 1000), CPU_EXIT_HALT);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_NMI) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_NMI) + 1);
   assert_int_equal(rd32(h, REG(h, CPU_ESP)), HARNESS_CODE + 1);
   /* A second NMI waits for the first handler's IRET. */
   cpu_nmi(h->cpu);
@@ -485,31 +430,38 @@ static void nmi_is_delivered_with_if_clear_and_wakes_hlt(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(int_n_through_an_interrupt_gate_pushes_eflags_cs_eip_and_clears_if, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(a_trap_gate_leaves_if_set, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(a_16_bit_gate_pushes_word_slots_and_jumps_to_a_16_bit_offset, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(int_from_ring_3_switches_to_the_ring_0_stack_of_the_tss, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(gp_at_cpl_0_pushes_its_error_code_and_the_faulting_eip, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(gp_from_ring_3_pushes_the_outer_stack_and_the_error_code, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(a_not_present_gate_raises_np_with_the_idt_error_code, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(software_int_through_a_gate_below_cpl_raises_gp, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(intr_from_ring_3_enters_a_dpl_0_gate_with_ext_frame, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(a_bad_gate_for_intr_raises_gp_with_ext, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(int_past_the_idt_limit_raises_gp, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(a_ring_3_handler_cannot_take_an_interrupt_from_ring_0, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(a_bad_ring_0_stack_in_the_tss_raises_ts, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(a_task_gate_to_a_busy_tss_is_gp_with_its_selector, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(iret_returns_from_ring_0_to_ring_3, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(intr_waits_while_if_is_clear, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(the_instruction_after_sti_runs_before_the_interrupt, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(sti_with_if_already_set_casts_no_shadow, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(mov_ss_holds_the_interrupt_for_one_more_instruction, setup_real, teardown),
+      cmocka_unit_test_setup_teardown(int_n_through_an_interrupt_gate_pushes_eflags_cs_eip_and_clears_if, setup_pm,
+                                      harness_teardown),
+      cmocka_unit_test_setup_teardown(a_trap_gate_leaves_if_set, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(a_16_bit_gate_pushes_word_slots_and_jumps_to_a_16_bit_offset, setup_pm,
+                                      harness_teardown),
+      cmocka_unit_test_setup_teardown(int_from_ring_3_switches_to_the_ring_0_stack_of_the_tss, setup_pm,
+                                      harness_teardown),
+      cmocka_unit_test_setup_teardown(gp_at_cpl_0_pushes_its_error_code_and_the_faulting_eip, setup_pm,
+                                      harness_teardown),
+      cmocka_unit_test_setup_teardown(gp_from_ring_3_pushes_the_outer_stack_and_the_error_code, setup_pm,
+                                      harness_teardown),
+      cmocka_unit_test_setup_teardown(a_not_present_gate_raises_np_with_the_idt_error_code, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(software_int_through_a_gate_below_cpl_raises_gp, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(intr_from_ring_3_enters_a_dpl_0_gate_with_ext_frame, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(a_bad_gate_for_intr_raises_gp_with_ext, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(int_past_the_idt_limit_raises_gp, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(a_ring_3_handler_cannot_take_an_interrupt_from_ring_0, setup_pm,
+                                      harness_teardown),
+      cmocka_unit_test_setup_teardown(a_bad_ring_0_stack_in_the_tss_raises_ts, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(a_task_gate_to_a_busy_tss_is_gp_with_its_selector, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(iret_returns_from_ring_0_to_ring_3, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(intr_waits_while_if_is_clear, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(the_instruction_after_sti_runs_before_the_interrupt, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(sti_with_if_already_set_casts_no_shadow, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(mov_ss_holds_the_interrupt_for_one_more_instruction, harness_setup_real16,
+                                      harness_teardown),
       cmocka_unit_test(intr_asserted_by_a_device_during_a_block_is_taken_after_that_instruction),
-      cmocka_unit_test_setup_teardown(a_spurious_inta_delivers_nothing, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(hlt_waits_for_intr_and_wakes_to_deliver_it, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(hlt_with_if_clear_stays_halted_and_time_stands, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(sti_hlt_with_intr_pending_delivers_after_the_hlt, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(nmi_is_delivered_with_if_clear_and_wakes_hlt, setup_pm, teardown),
+      cmocka_unit_test_setup_teardown(a_spurious_inta_delivers_nothing, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(hlt_waits_for_intr_and_wakes_to_deliver_it, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(hlt_with_if_clear_stays_halted_and_time_stands, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(sti_hlt_with_intr_pending_delivers_after_the_hlt, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(nmi_is_delivered_with_if_clear_and_wakes_hlt, setup_pm, harness_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,10 +30,6 @@
 
 #include "harness.h"
 
-#define GDT 0x10000u
-#define IDT 0x11000u
-#define TSS 0x12000u
-#define HANDLERS 0x13000u
 #define PD 0x20000u
 #define PT0 0x21000u
 #define PT1 0x70000u
@@ -58,38 +54,15 @@
 #define REG(h, r) cpu_get_reg((h)->cpu, (r))
 #define LE32(x) (uint8_t)(x), (uint8_t)((x) >> 8), (uint8_t)((x) >> 16), (uint8_t)((x) >> 24)
 
-static uint32_t handler(unsigned v) { return HANDLERS + 16 * v; }
 static uint32_t rd32(struct harness *h, uint32_t a) { return mmu_read(h->mem, a, 4); }
 static void wr32(struct harness *h, uint32_t a, uint32_t v) { mmu_write(h->mem, a, 4, v); }
 static uint64_t count(struct harness *h, enum trace_event e) { return trace_counter(cpu_counters(h->cpu), e); }
 static uint64_t dtlb_misses(struct harness *h) { return count(h, TRACE_EV_dtlb_miss); }
 
-static void gdt_set(struct harness *h, unsigned sel, uint32_t lo, uint32_t hi) {
-  wr32(h, GDT + sel, lo);
-  wr32(h, GDT + sel + 4, hi);
-}
-
 /* The 2-level tables: PD[0] -> PT0 identity-maps 0-4 MiB. */
 static struct harness *machine(void) {
   struct harness *h = harness_new(HARNESS_FLAT32);
-  struct cpu *c = h->cpu;
-  gdt_set(h, 0x08, 0x0000FFFF, 0x00CF9A00);
-  gdt_set(h, 0x10, 0x0000FFFF, 0x00CF9200);
-  gdt_set(h, 0x18, 0x0000FFFF, 0x00CFFA00);
-  gdt_set(h, 0x20, 0x0000FFFF, 0x00CFF200);
-  gdt_set(h, 0x28, ((TSS & 0xFFFF) << 16) | 0x67, 0x00008900 | ((TSS >> 16) & 0xFF));
-  c->gdtr.base = GDT;
-  c->gdtr.limit = 0x2F;
-  c->idtr.base = IDT;
-  c->idtr.limit = 256 * 8 - 1;
-  for (unsigned v = 0; v < 256; v++) {
-    mmu_write(h->mem, handler(v), 1, 0xF4);
-    wr32(h, IDT + 8 * v, (0x08u << 16) | (handler(v) & 0xFFFF));
-    wr32(h, IDT + 8 * v + 4, (handler(v) & 0xFFFF0000u) | 0x8E00);
-  }
-  wr32(h, TSS + 4, 0x8000);
-  wr32(h, TSS + 8, 0x10);
-  c->tr = (struct cpu_segment){.selector = 0x28, .base = TSS, .limit = 0x67, .attr = 0x8B};
+  harness_pm_tables(h, 0x8000, 0);
   wr32(h, PD, PT0 | P | W | U);
   for (uint32_t k = 0; k < 1024; k++)
     wr32(h, PT0 + 4 * k, (k << 12) | P | W | U);
@@ -98,10 +71,6 @@ static struct harness *machine(void) {
 
 static int setup(void **state) {
   *state = machine();
-  return 0;
-}
-static int teardown(void **state) {
-  harness_free(*state);
   return 0;
 }
 
@@ -135,20 +104,9 @@ static void invlpg(struct harness *h, uint32_t addr) {
 
 /* The run ended in the #PF handler with error code err and CR2 = cr2. */
 static void assert_pf(struct harness *h, uint32_t err, uint32_t cr2) {
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_PF) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_PF) + 1);
   assert_int_equal(rd32(h, REG(h, CPU_ESP)), err);
   assert_int_equal(cpu_get_cr(h->cpu, 2), cr2);
-}
-
-static void enter_ring3(struct harness *h) {
-  struct cpu_segment cs = {.selector = 0x1B, .base = 0, .limit = 0xFFFFFFFFu, .attr = 0xC0FB};
-  struct cpu_segment ds = {.selector = 0x23, .base = 0, .limit = 0xFFFFFFFFu, .attr = 0xC0F3};
-  cpu_set_segment(h->cpu, CPU_CS, &cs);
-  for (unsigned s = 0; s < CPU_NSREG; s++)
-    if (s != CPU_CS)
-      cpu_set_segment(h->cpu, (enum cpu_sreg)s, &ds);
-  h->cpu->cpl = 3;
-  cpu_set_reg(h->cpu, CPU_ESP, 0x7000);
 }
 
 /* ---- translation ----------------------------------------------------------------- */
@@ -240,7 +198,7 @@ static void a_pae_pdpte_with_reserved_bits_raises_gp_on_mov_cr3(void **state) {
   wr32(h, 0x63000, PAE_PD | P | 0x4); /* bit 2 is reserved */
   cpu_set_reg(h->cpu, CPU_EAX, 0x63000);
   assert_int_equal(HARNESS_RUN(h, 0x0F, 0x22, 0xD8, 0xF4), CPU_EXIT_HALT); /* mov cr3, eax */
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_GP) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_GP) + 1);
   assert_int_equal(rd32(h, REG(h, CPU_ESP)), 0);
   assert_int_equal(cpu_get_cr(h->cpu, 3), PDPT);
 }
@@ -252,7 +210,7 @@ static void enabling_pae_paging_with_a_bad_pdpte_raises_gp_and_stays_unpaged(voi
   assert_int_equal(HARNESS_RUN(h, 0x0F, 0x22, 0xE0, 0xB8, LE32(PDPT), 0x0F, 0x22, 0xD8, 0x0F, 0x20, 0xC0, 0x0D,
                                LE32(CR0_PG), 0x0F, 0x22, 0xC0, 0xF4),
                    CPU_EXIT_HALT);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_GP) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_GP) + 1);
   assert_int_equal(cpu_get_cr(h->cpu, 0) & CR0_PG, 0);
   assert_false(h->cpu->mem->paging);
 }
@@ -281,12 +239,12 @@ static void user_accesses_need_u_and_user_writes_need_w(void **state) {
   wr32(h, PT0 + 4 * 0x32, 0x32000 | P | U);     /* user read-only page */
   wr32(h, 0x32000, 0x5A5A);
   paging_on(h, 0, PD, 0);
-  enter_ring3(h);
+  harness_enter_ring3(h);
   assert_int_equal(load(h, 0x32000), 0x5A5A);
-  enter_ring3(h);
+  harness_enter_ring3(h);
   load(h, 0x31000);
   assert_pf(h, MMU_PF_P | MMU_PF_U, 0x31000);
-  enter_ring3(h);
+  harness_enter_ring3(h);
   store(h, 0x32000, 1);
   assert_pf(h, MMU_PF_P | MMU_PF_W | MMU_PF_U, 0x32000);
   assert_int_equal(rd32(h, 0x32000), 0x5A5A);
@@ -324,7 +282,7 @@ static void not_present_reads_writes_and_fetches_fault_with_cr2(void **state) {
   assert_int_equal(HARNESS_RUN(h, 0xB8, LE32(0x40000), 0xFF, 0xE0), CPU_EXIT_HALT);
   assert_pf(h, 0, 0x40000);
   assert_int_equal(rd32(h, REG(h, CPU_ESP) + 4), 0x40000); /* the faulting EIP */
-  enter_ring3(h);
+  harness_enter_ring3(h);
   assert_int_equal(HARNESS_RUN(h, 0xB8, LE32(0x40000), 0xFF, 0xE0), CPU_EXIT_HALT);
   assert_pf(h, MMU_PF_U, 0x40000);
 }
@@ -577,33 +535,36 @@ static void interrupt_frames_are_translated_before_any_byte_is_written(void **st
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(four_kib_pages_translate_through_the_page_table, setup, teardown),
-      cmocka_unit_test_setup_teardown(reset_turns_translation_off, setup, teardown),
-      cmocka_unit_test_setup_teardown(four_mib_pages_translate_with_cr4_pse, setup, teardown),
-      cmocka_unit_test_setup_teardown(without_cr4_pse_the_ps_bit_is_ignored, setup, teardown),
-      cmocka_unit_test_setup_teardown(pae_four_kib_and_two_mib_pages_translate, setup, teardown),
-      cmocka_unit_test_setup_teardown(pae_entries_above_4_gib_map_nothing, setup, teardown),
-      cmocka_unit_test_setup_teardown(a_pae_pdpte_with_reserved_bits_raises_gp_on_mov_cr3, setup, teardown),
+      cmocka_unit_test_setup_teardown(four_kib_pages_translate_through_the_page_table, setup, harness_teardown),
+      cmocka_unit_test_setup_teardown(reset_turns_translation_off, setup, harness_teardown),
+      cmocka_unit_test_setup_teardown(four_mib_pages_translate_with_cr4_pse, setup, harness_teardown),
+      cmocka_unit_test_setup_teardown(without_cr4_pse_the_ps_bit_is_ignored, setup, harness_teardown),
+      cmocka_unit_test_setup_teardown(pae_four_kib_and_two_mib_pages_translate, setup, harness_teardown),
+      cmocka_unit_test_setup_teardown(pae_entries_above_4_gib_map_nothing, setup, harness_teardown),
+      cmocka_unit_test_setup_teardown(a_pae_pdpte_with_reserved_bits_raises_gp_on_mov_cr3, setup, harness_teardown),
       cmocka_unit_test_setup_teardown(enabling_pae_paging_with_a_bad_pdpte_raises_gp_and_stays_unpaged, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(reads_set_accessed_bits_and_writes_set_dirty, setup, teardown),
-      cmocka_unit_test_setup_teardown(user_accesses_need_u_and_user_writes_need_w, setup, teardown),
-      cmocka_unit_test_setup_teardown(supervisor_writes_to_read_only_pages_fault_only_with_cr0_wp, setup, teardown),
-      cmocka_unit_test_setup_teardown(not_present_reads_writes_and_fetches_fault_with_cr2, setup, teardown),
-      cmocka_unit_test_setup_teardown(reserved_bits_fault_with_rsvd, setup, teardown),
+                                      harness_teardown),
+      cmocka_unit_test_setup_teardown(reads_set_accessed_bits_and_writes_set_dirty, setup, harness_teardown),
+      cmocka_unit_test_setup_teardown(user_accesses_need_u_and_user_writes_need_w, setup, harness_teardown),
+      cmocka_unit_test_setup_teardown(supervisor_writes_to_read_only_pages_fault_only_with_cr0_wp, setup,
+                                      harness_teardown),
+      cmocka_unit_test_setup_teardown(not_present_reads_writes_and_fetches_fault_with_cr2, setup, harness_teardown),
+      cmocka_unit_test_setup_teardown(reserved_bits_fault_with_rsvd, setup, harness_teardown),
       cmocka_unit_test_setup_teardown(a_fetch_crossing_into_a_not_present_page_faults_at_that_instruction, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(a_changed_pte_is_not_seen_until_invlpg, setup, teardown),
-      cmocka_unit_test_setup_teardown(a_not_present_pte_is_not_seen_until_invlpg, setup, teardown),
-      cmocka_unit_test_setup_teardown(a_global_page_survives_a_cr3_load_only_with_cr4_pge, setup, teardown),
-      cmocka_unit_test_setup_teardown(a_non_global_page_is_dropped_by_a_cr3_load, setup, teardown),
-      cmocka_unit_test_setup_teardown(the_tagged_tlb_keeps_entries_across_cr3_loads, setup, teardown),
-      cmocka_unit_test_setup_teardown(a_miss_in_a_full_set_evicts_its_least_recently_used_entry, setup, teardown),
-      cmocka_unit_test_setup_teardown(a_smaller_configured_dtlb_evicts_sooner, setup, teardown),
-      cmocka_unit_test_setup_teardown(a_dtlb_miss_costs_the_fill_and_each_walk_access, setup, teardown),
-      cmocka_unit_test_setup_teardown(self_modifying_code_through_an_alias_mapping_is_seen, setup, teardown),
-      cmocka_unit_test_setup_teardown(a_remapped_code_page_runs_its_old_code_until_invlpg, setup, teardown),
-      cmocka_unit_test_setup_teardown(interrupt_frames_are_translated_before_any_byte_is_written, setup, teardown),
+                                      harness_teardown),
+      cmocka_unit_test_setup_teardown(a_changed_pte_is_not_seen_until_invlpg, setup, harness_teardown),
+      cmocka_unit_test_setup_teardown(a_not_present_pte_is_not_seen_until_invlpg, setup, harness_teardown),
+      cmocka_unit_test_setup_teardown(a_global_page_survives_a_cr3_load_only_with_cr4_pge, setup, harness_teardown),
+      cmocka_unit_test_setup_teardown(a_non_global_page_is_dropped_by_a_cr3_load, setup, harness_teardown),
+      cmocka_unit_test_setup_teardown(the_tagged_tlb_keeps_entries_across_cr3_loads, setup, harness_teardown),
+      cmocka_unit_test_setup_teardown(a_miss_in_a_full_set_evicts_its_least_recently_used_entry, setup,
+                                      harness_teardown),
+      cmocka_unit_test_setup_teardown(a_smaller_configured_dtlb_evicts_sooner, setup, harness_teardown),
+      cmocka_unit_test_setup_teardown(a_dtlb_miss_costs_the_fill_and_each_walk_access, setup, harness_teardown),
+      cmocka_unit_test_setup_teardown(self_modifying_code_through_an_alias_mapping_is_seen, setup, harness_teardown),
+      cmocka_unit_test_setup_teardown(a_remapped_code_page_runs_its_old_code_until_invlpg, setup, harness_teardown),
+      cmocka_unit_test_setup_teardown(interrupt_frames_are_translated_before_any_byte_is_written, setup,
+                                      harness_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

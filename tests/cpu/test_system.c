@@ -29,41 +29,15 @@
 #include "harness.h"
 
 #define DATA 0x2000u
-#define GDT 0x10000u
-#define IDT 0x11000u
-#define TSS 0x12000u
-#define HANDLERS 0x13000u
+#define IDT HARNESS_IDT
 
 #define REG(h, r) cpu_get_reg((h)->cpu, (r))
 
-static uint32_t handler(unsigned v) { return HANDLERS + 16 * v; }
 static uint32_t rd32(struct harness *h, uint32_t a) { return mmu_read(h->mem, a, 4); }
-
-static void gdt_set(struct harness *h, unsigned sel, uint32_t lo, uint32_t hi) {
-  mmu_write(h->mem, GDT + sel, 4, lo);
-  mmu_write(h->mem, GDT + sel + 4, 4, hi);
-}
 
 static struct harness *pm_new(void) {
   struct harness *h = harness_new(HARNESS_FLAT32);
-  struct cpu *c = h->cpu;
-  gdt_set(h, 0x08, 0x0000FFFF, 0x00CF9A00);
-  gdt_set(h, 0x10, 0x0000FFFF, 0x00CF9200);
-  gdt_set(h, 0x18, 0x0000FFFF, 0x00CFFA00);
-  gdt_set(h, 0x20, 0x0000FFFF, 0x00CFF200);
-  gdt_set(h, 0x28, ((TSS & 0xFFFF) << 16) | 0x67, 0x00008900 | ((TSS >> 16) & 0xFF));
-  c->gdtr.base = GDT;
-  c->gdtr.limit = 0x2F;
-  c->idtr.base = IDT;
-  c->idtr.limit = 256 * 8 - 1;
-  for (unsigned v = 0; v < 256; v++) {
-    mmu_write(h->mem, handler(v), 1, 0xF4);
-    mmu_write(h->mem, IDT + 8 * v, 4, (0x08u << 16) | (handler(v) & 0xFFFF));
-    mmu_write(h->mem, IDT + 8 * v + 4, 4, (handler(v) & 0xFFFF0000u) | 0x8E00);
-  }
-  mmu_write(h->mem, TSS + 4, 4, 0x9000);
-  mmu_write(h->mem, TSS + 8, 4, 0x10);
-  c->tr = (struct cpu_segment){.selector = 0x28, .base = TSS, .limit = 0x67, .attr = 0x8B};
+  harness_pm_tables(h, 0x9000, 0);
   return h;
 }
 
@@ -71,36 +45,11 @@ static int setup_pm(void **state) {
   *state = pm_new();
   return 0;
 }
-static int setup_real(void **state) {
-  *state = harness_new(HARNESS_REAL16);
-  return 0;
-}
-static int teardown(void **state) {
-  harness_free(*state);
-  return 0;
-}
-
-static void enter_ring3(struct harness *h) {
-  struct cpu_segment cs = {.selector = 0x1B, .base = 0, .limit = 0xFFFFFFFFu, .attr = 0xC0FB};
-  struct cpu_segment ds = {.selector = 0x23, .base = 0, .limit = 0xFFFFFFFFu, .attr = 0xC0F3};
-  cpu_set_segment(h->cpu, CPU_CS, &cs);
-  for (unsigned s = 0; s < CPU_NSREG; s++)
-    if (s != CPU_CS)
-      cpu_set_segment(h->cpu, (enum cpu_sreg)s, &ds);
-  h->cpu->cpl = 3;
-  cpu_set_reg(h->cpu, CPU_ESP, 0x7000);
-}
-
-static uint16_t sel_of(struct harness *h, enum cpu_sreg s) {
-  struct cpu_segment seg;
-  cpu_get_segment(h->cpu, s, &seg);
-  return seg.selector;
-}
 
 /* The run ended in the handler of vector v, with error code `error` on
  * the stack. */
 static void assert_fault(struct harness *h, unsigned v, uint32_t error) {
-  assert_int_equal(cpu_get_eip(h->cpu), handler(v) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(v) + 1);
   assert_int_equal(rd32(h, REG(h, CPU_ESP)), error);
 }
 
@@ -141,7 +90,7 @@ static void lgdt_with_16_bit_operand_size_loads_a_24_bit_base(void **state) {
 
 static void lidt_at_cpl_3_raises_gp_and_sidt_does_not(void **state) {
   struct harness *h = *state;
-  enter_ring3(h);
+  harness_enter_ring3(h);
   assert_int_equal(HARNESS_RUN(h, 0x0F, 0x01, 0x0D, 0x20, 0x20, 0x00, 0x00, /* sidt [0x2020] */
                                0x0F, 0x01, 0x1D, 0x00, 0x20, 0x00, 0x00), /* lidt [0x2000] */
                    CPU_EXIT_HALT);
@@ -193,12 +142,12 @@ static void cr4_tsd_is_written_and_read_back(void **state) {
 static void cr1_is_undefined_opcode(void **state) {
   struct harness *h = *state;
   assert_int_equal(HARNESS_RUN(h, 0x0F, 0x20, 0xC8), CPU_EXIT_HALT); /* mov eax, cr1 */
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_UD) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_UD) + 1);
 }
 
 static void mov_cr_at_cpl_3_raises_gp(void **state) {
   struct harness *h = *state;
-  enter_ring3(h);
+  harness_enter_ring3(h);
   assert_int_equal(HARNESS_RUN(h, 0x0F, 0x20, 0xC0), CPU_EXIT_HALT);
   assert_fault(h, CPU_EXC_GP, 0);
 }
@@ -223,7 +172,7 @@ static void dr4_aliases_dr6_unless_cr4_de(void **state) {
   assert_int_equal(REG(h, CPU_EBX), 0x400);
   cpu_set_reg(h->cpu, CPU_EAX, 0x8); /* CR4.DE */
   assert_int_equal(HARNESS_RUN(h, 0x0F, 0x22, 0xE0, 0x0F, 0x21, 0xE0), CPU_EXIT_HALT);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_UD) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_UD) + 1);
 }
 
 static void dr0_holds_an_address(void **state) {
@@ -261,7 +210,7 @@ static void lmsw_in_real_mode_can_enter_protected_mode(void **state) {
 
 static void clts_at_cpl_3_raises_gp(void **state) {
   struct harness *h = *state;
-  enter_ring3(h);
+  harness_enter_ring3(h);
   assert_int_equal(HARNESS_RUN(h, 0x0F, 0x06), CPU_EXIT_HALT);
   assert_fault(h, CPU_EXC_GP, 0);
 }
@@ -315,7 +264,7 @@ static void mtrrs_and_sysenter_msrs_hold_what_is_written(void **state) {
 
 static void rdmsr_at_cpl_3_raises_gp(void **state) {
   struct harness *h = *state;
-  enter_ring3(h);
+  harness_enter_ring3(h);
   cpu_set_reg(h->cpu, CPU_ECX, 0x10);
   assert_int_equal(HARNESS_RUN(h, 0x0F, 0x32), CPU_EXIT_HALT);
   assert_fault(h, CPU_EXC_GP, 0);
@@ -361,8 +310,8 @@ static void sysexit_to_ring_3_and_sysenter_back_to_ring_0(void **state) {
   assert_int_equal(REG(h, CPU_EDI), 0x23);
   assert_int_equal(cpu_get_eip(h->cpu), 0x3001);
   assert_int_equal(h->cpu->cpl, 0);
-  assert_int_equal(sel_of(h, CPU_CS), 0x08);
-  assert_int_equal(sel_of(h, CPU_SS), 0x10);
+  assert_int_equal(harness_selector(h, CPU_CS), 0x08);
+  assert_int_equal(harness_selector(h, CPU_SS), 0x10);
   assert_int_equal(REG(h, CPU_ESP), 0x9000);
   assert_false(cpu_get_eflags(h->cpu) & CPU_FLAG_IF);
 }
@@ -376,7 +325,7 @@ static void sysenter_with_a_null_sysenter_cs_raises_gp(void **state) {
 static void sysexit_at_cpl_3_raises_gp(void **state) {
   struct harness *h = *state;
   h->cpu->sys.sysenter_cs = 0x08;
-  enter_ring3(h);
+  harness_enter_ring3(h);
   assert_int_equal(HARNESS_RUN(h, 0x0F, 0x35), CPU_EXIT_HALT);
   assert_fault(h, CPU_EXC_GP, 0);
 }
@@ -394,30 +343,33 @@ static void cpuid_advertises_exactly_fpu_pse_tsc_msr_pae_cx8_sep_mtrr_pge_cmov(v
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(lgdt_lidt_load_and_sgdt_sidt_store_limit_and_base, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(lgdt_with_16_bit_operand_size_loads_a_24_bit_base, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(lidt_at_cpl_3_raises_gp_and_sidt_does_not, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(setting_cr0_pe_enters_protected_mode_and_clearing_it_leaves, setup_real, teardown),
-      cmocka_unit_test_setup_teardown(cr0_pg_without_pe_raises_gp, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(cr4_reserved_bits_raise_gp, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(cr4_tsd_is_written_and_read_back, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(cr1_is_undefined_opcode, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(mov_cr_at_cpl_3_raises_gp, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(cr2_and_cr3_hold_what_is_written, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(dr4_aliases_dr6_unless_cr4_de, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(dr0_holds_an_address, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(lmsw_cannot_clear_pe_and_clts_clears_ts, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(lmsw_in_real_mode_can_enter_protected_mode, setup_real, teardown),
-      cmocka_unit_test_setup_teardown(clts_at_cpl_3_raises_gp, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(smsw_to_memory_stores_a_word, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(rdtsc_after_wrmsr_tsc_counts_from_the_written_value, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(unknown_msrs_raise_gp_on_read_and_write, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(mtrrs_and_sysenter_msrs_hold_what_is_written, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(rdmsr_at_cpl_3_raises_gp, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(sysexit_to_ring_3_and_sysenter_back_to_ring_0, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(sysenter_with_a_null_sysenter_cs_raises_gp, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(sysexit_at_cpl_3_raises_gp, setup_pm, teardown),
-      cmocka_unit_test_setup_teardown(cpuid_advertises_exactly_fpu_pse_tsc_msr_pae_cx8_sep_mtrr_pge_cmov, setup_pm, teardown),
+      cmocka_unit_test_setup_teardown(lgdt_lidt_load_and_sgdt_sidt_store_limit_and_base, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(lgdt_with_16_bit_operand_size_loads_a_24_bit_base, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(lidt_at_cpl_3_raises_gp_and_sidt_does_not, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(setting_cr0_pe_enters_protected_mode_and_clearing_it_leaves, harness_setup_real16,
+                                      harness_teardown),
+      cmocka_unit_test_setup_teardown(cr0_pg_without_pe_raises_gp, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(cr4_reserved_bits_raise_gp, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(cr4_tsd_is_written_and_read_back, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(cr1_is_undefined_opcode, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(mov_cr_at_cpl_3_raises_gp, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(cr2_and_cr3_hold_what_is_written, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(dr4_aliases_dr6_unless_cr4_de, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(dr0_holds_an_address, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(lmsw_cannot_clear_pe_and_clts_clears_ts, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(lmsw_in_real_mode_can_enter_protected_mode, harness_setup_real16,
+                                      harness_teardown),
+      cmocka_unit_test_setup_teardown(clts_at_cpl_3_raises_gp, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(smsw_to_memory_stores_a_word, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(rdtsc_after_wrmsr_tsc_counts_from_the_written_value, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(unknown_msrs_raise_gp_on_read_and_write, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(mtrrs_and_sysenter_msrs_hold_what_is_written, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(rdmsr_at_cpl_3_raises_gp, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(sysexit_to_ring_3_and_sysenter_back_to_ring_0, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(sysenter_with_a_null_sysenter_cs_raises_gp, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(sysexit_at_cpl_3_raises_gp, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(cpuid_advertises_exactly_fpu_pse_tsc_msr_pae_cx8_sep_mtrr_pge_cmov, setup_pm,
+                                      harness_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

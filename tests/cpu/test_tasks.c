@@ -34,21 +34,19 @@
 #include "cpu-internal.h"
 #include "harness.h"
 
-#define GDT 0x10000u
-#define IDT 0x11000u
-#define TSS_A 0x12000u
+#define GDT HARNESS_GDT
+#define TSS_A HARNESS_TSS
 #define TSS_B 0x12100u
 #define TSS_C 0x12200u
 #define TSS_D 0x12300u
-#define HANDLERS 0x13000u
 #define CODE_B 0x14000u
 #define STACK_B 0x15000u
 #define STACK_C 0x16000u
 #define STACK_B0 0x17000u
 
-#define SEL_CODE0 0x08u
-#define SEL_DATA0 0x10u
-#define SEL_TSS_A 0x28u
+#define SEL_CODE0 HARNESS_SEL_CODE0
+#define SEL_DATA0 HARNESS_SEL_DATA0
+#define SEL_TSS_A HARNESS_SEL_TSS
 #define SEL_TSS_B 0x30u
 #define SEL_GATE_B 0x38u
 #define SEL_TSS_C 0x40u
@@ -57,45 +55,12 @@
 
 #define REG(h, r) cpu_get_reg((h)->cpu, (r))
 
-static uint32_t handler(unsigned v) { return HANDLERS + 16 * v; }
 static uint32_t rd32(struct harness *h, uint32_t a) { return mmu_read(h->mem, a, 4); }
 static uint32_t rd16(struct harness *h, uint32_t a) { return mmu_read(h->mem, a, 2); }
 static void wr32(struct harness *h, uint32_t a, uint32_t v) { mmu_write(h->mem, a, 4, v); }
 static void wr16(struct harness *h, uint32_t a, uint32_t v) { mmu_write(h->mem, a, 2, v); }
 
-static void gdt_set(struct harness *h, unsigned sel, uint32_t lo, uint32_t hi) {
-  wr32(h, GDT + sel, lo);
-  wr32(h, GDT + sel + 4, hi);
-}
-
-/* A system descriptor: base, byte limit (< 1 MiB), type, DPL, present. */
-static void gdt_system(struct harness *h, unsigned sel, uint32_t base, uint32_t limit, unsigned type) {
-  gdt_set(h, sel, (base << 16) | (limit & 0xFFFF),
-          (base & 0xFF000000u) | (limit & 0xF0000u) | 0x8000u | (type << 8) | ((base >> 16) & 0xFF));
-}
-
 static unsigned gdt_type(struct harness *h, unsigned sel) { return (rd32(h, GDT + sel + 4) >> 8) & 0xF; }
-
-static void idt_gate(struct harness *h, unsigned v, unsigned type, unsigned dpl, uint16_t sel, uint32_t off) {
-  wr32(h, IDT + 8 * v, ((uint32_t)sel << 16) | (off & 0xFFFF));
-  wr32(h, IDT + 8 * v + 4, (off & 0xFFFF0000u) | 0x8000u | (dpl << 13) | (type << 8));
-}
-
-/* A 32-bit TSS at base running flat ring-0 code at eip with stack esp. */
-static void tss32(struct harness *h, uint32_t base, uint32_t eip, uint32_t esp) {
-  for (uint32_t k = 0; k < 0x68; k += 4)
-    wr32(h, base + k, 0);
-  wr32(h, base + 0x04, STACK_B0); /* ESP0 */
-  wr32(h, base + 0x08, SEL_DATA0);
-  wr32(h, base + 0x20, eip);
-  wr32(h, base + 0x24, 0x2);      /* EFLAGS */
-  wr32(h, base + 0x38, esp);
-  wr32(h, base + 0x4C, SEL_CODE0);
-  static const unsigned data[] = {0x48, 0x50, 0x54, 0x58, 0x5C}; /* ES SS DS FS GS */
-  for (unsigned k = 0; k < 5; k++)
-    wr32(h, base + data[k], SEL_DATA0);
-  wr16(h, base + 0x66, 0x68); /* I/O map base: no map */
-}
 
 /* The ports: every access counted. */
 static struct ports {
@@ -118,29 +83,17 @@ static const struct cpu_io_ops io_ops = {port_in, port_out};
 static struct harness *tasks_new(void) {
   struct harness *h = harness_new_io(HARNESS_FLAT32, &io_ops, NULL);
   ports = (struct ports){0};
-  struct cpu *c = h->cpu;
-  gdt_set(h, 0x08, 0x0000FFFF, 0x00CF9A00);
-  gdt_set(h, 0x10, 0x0000FFFF, 0x00CF9200);
-  gdt_set(h, 0x18, 0x0000FFFF, 0x00CFFA00);
-  gdt_set(h, 0x20, 0x0000FFFF, 0x00CFF200);
-  gdt_system(h, SEL_TSS_A, TSS_A, 0x67, 0xB);
-  gdt_system(h, SEL_TSS_B, TSS_B, 0x67, 0x9);
-  gdt_set(h, SEL_GATE_B, (uint32_t)SEL_TSS_B << 16, 0x8500); /* task gate, DPL 0 */
-  gdt_system(h, SEL_TSS_C, TSS_C, 0x67, 0x9);
-  gdt_system(h, SEL_TSS_D, TSS_D, 0x2B, 0x1);
-  gdt_set(h, SEL_SMALL, 0x00000FFF, 0x00409200); /* data, 32-bit, limit 0xFFF */
-  c->gdtr.base = GDT;
-  c->gdtr.limit = 0x57;
-  c->idtr.base = IDT;
-  c->idtr.limit = 256 * 8 - 1;
-  for (unsigned v = 0; v < 256; v++) {
-    mmu_write(h->mem, handler(v), 1, 0xF4); /* hlt */
-    idt_gate(h, v, 0xE, 0, SEL_CODE0, handler(v));
-  }
-  tss32(h, TSS_A, 0, 0);
-  tss32(h, TSS_B, CODE_B, STACK_B);
-  tss32(h, TSS_C, handler(CPU_EXC_DF), STACK_C);
-  c->tr = (struct cpu_segment){.selector = SEL_TSS_A, .base = TSS_A, .limit = 0x67, .attr = 0x8B};
+  harness_pm_tables(h, STACK_B0, 0);
+  harness_gdt_system(h, SEL_TSS_A, TSS_A, 0x67, 0xB);
+  harness_gdt_system(h, SEL_TSS_B, TSS_B, 0x67, 0x9);
+  harness_gdt_set(h, SEL_GATE_B, (uint32_t)SEL_TSS_B << 16, 0x8500); /* task gate, DPL 0 */
+  harness_gdt_system(h, SEL_TSS_C, TSS_C, 0x67, 0x9);
+  harness_gdt_system(h, SEL_TSS_D, TSS_D, 0x2B, 0x1);
+  harness_gdt_set(h, SEL_SMALL, 0x00000FFF, 0x00409200); /* data, 32-bit, limit 0xFFF */
+  h->cpu->gdtr.limit = 0x57;
+  harness_tss32(h, TSS_A, 0, 0, STACK_B0);
+  harness_tss32(h, TSS_B, CODE_B, STACK_B, STACK_B0);
+  harness_tss32(h, TSS_C, harness_handler(CPU_EXC_DF), STACK_C, STACK_B0);
   return h;
 }
 
@@ -148,27 +101,12 @@ static int setup(void **state) {
   *state = tasks_new();
   return 0;
 }
-static int teardown(void **state) {
-  harness_free(*state);
-  return 0;
-}
 
 /* Ring 3 with flat DPL-3 segments and EFLAGS as given; the TSS A of 0xE9
  * bytes has an I/O bitmap at +0x68 for ports 0-0x407, all allowed. */
 static void ring3_with_bitmap(struct harness *h, uint32_t eflags) {
-  gdt_system(h, SEL_TSS_A, TSS_A, 0xE8, 0xB);
-  h->cpu->tr.limit = 0xE8;
-  wr16(h, TSS_A + 0x66, 0x68);
-  for (uint32_t k = 0x68; k <= 0xE8; k++)
-    mmu_write(h->mem, TSS_A + k, 1, 0);
-  struct cpu_segment cs = {.selector = 0x1B, .base = 0, .limit = 0xFFFFFFFFu, .attr = 0xC0FB};
-  struct cpu_segment ds = {.selector = 0x23, .base = 0, .limit = 0xFFFFFFFFu, .attr = 0xC0F3};
-  cpu_set_segment(h->cpu, CPU_CS, &cs);
-  for (unsigned s = 0; s < CPU_NSREG; s++)
-    if (s != CPU_CS)
-      cpu_set_segment(h->cpu, (enum cpu_sreg)s, &ds);
-  h->cpu->cpl = 3;
-  cpu_set_reg(h->cpu, CPU_ESP, 0x7000);
+  harness_tss_io_bitmap(h, SEL_TSS_A, TSS_A);
+  harness_enter_ring3(h);
   cpu_set_eflags(h->cpu, eflags);
 }
 
@@ -179,7 +117,7 @@ static void deny_port(struct harness *h, unsigned port) {
 
 /* The #GP(0) of a denied access reached ring 0 with the faulting EIP. */
 static void assert_gp_at(struct harness *h, uint32_t eip) {
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_GP) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_GP) + 1);
   uint32_t esp = REG(h, CPU_ESP);
   assert_int_equal(esp, STACK_B0 - 24);
   assert_int_equal(rd32(h, esp), 0);
@@ -229,7 +167,7 @@ static void jmp_to_a_busy_tss_is_gp_with_its_selector(void **state) {
   struct harness *h = *state;
   enum cpu_exit e = HARNESS_RUN(h, 0xEA, 0, 0, 0, 0, SEL_TSS_A, 0); /* jmp 0x28:0, itself */
   assert_int_equal(e, CPU_EXIT_HALT);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_GP) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_GP) + 1);
   assert_int_equal(rd32(h, REG(h, CPU_ESP)), SEL_TSS_A);
   assert_int_equal(tr_of(h), SEL_TSS_A);
   assert_int_equal(switches(h), 0);
@@ -279,7 +217,7 @@ static void iret_with_nt_and_a_back_link_that_is_not_busy_is_ts(void **state) {
   cpu_set_eflags(h->cpu, 0x2 | CPU_FLAG_NT);
   enum cpu_exit e = HARNESS_RUN(h, 0xCF);
   assert_int_equal(e, CPU_EXIT_HALT);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_TS) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_TS) + 1);
   assert_int_equal(rd32(h, REG(h, CPU_ESP)), SEL_TSS_B);
   assert_int_equal(tr_of(h), SEL_TSS_A);
 }
@@ -288,7 +226,7 @@ static void iret_with_nt_and_a_back_link_that_is_not_busy_is_ts(void **state) {
 
 static void int_through_a_task_gate_saves_the_next_eip_and_links_back(void **state) {
   struct harness *h = *state;
-  idt_gate(h, 0x50, 0x5, 0, SEL_TSS_B, 0);
+  harness_idt_gate(h, 0x50, 0x5, 0, SEL_TSS_B, 0);
   mmu_write(h->mem, CODE_B, 1, 0xF4);
   cpu_set_eflags(h->cpu, 0x202);
   enum cpu_exit e = HARNESS_RUN(h, 0x90, 0xCD, 0x50); /* nop; int 0x50 */
@@ -309,7 +247,7 @@ static void int_through_a_task_gate_saves_the_next_eip_and_links_back(void **sta
  * with the error code 0 pushed, and TSS A holds the state at the fault. */
 static void a_double_fault_through_a_task_gate_runs_on_a_fresh_stack(void **state) {
   struct harness *h = *state;
-  idt_gate(h, CPU_EXC_DF, 0x5, 0, SEL_TSS_C, 0);
+  harness_idt_gate(h, CPU_EXC_DF, 0x5, 0, SEL_TSS_C, 0);
   struct cpu_segment ss = {.selector = SEL_SMALL, .base = 0, .limit = 0xFFF, .attr = 0x4093};
   cpu_set_segment(h->cpu, CPU_SS, &ss);
   harness_load(h, (const uint8_t[]){0x0F, 0x0B}, 2); /* ud2 */
@@ -318,7 +256,7 @@ static void a_double_fault_through_a_task_gate_runs_on_a_fresh_stack(void **stat
   assert_int_equal(e, CPU_EXIT_HALT);
   assert_int_equal(cpu_first_exception(h->cpu), CPU_EXC_UD);
   assert_int_equal(tr_of(h), SEL_TSS_C);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_DF) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_DF) + 1);
   assert_int_equal(REG(h, CPU_ESP), STACK_C - 4);
   assert_int_equal(rd32(h, STACK_C - 4), 0); /* #DF's error code */
   assert_int_equal(rd16(h, TSS_C), SEL_TSS_A);
@@ -332,10 +270,10 @@ static void a_double_fault_through_a_task_gate_runs_on_a_fresh_stack(void **stat
 
 static void a_tss_limit_below_0x67_is_ts_in_the_old_task(void **state) {
   struct harness *h = *state;
-  gdt_system(h, SEL_TSS_B, TSS_B, 0x60, 0x9);
+  harness_gdt_system(h, SEL_TSS_B, TSS_B, 0x60, 0x9);
   enum cpu_exit e = HARNESS_RUN(h, 0xEA, 0, 0, 0, 0, SEL_TSS_B, 0);
   assert_int_equal(e, CPU_EXIT_HALT);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_TS) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_TS) + 1);
   uint32_t esp = REG(h, CPU_ESP);
   assert_int_equal(esp, HARNESS_STACK - 16); /* same privilege, old stack */
   assert_int_equal(rd32(h, esp), SEL_TSS_B);
@@ -354,7 +292,7 @@ static void a_null_ss_in_the_new_task_is_ts_in_the_new_task(void **state) {
   wr32(h, TSS_B + 0x50, 0);
   enum cpu_exit e = HARNESS_RUN(h, 0xEA, 0, 0, 0, 0, SEL_TSS_B, 0);
   assert_int_equal(e, CPU_EXIT_HALT);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_TS) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_TS) + 1);
   assert_int_equal(tr_of(h), SEL_TSS_B);
   uint32_t esp = REG(h, CPU_ESP);
   assert_int_equal(esp, STACK_B0 - 24);
@@ -368,7 +306,7 @@ static void a_code_segment_dpl_other_than_its_rpl_is_ts_with_the_cs_selector(voi
   wr32(h, TSS_B + 0x4C, 0x18); /* ring-3 code with RPL 0 */
   enum cpu_exit e = HARNESS_RUN(h, 0xEA, 0, 0, 0, 0, SEL_TSS_B, 0);
   assert_int_equal(e, CPU_EXIT_HALT);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_TS) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_TS) + 1);
   assert_int_equal(rd32(h, REG(h, CPU_ESP)), 0x18);
 }
 
@@ -405,7 +343,7 @@ static void the_t_bit_raises_a_debug_trap_at_the_new_tasks_first_instruction(voi
   mmu_write(h->mem, CODE_B, 1, 0xF4);
   enum cpu_exit e = HARNESS_RUN(h, 0xEA, 0, 0, 0, 0, SEL_TSS_B, 0);
   assert_int_equal(e, CPU_EXIT_HALT);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_DB) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_DB) + 1);
   assert_int_equal(rd32(h, REG(h, CPU_ESP)), CODE_B);
   assert_true(h->cpu->dr[6] & 0x8000); /* BT */
   assert_int_equal(tr_of(h), SEL_TSS_B);
@@ -440,7 +378,7 @@ static void a_tss_with_vm_set_starts_a_virtual_8086_task(void **state) {
   enum cpu_exit e = HARNESS_RUN(h, 0xEA, 0, 0, 0, 0, SEL_TSS_B, 0);
   assert_int_equal(e, CPU_EXIT_HALT);
   assert_int_equal(REG(h, CPU_EAX) & 0xFFFF, 0x8086);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_GP) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_GP) + 1);
   uint32_t esp = REG(h, CPU_ESP);
   assert_int_equal(esp, STACK_B0 - 40);
   assert_int_equal(rd32(h, esp + 4), 3);        /* the HLT's IP */
@@ -514,28 +452,31 @@ static void cpl_at_or_below_iopl_needs_no_bitmap(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(jmp_to_a_tss_saves_the_old_task_and_loads_the_new_one, setup, teardown),
-      cmocka_unit_test_setup_teardown(jmp_to_a_busy_tss_is_gp_with_its_selector, setup, teardown),
-      cmocka_unit_test_setup_teardown(call_through_a_task_gate_nests_and_iret_returns_through_the_back_link,
-                                      setup, teardown),
-      cmocka_unit_test_setup_teardown(iret_with_nt_and_a_back_link_that_is_not_busy_is_ts, setup, teardown),
-      cmocka_unit_test_setup_teardown(int_through_a_task_gate_saves_the_next_eip_and_links_back, setup, teardown),
-      cmocka_unit_test_setup_teardown(a_double_fault_through_a_task_gate_runs_on_a_fresh_stack, setup, teardown),
-      cmocka_unit_test_setup_teardown(a_tss_limit_below_0x67_is_ts_in_the_old_task, setup, teardown),
-      cmocka_unit_test_setup_teardown(a_null_ss_in_the_new_task_is_ts_in_the_new_task, setup, teardown),
+      cmocka_unit_test_setup_teardown(jmp_to_a_tss_saves_the_old_task_and_loads_the_new_one, setup, harness_teardown),
+      cmocka_unit_test_setup_teardown(jmp_to_a_busy_tss_is_gp_with_its_selector, setup, harness_teardown),
+      cmocka_unit_test_setup_teardown(call_through_a_task_gate_nests_and_iret_returns_through_the_back_link, setup,
+                                      harness_teardown),
+      cmocka_unit_test_setup_teardown(iret_with_nt_and_a_back_link_that_is_not_busy_is_ts, setup, harness_teardown),
+      cmocka_unit_test_setup_teardown(int_through_a_task_gate_saves_the_next_eip_and_links_back, setup,
+                                      harness_teardown),
+      cmocka_unit_test_setup_teardown(a_double_fault_through_a_task_gate_runs_on_a_fresh_stack, setup,
+                                      harness_teardown),
+      cmocka_unit_test_setup_teardown(a_tss_limit_below_0x67_is_ts_in_the_old_task, setup, harness_teardown),
+      cmocka_unit_test_setup_teardown(a_null_ss_in_the_new_task_is_ts_in_the_new_task, setup, harness_teardown),
       cmocka_unit_test_setup_teardown(a_code_segment_dpl_other_than_its_rpl_is_ts_with_the_cs_selector, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(a_16_bit_tss_loads_word_registers, setup, teardown),
+                                      harness_teardown),
+      cmocka_unit_test_setup_teardown(a_16_bit_tss_loads_word_registers, setup, harness_teardown),
       cmocka_unit_test_setup_teardown(the_t_bit_raises_a_debug_trap_at_the_new_tasks_first_instruction, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(a_task_switch_is_charged_by_the_preset, setup, teardown),
-      cmocka_unit_test_setup_teardown(a_tss_with_vm_set_starts_a_virtual_8086_task, setup, teardown),
+                                      harness_teardown),
+      cmocka_unit_test_setup_teardown(a_task_switch_is_charged_by_the_preset, setup, harness_teardown),
+      cmocka_unit_test_setup_teardown(a_tss_with_vm_set_starts_a_virtual_8086_task, setup, harness_teardown),
       cmocka_unit_test_setup_teardown(the_io_bitmap_allows_and_denies_each_port_at_cpl_above_iopl, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(a_word_access_is_denied_if_any_of_its_ports_is, setup, teardown),
-      cmocka_unit_test_setup_teardown(a_word_access_straddling_a_bitmap_byte_checks_the_next_byte, setup, teardown),
-      cmocka_unit_test_setup_teardown(ports_whose_bitmap_bytes_pass_the_tss_limit_are_denied, setup, teardown),
-      cmocka_unit_test_setup_teardown(cpl_at_or_below_iopl_needs_no_bitmap, setup, teardown),
+                                      harness_teardown),
+      cmocka_unit_test_setup_teardown(a_word_access_is_denied_if_any_of_its_ports_is, setup, harness_teardown),
+      cmocka_unit_test_setup_teardown(a_word_access_straddling_a_bitmap_byte_checks_the_next_byte, setup,
+                                      harness_teardown),
+      cmocka_unit_test_setup_teardown(ports_whose_bitmap_bytes_pass_the_tss_limit_are_denied, setup, harness_teardown),
+      cmocka_unit_test_setup_teardown(cpl_at_or_below_iopl_needs_no_bitmap, setup, harness_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,15 +14,6 @@
 #include "cpu-internal.h"
 #include "harness.h"
 
-static int setup32(void **state) {
-  *state = harness_new(HARNESS_FLAT32);
-  return 0;
-}
-static int teardown(void **state) {
-  harness_free(*state);
-  return 0;
-}
-
 static unsigned row_of(const char *name) {
   for (unsigned r = 0; r < cpu_opcode_rows(); r++)
     if (!strcmp(cpu_opcode_row_name(r), name))
@@ -301,19 +292,23 @@ static void a_missing_file_is_an_error_naming_it(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(builtin_presets_are_unit_p6_and_netburst),
-      cmocka_unit_test_setup_teardown(every_builtin_preset_parses_and_prices_every_row, setup32, teardown),
-      cmocka_unit_test_setup_teardown(presets_hold_their_documented_numbers, setup32, teardown),
+      cmocka_unit_test_setup_teardown(every_builtin_preset_parses_and_prices_every_row, harness_setup_flat32,
+                                      harness_teardown),
+      cmocka_unit_test_setup_teardown(presets_hold_their_documented_numbers, harness_setup_flat32, harness_teardown),
       cmocka_unit_test(event_names_match_the_event_table),
-      cmocka_unit_test_setup_teardown(unit_preset_charges_one_cycle_per_instruction, setup32, teardown),
+      cmocka_unit_test_setup_teardown(unit_preset_charges_one_cycle_per_instruction, harness_setup_flat32,
+                                      harness_teardown),
       cmocka_unit_test(presets_price_the_same_code_by_their_row_costs),
-      cmocka_unit_test_setup_teardown(switching_presets_reprices_cached_code, setup32, teardown),
+      cmocka_unit_test_setup_teardown(switching_presets_reprices_cached_code, harness_setup_flat32, harness_teardown),
       cmocka_unit_test(the_same_code_takes_the_same_cycles_every_run),
-      cmocka_unit_test_setup_teardown(a_file_preset_is_read_from_its_path, setup32, teardown),
-      cmocka_unit_test_setup_teardown(a_preset_may_start_from_a_base, setup32, teardown),
-      cmocka_unit_test_setup_teardown(an_unknown_key_is_an_error_naming_file_line_and_key, setup32, teardown),
-      cmocka_unit_test_setup_teardown(a_bad_number_is_an_error_naming_file_and_line, setup32, teardown),
-      cmocka_unit_test_setup_teardown(duplicate_and_missing_keys_are_errors, setup32, teardown),
-      cmocka_unit_test_setup_teardown(a_missing_file_is_an_error_naming_it, setup32, teardown),
+      cmocka_unit_test_setup_teardown(a_file_preset_is_read_from_its_path, harness_setup_flat32, harness_teardown),
+      cmocka_unit_test_setup_teardown(a_preset_may_start_from_a_base, harness_setup_flat32, harness_teardown),
+      cmocka_unit_test_setup_teardown(an_unknown_key_is_an_error_naming_file_line_and_key, harness_setup_flat32,
+                                      harness_teardown),
+      cmocka_unit_test_setup_teardown(a_bad_number_is_an_error_naming_file_and_line, harness_setup_flat32,
+                                      harness_teardown),
+      cmocka_unit_test_setup_teardown(duplicate_and_missing_keys_are_errors, harness_setup_flat32, harness_teardown),
+      cmocka_unit_test_setup_teardown(a_missing_file_is_an_error_naming_it, harness_setup_flat32, harness_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,10 +29,7 @@
 #include "cpu-internal.h"
 #include "harness.h"
 
-#define GDT 0x10000u
-#define IDT 0x11000u
-#define TSS 0x12000u
-#define HANDLERS 0x13000u
+#define TSS HARNESS_TSS
 #define RING0_STACK 0x9000u
 
 #define V86_CS 0x0200u
@@ -47,19 +44,8 @@
 
 #define REG(h, r) cpu_get_reg((h)->cpu, (r))
 
-static uint32_t handler(unsigned v) { return HANDLERS + 16 * v; }
 static uint32_t rd32(struct harness *h, uint32_t a) { return mmu_read(h->mem, a, 4); }
 static void wr32(struct harness *h, uint32_t a, uint32_t v) { mmu_write(h->mem, a, 4, v); }
-
-static void gdt_set(struct harness *h, unsigned sel, uint32_t lo, uint32_t hi) {
-  wr32(h, GDT + sel, lo);
-  wr32(h, GDT + sel + 4, hi);
-}
-
-static void idt_gate(struct harness *h, unsigned v, unsigned type, unsigned dpl, uint16_t sel, uint32_t off) {
-  wr32(h, IDT + 8 * v, ((uint32_t)sel << 16) | (off & 0xFFFF));
-  wr32(h, IDT + 8 * v + 4, (off & 0xFFFF0000u) | 0x8000u | (dpl << 13) | (type << 8));
-}
 
 struct ports {
   unsigned ins, outs;
@@ -92,28 +78,10 @@ struct fixture {
 static int setup(void **state) {
   struct fixture *f = calloc(1, sizeof *f);
   struct harness *h = harness_new_io(HARNESS_FLAT32, &io_ops, &f->ports);
-  struct cpu *c = h->cpu;
   f->h = h;
-  gdt_set(h, 0x08, 0x0000FFFF, 0x00CF9A00);
-  gdt_set(h, 0x10, 0x0000FFFF, 0x00CF9200);
-  gdt_set(h, 0x18, 0x0000FFFF, 0x00CFFA00);
-  gdt_set(h, 0x20, 0x0000FFFF, 0x00CFF200);
+  harness_pm_tables(h, RING0_STACK, 3); /* gates of DPL 3, for INT n from v86 */
   /* TSS with an I/O bitmap for ports 0-0x3FF at +0x68: limit 0xE8 */
-  gdt_set(h, 0x28, ((TSS & 0xFFFF) << 16) | 0xE8, 0x00008B00 | ((TSS >> 16) & 0xFF));
-  c->gdtr.base = GDT;
-  c->gdtr.limit = 0x2F;
-  c->idtr.base = IDT;
-  c->idtr.limit = 256 * 8 - 1;
-  for (unsigned v = 0; v < 256; v++) {
-    mmu_write(h->mem, handler(v), 1, 0xF4); /* hlt */
-    idt_gate(h, v, 0xE, 3, 0x08, handler(v));
-  }
-  for (uint32_t k = 0; k < 0xE9; k++)
-    mmu_write(h->mem, TSS + k, 1, 0);
-  wr32(h, TSS + 4, RING0_STACK);
-  wr32(h, TSS + 8, 0x10);
-  mmu_write(h->mem, TSS + 0x66, 2, 0x68);
-  c->tr = (struct cpu_segment){.selector = 0x28, .base = TSS, .limit = 0xE8, .attr = 0x8B};
+  harness_tss_io_bitmap(h, 0x28, TSS);
   *state = f;
   return 0;
 }
@@ -182,7 +150,7 @@ static void iretd_with_vm_enters_v86_where_segments_are_selector_times_16(void *
   assert_int_equal(REG(h, CPU_EBX) & 0xFFFF, 0xCAFE);
   assert_int_equal(mmu_read(h->mem, V86_SS * 16 + V86_SP - 2, 2), 0xBEEF);
   /* HLT at CPL 3 is #GP(0): the monitor's handler, on the TSS's ring-0 stack */
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_GP) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_GP) + 1);
   assert_int_equal(h->cpu->mode, CPU_MODE_PROT);
   assert_int_equal(h->cpu->cpl, 0);
   assert_int_equal(rd32(h, REG(h, CPU_ESP)), 0); /* error code */
@@ -203,7 +171,7 @@ static void int_n_with_iopl_3_goes_to_the_ring_0_handler_and_iretd_returns(void 
   struct fixture *f = *state;
   struct harness *h = f->h;
   const uint8_t handler40[] = {0x41, 0xCF}; /* inc ecx; iretd */
-  mmu_copy_to_guest(h->mem, handler(0x40), handler40, sizeof handler40);
+  mmu_copy_to_guest(h->mem, harness_handler(0x40), handler40, sizeof handler40);
   cpu_set_reg(h->cpu, CPU_ECX, 0);
   cpu_set_reg(h->cpu, CPU_EBX, 0);
   enum cpu_exit e = RUN_V86(h, IOPL3 | CPU_FLAG_IF, 0xCD, 0x40, /* int 0x40 */
@@ -214,7 +182,7 @@ static void int_n_with_iopl_3_goes_to_the_ring_0_handler_and_iretd_returns(void 
   assert_int_equal(e, CPU_EXIT_HALT);
   assert_int_equal(REG(h, CPU_ECX), 2);
   assert_int_equal(REG(h, CPU_EBX), 2);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_GP) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_GP) + 1);
   assert_v86_frame(h, 6, true);
   const struct trace_counters *k = cpu_counters(h->cpu);
   assert_int_equal(trace_counter_at(k, TRACE_EV_softint, 0x40), 2);
@@ -228,7 +196,7 @@ static void the_handler_sees_the_v86_frame_of_int_n(void **state) {
   struct harness *h = f->h;
   enum cpu_exit e = RUN_V86(h, IOPL3, 0x90, 0xCD, 0x41); /* nop; int 0x41 */
   assert_int_equal(e, CPU_EXIT_HALT);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(0x41) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(0x41) + 1);
   assert_v86_frame(h, 3, false);
   assert_false(cpu_get_eflags(h->cpu) & CPU_FLAG_IF); /* interrupt gate */
 }
@@ -240,7 +208,7 @@ static void cli_with_iopl_below_3_faults_to_the_monitor(void **state) {
   struct harness *h = f->h;
   enum cpu_exit e = RUN_V86(h, CPU_FLAG_IF, 0x90, 0xFA); /* nop; cli */
   assert_int_equal(e, CPU_EXIT_HALT);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_GP) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_GP) + 1);
   assert_v86_frame(h, 1, true);
   assert_int_equal(rd32(h, REG(h, CPU_ESP)), 0);
   assert_true(rd32(h, REG(h, CPU_ESP) + 12) & CPU_FLAG_IF); /* not cleared */
@@ -253,7 +221,7 @@ static void int_n_pushf_popf_sti_with_iopl_below_3_fault_to_the_monitor(void **s
     struct harness *h = f->h;
     enum cpu_exit e = run_v86(h, 0x1000 /* IOPL 1 */, insns[k], 2);
     assert_int_equal(e, CPU_EXIT_HALT);
-    assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_GP) + 1);
+    assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_GP) + 1);
     assert_v86_frame(h, 0, true);
   }
 }
@@ -269,7 +237,7 @@ static void iretd_in_v86_with_iopl_3_is_the_real_mode_iret(void **state) {
   mmu_write(h->mem, V86_CS * 16 + 0x20, 1, 0xF4); /* hlt */
   enum cpu_exit e = run_v86(h, IOPL3, code, sizeof code);
   assert_int_equal(e, CPU_EXIT_HALT);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_GP) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_GP) + 1);
   assert_v86_frame(h, 0x20, true);
 }
 
@@ -278,10 +246,10 @@ static void iretd_in_v86_with_iopl_3_is_the_real_mode_iret(void **state) {
 static void a_gate_to_a_ring_3_code_segment_is_gp_with_its_selector(void **state) {
   struct fixture *f = *state;
   struct harness *h = f->h;
-  idt_gate(h, 0x42, 0xE, 3, 0x18, handler(0x42));
+  harness_idt_gate(h, 0x42, 0xE, 3, 0x18, harness_handler(0x42));
   enum cpu_exit e = RUN_V86(h, IOPL3, 0xCD, 0x42);
   assert_int_equal(e, CPU_EXIT_HALT);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_GP) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_GP) + 1);
   assert_int_equal(rd32(h, REG(h, CPU_ESP)), 0x18);
 }
 
@@ -295,7 +263,7 @@ static void in_and_out_in_v86_follow_the_io_bitmap_whatever_iopl(void **state) {
   assert_int_equal(f->ports.ins, 1);
   assert_int_equal(f->ports.outs, 0);
   assert_int_equal(REG(h, CPU_EAX) & 0xFF, 0x5A);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(CPU_EXC_GP) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_GP) + 1);
   assert_v86_frame(h, 2, true);
 }
 
@@ -308,7 +276,7 @@ static void entering_and_leaving_v86_charge_their_events(void **state) {
   assert_int_equal(cpu_set_timing(h->cpu, "p6", err, sizeof err), 0);
   cycles_t before = cpu_cycles(h->cpu);
   assert_int_equal(RUN_V86(h, IOPL3, 0xCD, 0x41), CPU_EXIT_HALT);
-  assert_int_equal(cpu_get_eip(h->cpu), handler(0x41) + 1);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(0x41) + 1);
   assert_int_equal(cpu_cycles(h->cpu) - before, 98);
 }
 

@@ -176,6 +176,14 @@ extern int check_total;
 /* Prints "NAME: PASS (N checks)" and exits with verdict 0, or
  * "NAME: FAIL (K of N checks)" and verdict 1. */
 __attribute__((noreturn)) void check_done(const char *name);
+/* The last probe (PROBE_ASM) took exactly one #PF since trap_count was
+ * `before`, with this error code and CR2, returning to the instruction:
+ * five checks, printed under "  what:". */
+void check_pf(const char *what, uint32_t before, uint32_t error, uint32_t cr2);
+
+/* 2-level paging, 4 KiB pages: pt[k] maps the k-th 4 MiB of physical
+ * memory one to one (P W) and pd[k] points at it, for k < n. */
+void paging_identity_4k(volatile uint32_t *pd, volatile uint32_t (*pt)[1024], uint32_t n);
 
 /* ---- instructions --------------------------------------------------------- */
 

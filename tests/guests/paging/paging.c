@@ -33,15 +33,6 @@ static void set_pte(int page, uint32_t entry) {
   invlpg(va(page));
 }
 
-static void expect_pf(const char *what, uint32_t before, uint32_t error, uint32_t cr2) {
-  kprintf("  %s:\n", what);
-  check_eq("    vector 14", trap_last.vector, VEC_PF);
-  check_eq("    error code", trap_last.error, error);
-  check_eq("    CR2", trap_last.cr2, cr2);
-  check_eq("    return EIP is the instruction", trap_last.eip, probe_fault_eip);
-  check_eq("    taken once", trap_count - before, 1);
-}
-
 static uint32_t probe_read(volatile uint32_t *p) {
   uint32_t v = 0xEEEEEEEEu;
   trap_last.vector = 0xFFFFFFFFu;
@@ -61,10 +52,7 @@ void kmain(uint32_t magic, uint32_t info) {
   desc_init();
   kprintf("paging: 4 KiB pages, #PF error codes and CR2, CR0.WP, A/D bits\n");
 
-  for (uint32_t k = 0; k < 2 * 1024; k++)
-    pt_low[k / 1024][k % 1024] = (k << 12) | PTE_P | PTE_W;
-  pd[0] = (uint32_t)pt_low[0] | PTE_P | PTE_W;
-  pd[1] = (uint32_t)pt_low[1] | PTE_P | PTE_W;
+  paging_identity_4k(pd, pt_low, 2);
   pd[PDE_TEST] = (uint32_t)pt_test | PTE_P | PTE_W;
   page_a[0] = 0xA1A1A1A1u;
   page_b[0] = 0xB2B2B2B2u;
@@ -82,12 +70,12 @@ void kmain(uint32_t magic, uint32_t info) {
 
   uint32_t before = trap_count;
   probe_read((volatile uint32_t *)UNMAPPED_VA);
-  expect_pf("#PF: read with a not-present PDE", before, 0, UNMAPPED_VA);
+  check_pf("#PF: read with a not-present PDE", before, 0, UNMAPPED_VA);
 
   set_pte(1, 0);
   before = trap_count;
   probe_write(va(1) + 4, 1);
-  expect_pf("#PF: write to a not-present PTE", before, PF_W, (uint32_t)(va(1) + 4));
+  check_pf("#PF: write to a not-present PTE", before, PF_W, (uint32_t)(va(1) + 4));
 
   page_b[0] = 0xB2B2B2B2u;
   set_pte(2, (uint32_t)page_b | PTE_P); /* read-only */
@@ -98,7 +86,7 @@ void kmain(uint32_t magic, uint32_t info) {
   write_cr0(read_cr0() | CR0_WP);
   before = trap_count;
   probe_write(va(2) + 2, 0x9999);
-  expect_pf("#PF: CR0.WP = 1, ring-0 write to a read-only page", before, PF_P | PF_W,
+  check_pf("#PF: CR0.WP = 1, ring-0 write to a read-only page", before, PF_P | PF_W,
             (uint32_t)(va(2) + 2));
   check_eq("    the write did not happen", page_b[2], 0);
   write_cr0(read_cr0() & ~CR0_WP);

@@ -39,10 +39,7 @@ void kmain(uint32_t magic, uint32_t info) {
   desc_init();
   kprintf("tlb: stale translations until INVLPG, CR3 loads, global pages with CR4.PGE\n");
 
-  for (uint32_t k = 0; k < 2 * 1024; k++)
-    pt_low[k / 1024][k % 1024] = (k << 12) | PTE_P | PTE_W;
-  pd[0] = (uint32_t)pt_low[0] | PTE_P | PTE_W;
-  pd[1] = (uint32_t)pt_low[1] | PTE_P | PTE_W;
+  paging_identity_4k(pd, pt_low, 2);
   pd[PDE_TEST] = (uint32_t)pt_test | PTE_P | PTE_W;
   page_a[0] = A;
   page_b[0] = B;
