@@ -341,6 +341,8 @@ struct cpu {
   struct cpu_code_cache *cache;
   struct cpu_sys sys;        /* interrupt inputs, shadow, MSRs */
   struct trace_counters counters; /* every architectural event, always on */
+  cpu_trace_fn trace;        /* recording (--trace): where records go, or NULL: off */
+  void *trace_ctx;
   uint16_t uncharged_first;  /* ports neither charged nor counted (ops port) */
   uint32_t uncharged_count;
 
@@ -691,17 +693,26 @@ const struct insn *cpu_code_cache_lookup(struct cpu *c, unsigned *n_insns);
 static inline void cpu_charge(struct cpu *c, enum cpu_timing_event e) {
   c->cycles += cpu_timing_event(&c->timing, e);
 }
-/* Counts trace event e (always on: one increment). */
-static inline void cpu_count(struct cpu *c, enum trace_event e) { trace_count(&c->counters, e); }
+/* Records counter slot `slot` in the trace (cpu.c; only when c->trace). */
+void cpu_trace_record(struct cpu *c, unsigned slot);
+/* Counts trace event e (always on: one increment) and, when a trace is
+ * being recorded, records it: off, that costs one predictable branch. */
+static inline void cpu_count(struct cpu *c, enum trace_event e) {
+  trace_count(&c->counters, e);
+  if (unlikely(c->trace != NULL))
+    cpu_trace_record(c, (unsigned)e);
+}
 /* Counts indexed trace event e at index (a vector 0-255). */
 static inline void cpu_count_at(struct cpu *c, enum trace_event e, unsigned index) {
   trace_count_at(&c->counters, e, index);
+  if (unlikely(c->trace != NULL))
+    cpu_trace_record(c, (unsigned)e + index);
 }
 /* Counts a privilege-level change from CPL from to CPL to (ring.FtoT);
  * nothing if they are equal. */
 static inline void cpu_count_ring(struct cpu *c, unsigned from, unsigned to) {
   if (from != to)
-    trace_count_at(&c->counters, TRACE_EV_ring, TRACE_RING_INDEX(from, to));
+    cpu_count_at(c, TRACE_EV_ring, TRACE_RING_INDEX(from, to));
 }
 
 /* ---- system architecture (cpu.c, exec.c, tss.c, ops/system.c) ---------------------- */

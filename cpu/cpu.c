@@ -171,6 +171,17 @@ cycles_t cpu_cycles_now(const struct cpu *c) { return cpu_now(c); }
 const struct trace_counters *cpu_counters(const struct cpu *c) { return &c->counters; }
 void cpu_counters_reset(struct cpu *c) { trace_counters_reset(&c->counters); }
 
+void cpu_set_trace(struct cpu *c, cpu_trace_fn record, void *ctx) {
+  c->trace = record;
+  c->trace_ctx = record ? ctx : NULL;
+}
+
+void cpu_trace_record(struct cpu *c, unsigned slot) {
+  struct trace_record r = {.cycle = cpu_now(c), .slot = (uint16_t)slot, .cpu = 0, .cpl = c->cpl,
+                           .cs = c->seg[CPU_CS].selector, .eip = c->eip};
+  c->trace(c->trace_ctx, &r);
+}
+
 void cpu_set_uncharged_ports(struct cpu *c, uint16_t first, uint16_t count) {
   c->uncharged_first = first;
   c->uncharged_count = count;

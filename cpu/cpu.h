@@ -152,6 +152,13 @@ uint32_t cpu_get_cr(const struct cpu *cpu, int n);
  * names them); always on. */
 const struct trace_counters *cpu_counters(const struct cpu *cpu);
 void cpu_counters_reset(struct cpu *cpu);
+/* Hands every event the processor counts from now on to record(ctx, r)
+ * (struct trace_record, trace/trace.h), or stops (record NULL). The CPU
+ * builds the record; whoever runs the machine decides where it goes (the
+ * trace writer, trace_writer_add): the CPU never links the writer. */
+struct trace_record;
+typedef void (*cpu_trace_fn)(void *ctx, const struct trace_record *r);
+void cpu_set_trace(struct cpu *cpu, cpu_trace_fn record, void *ctx);
 
 /* Ports [first, first + count) are the experiment's instrumentation (the
  * ringlab ops port): accesses to them are neither charged the preset's I/O

@@ -14,6 +14,7 @@
 #include "conform.h"
 #include "machine.h"
 #include "ringlab_revision.h"
+#include "trace.h"
 
 struct subcommand {
   const char *name;
@@ -24,6 +25,7 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
     {"conform", conform_main, "run instruction test vectors (*.MOO.gz) against the CPU"},
     {"run", run_main, "boot a Multiboot kernel in the emulated PC (ringlab run --help)"},
+    {"trace", trace_main, "read a trace file of ringlab run --trace (ringlab trace --help)"},
 };
 
 #define N_SUBCOMMANDS (sizeof subcommands / sizeof subcommands[0])

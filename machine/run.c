@@ -40,6 +40,7 @@ struct run_options {
   uint32_t mem_mib;
   uint64_t max_cycles; /* DEV_NEVER: no limit */
   char *serial, *serial_in, *debugcon, *stats, *timing;
+  char *trace, *trace_events; /* --trace PATH, --trace-events CLASS,... */
   char **modules;
   unsigned n_modules;
   bool modules_from_cmdline;
@@ -69,12 +70,16 @@ static void usage(FILE *out) {
           "  --serial-in PATH       COM1 input events: lines \"CYCLE TEXT\"\n"
           "  --debugcon none|stdio|PATH   port 0xe9 output (none)\n"
           "  --stats PATH           write counters, regions and results as JSON\n"
+          "  --trace PATH           record every counted event into a trace file\n"
+          "                         (trace/FORMAT.md; read it with 'ringlab trace')\n"
+          "  --trace-events CLASS,...  record only these event classes (all): cpu,\n"
+          "                         exception, interrupt, io, mmu, tlb, ops, hv\n"
           "  --config FILE          INI file of these options; the command line overrides it\n"
           "  --module PATH[=ARGS]   a Multiboot module (repeatable)\n"
           "  --flat ADDR            KERNEL is a flat binary: load and enter at ADDR\n"
-          "  --itlb E:W,E:W          ITLB geometry: entries:ways of the 4 KiB and the 4 MiB arrays\n"
+          "  --itlb E:W,E:W         ITLB geometry: entries:ways of the 4 KiB and the 4 MiB arrays\n"
           "                         (32:4,2:2, a P6)\n"
-          "  --dtlb E:W,E:W          DTLB geometry (64:4,8:4, a P6)\n"
+          "  --dtlb E:W,E:W         DTLB geometry (64:4,8:4, a P6)\n"
           "  --tlb-tagged           tag TLB entries with the address space: a CR3 load\n"
           "                         flushes nothing (an experiment; x86 has no such TLB)\n"
           "  --rtc \"YYYY-MM-DD HH:MM:SS\"  the CMOS clock's time at power-on (2000-01-01 00:00:00;\n"
@@ -93,6 +98,8 @@ static void options_free(struct run_options *o) {
   free(o->serial_in);
   free(o->debugcon);
   free(o->stats);
+  free(o->trace);
+  free(o->trace_events);
   free(o->timing);
   free(o->bios);
   for (unsigned k = 0; k < o->n_modules; k++)
@@ -132,6 +139,7 @@ static const struct {
     {"debugcon", offsetof(struct run_options, debugcon)},   {"stats", offsetof(struct run_options, stats)},
     {"timing", offsetof(struct run_options, timing)},       {"kernel", offsetof(struct run_options, kernel)},
     {"args", offsetof(struct run_options, args)},           {"bios", offsetof(struct run_options, bios)},
+    {"trace", offsetof(struct run_options, trace)},         {"trace-events", offsetof(struct run_options, trace_events)},
 };
 
 static char **string_option(struct run_options *o, const char *key) {
@@ -244,7 +252,9 @@ static int config_key(void *user, const char *section, const char *name, const c
   return set_option(c->o, name, value, false, c->err, sizeof c->err) == 0;
 }
 
-static int load_config(struct run_options *o, const char *path, char *err, size_t n) {
+/* Input files must exist and be regular files: one line naming the file
+ * and the reason otherwise. *st (if not NULL) receives the file's status. */
+static int check_regular_file(const char *path, struct stat *st_out, char *err, size_t n) {
   struct stat st;
   if (stat(path, &st) != 0) {
     snprintf(err, n, "%s: cannot open: %s", path, strerror(errno));
@@ -254,6 +264,14 @@ static int load_config(struct run_options *o, const char *path, char *err, size_
     snprintf(err, n, "%s: not a regular file", path);
     return -1;
   }
+  if (st_out)
+    *st_out = st;
+  return 0;
+}
+
+static int load_config(struct run_options *o, const char *path, char *err, size_t n) {
+  if (check_regular_file(path, NULL, err, n) != 0)
+    return -1;
   struct ini_ctx c = {.o = o};
   int line = ini_parse(path, config_key, &c);
   if (line < 0) {
@@ -296,15 +314,8 @@ static int hexval(char ch) {
 
 /* Queues the events of a --serial-in file on the UART. */
 static int load_serial_in(struct machine *m, const char *path, char *err, size_t n) {
-  struct stat st;
-  if (stat(path, &st) != 0) {
-    snprintf(err, n, "%s: cannot open: %s", path, strerror(errno));
+  if (check_regular_file(path, NULL, err, n) != 0)
     return -1;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    snprintf(err, n, "%s: not a regular file", path);
-    return -1;
-  }
   FILE *f = fopen(path, "rb");
   if (!f) {
     snprintf(err, n, "%s: cannot open: %s", path, strerror(errno));
@@ -383,7 +394,7 @@ static int load_serial_in(struct machine *m, const char *path, char *err, size_t
 }
 
 enum { OPT_MEM = 256, OPT_TIMING, OPT_MAX_CYCLES, OPT_SERIAL, OPT_SERIAL_IN, OPT_DEBUGCON, OPT_STATS, OPT_CONFIG,
-       OPT_MODULE, OPT_FLAT, OPT_RTC, OPT_BIOS, OPT_ITLB, OPT_DTLB, OPT_TLB_TAGGED };
+       OPT_MODULE, OPT_FLAT, OPT_RTC, OPT_BIOS, OPT_ITLB, OPT_DTLB, OPT_TLB_TAGGED, OPT_TRACE, OPT_TRACE_EVENTS };
 
 static const struct option long_options[] = {
     {"mem", required_argument, NULL, OPT_MEM},
@@ -401,6 +412,8 @@ static const struct option long_options[] = {
     {"itlb", required_argument, NULL, OPT_ITLB},
     {"dtlb", required_argument, NULL, OPT_DTLB},
     {"tlb-tagged", no_argument, NULL, OPT_TLB_TAGGED},
+    {"trace", required_argument, NULL, OPT_TRACE},
+    {"trace-events", required_argument, NULL, OPT_TRACE_EVENTS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -506,14 +519,8 @@ static int parse_args(struct run_options *o, int argc, char **argv, char *err, s
  * RESET in real mode. */
 static int load_bios(struct machine *m, const char *path, char *err, size_t n) {
   struct stat st;
-  if (stat(path, &st) != 0) {
-    snprintf(err, n, "%s: cannot open: %s", path, strerror(errno));
+  if (check_regular_file(path, &st, err, n) != 0)
     return -1;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    snprintf(err, n, "%s: not a regular file", path);
-    return -1;
-  }
   if (st.st_size == 0 || st.st_size % BIOS_GRAIN != 0 || st.st_size > (off_t)BIOS_MAX) {
     snprintf(err, n, "%s: a ROM image is a multiple of 64 KiB up to 16 MiB, not %lld bytes", path,
              (long long)st.st_size);
@@ -545,6 +552,31 @@ static int load_bios(struct machine *m, const char *path, char *err, size_t n) {
   return rc;
 }
 
+/* The machine configuration as the trace header carries it: the options
+ * that shape the run, "key=value" lines, nothing host-specific (no path). */
+static char *config_text(const struct run_options *o) {
+  char buf[1024];
+  size_t len = 0;
+#define ADD(...) len += (size_t)snprintf(buf + len, len < sizeof buf ? sizeof buf - len : 0, __VA_ARGS__)
+  ADD("mem=%u\n", o->mem_mib);
+  ADD("timing=%s\n", o->timing);
+  if (o->max_cycles != DEV_NEVER)
+    ADD("max-cycles=%llu\n", (unsigned long long)o->max_cycles);
+  const struct tlb_geometry *g[2] = {&o->itlb, &o->dtlb};
+  for (int t = 0; t < 2; t++)
+    if (g[t]->set)
+      ADD("%s=%u:%u,%u:%u\n", t ? "dtlb" : "itlb", g[t]->small_entries, g[t]->small_ways, g[t]->large_entries,
+          g[t]->large_ways);
+  ADD("tlb-tagged=%s\n", o->tlb_tagged ? "yes" : "no");
+  if (o->rtc_set)
+    ADD("rtc=%04d-%02d-%02d %02d:%02d:%02d\n", o->rtc.year, o->rtc.month, o->rtc.day, o->rtc.hour, o->rtc.minute,
+        o->rtc.second);
+  ADD("modules=%u\n", o->n_modules);
+  ADD("boot=%s\n", o->bios ? "bios" : o->flat ? "flat" : "multiboot");
+  ADD("trace-events=%s\n", o->trace_events ? o->trace_events : "all");
+#undef ADD
+  return len < sizeof buf ? strdup(buf) : NULL;
+}
 
 int run_main(int argc, char **argv) {
   struct run_options o = {.mem_mib = 128, .max_cycles = DEV_NEVER};
@@ -563,6 +595,14 @@ int run_main(int argc, char **argv) {
   FILE *serial = NULL, *debugcon = NULL;
   struct machine *m = NULL;
   struct mb_module *mods = NULL;
+  struct trace_writer *trace = NULL;
+  uint32_t trace_classes = TRACE_CLASSES_ALL;
+  if (o.trace_events && trace_classes_parse(o.trace_events, &trace_classes, err, sizeof err) != 0) {
+    char why[ERR_BYTES + 16];
+    snprintf(why, sizeof why, "--trace-events: %s", err);
+    options_free(&o);
+    return bad(why);
+  }
   if (open_output("serial", o.serial, &serial, err, sizeof err) != 0 ||
       open_output("debugcon", o.debugcon, &debugcon, err, sizeof err) != 0) {
     status = bad(err);
@@ -592,6 +632,20 @@ int run_main(int argc, char **argv) {
     }
   }
   mmu_tlb_set_tagged(m->mem, o.tlb_tagged);
+  if (o.trace) {
+    char *cfg = config_text(&o);
+    struct trace_run_info info = {.ringlab_version = RINGLAB_VERSION, .preset = cpu_timing_name(m->cpu),
+                                  .frequency_hz = cpu_timing_frequency_hz(m->cpu), .config = cfg};
+    if (!cfg)
+      snprintf(err, sizeof err, "out of memory");
+    trace = cfg ? trace_writer_open(o.trace, &info, trace_classes, err, sizeof err) : NULL;
+    free(cfg);
+    if (!trace) {
+      status = bad(err);
+      goto out;
+    }
+    cpu_set_trace(m->cpu, trace_writer_record, trace);
+  }
   mods = calloc(o.n_modules + 1, sizeof *mods);
   if (!mods) {
     status = bad("out of memory");
@@ -636,7 +690,20 @@ run:
     fprintf(stderr, "ringlab: %s\n", err);
     status = RUN_EXIT_BAD_INPUT;
   }
+  if (trace) {
+    cpu_set_trace(m->cpu, NULL, NULL);
+    int rc = trace_writer_finish(trace, cpu_cycles_now(m->cpu), err, sizeof err);
+    trace = NULL;
+    if (rc != 0) {
+      fprintf(stderr, "ringlab: %s\n", err);
+      status = RUN_EXIT_BAD_INPUT;
+    }
+  }
 out:
+  if (trace) {
+    cpu_set_trace(m->cpu, NULL, NULL);
+    trace_writer_abort(trace);
+  }
   free(mods);
   machine_free(m);
   if (serial && serial != stdout)

@@ -141,4 +141,95 @@ int trace_counters_write_text(FILE *f, const struct trace_counters *c);
  * rows), class and description. Returns 0, or -1 if writing failed. */
 int trace_catalog_write_markdown(FILE *f);
 
+
+/* ---- the event stream (stream.c writes it, reader.c reads it; FORMAT.md) ---- */
+
+/* The newest format version this build writes and reads. A reader accepts
+ * every version up to it and refuses newer ones. */
+#define TRACE_FORMAT_VERSION 1
+/* The exit status of `ringlab trace` for a damaged, truncated or foreign
+ * file (EX_USAGE, as every bad input of ringlab). */
+#define TRACE_EXIT_BAD_FILE 64
+
+/* One recorded event. slot is a counter slot of the writer's catalog
+ * (enum trace_event + index: "exception.14", "ring.3to0"). The per-event
+ * fields of issue 5 are not recorded yet (format version 1 writes none). */
+struct trace_record {
+  uint64_t cycle; /* cpu_cycles_now() at the event */
+  uint16_t slot;
+  uint8_t cpu;
+  uint8_t cpl;
+  uint16_t cs;
+  uint32_t eip;
+};
+
+/* What the header says about the run (all text: nothing host-specific). */
+struct trace_run_info {
+  const char *ringlab_version;
+  const char *preset;
+  uint64_t frequency_hz;
+  const char *config; /* the machine configuration, "key=value" lines */
+};
+
+/* Classes as a bit mask (1u << enum trace_class); TRACE_CLASSES_ALL is
+ * every class. */
+#define TRACE_CLASSES_ALL ((1u << TRACE_CLASS_COUNT) - 1u)
+/* Parses "cpu,exception,..." into a mask; -1 with err set if a name is not
+ * a class. */
+int trace_classes_parse(const char *list, uint32_t *mask, char *err, size_t n);
+/* Whether event e (a row's first slot) is recorded in a trace: the events
+ * counted through the CPU's count helpers are; those the MMU counts (TLB
+ * hits and misses, page walks, A/D updates) and the machine's own (ops
+ * port) are counted but not recorded yet (FORMAT.md). */
+int trace_event_recorded(enum trace_event e);
+
+/* The writer. Records go to PATH.tmp, which trace_writer_finish renames to
+ * PATH after the end block; trace_writer_abort removes it. */
+struct trace_writer;
+struct trace_writer *trace_writer_open(const char *path, const struct trace_run_info *info, uint32_t classes,
+                                       char *err, size_t n);
+/* Whether the writer records slot (its class is in the filter). */
+int trace_writer_wants(const struct trace_writer *w, unsigned slot);
+/* Appends a record (a slot the filter excludes is dropped). 0, or -1 after
+ * a write error (reported by trace_writer_finish). */
+int trace_writer_add(struct trace_writer *w, const struct trace_record *r);
+/* trace_writer_add for the CPU's record hook (cpu_set_trace(cpu,
+ * trace_writer_record, writer)): a failed write is kept and reported by
+ * trace_writer_finish. */
+void trace_writer_record(void *writer, const struct trace_record *r);
+/* Writes the last block and the end block (end_cycle: the run's final
+ * cycle), closes and renames. Frees w. 0, or -1 with err set (then no file
+ * named PATH is left behind by this writer). */
+int trace_writer_finish(struct trace_writer *w, uint64_t end_cycle, char *err, size_t n);
+void trace_writer_abort(struct trace_writer *w);
+
+/* The reader. */
+struct trace_reader;
+struct trace_reader *trace_reader_open(const char *path, char *err, size_t n);
+/* The next record: 1, 0 at the end block, -1 with err set (naming the
+ * damaged block) if the file is truncated or corrupted. The records before
+ * the damage are all returned first. */
+int trace_reader_next(struct trace_reader *r, struct trace_record *rec, char *err, size_t n);
+/* The header. */
+unsigned trace_reader_version(const struct trace_reader *r);
+const struct trace_run_info *trace_reader_info(const struct trace_reader *r);
+uint32_t trace_reader_classes(const struct trace_reader *r); /* the --trace-events filter */
+/* The file's catalog (its own, not this build's): slot name into buf, and
+ * the slot's class name; -1 / NULL for a slot the file does not name. */
+int trace_reader_slot_name(const struct trace_reader *r, unsigned slot, char *buf, size_t n);
+const char *trace_reader_slot_class(const struct trace_reader *r, unsigned slot);
+/* The key of the file's row holding slot (NULL if none) and whether that
+ * row is indexed (a vector or ring pair). */
+const char *trace_reader_slot_key(const struct trace_reader *r, unsigned slot, int *indexed);
+/* Whether the file records the slot's row (classes recorded and filtered in). */
+int trace_reader_slot_recorded(const struct trace_reader *r, unsigned slot);
+unsigned trace_reader_slot_count(const struct trace_reader *r);
+/* After trace_reader_next returned 0: the end block's totals. */
+uint64_t trace_reader_total_records(const struct trace_reader *r);
+uint64_t trace_reader_end_cycle(const struct trace_reader *r);
+void trace_reader_close(struct trace_reader *r);
+
+/* `ringlab trace ...` (cli.c), a subcommand's main. */
+int trace_main(int argc, char **argv);
+
 #endif

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The trace stream end to end (issue 5, first increment): a guest kernel run
+# with --trace and --stats;
+#   - `ringlab trace stats` counts every recorded event exactly as --stats
+#     counts it, and lists every nonzero --stats counter it records;
+#   - a second run writes a byte-identical file (determinism);
+#   - no PATH.tmp is left behind;
+#   - a truncated file and a file with a flipped byte in its last block give
+#     an error naming that block, exit 64, and the records before it;
+#   - a file of a newer format version is refused with a clear message;
+#   - --trace-events filters classes at record time.
+#
+#   check-trace.sh RINGLAB KERNEL
+set -uo pipefail
+if (($# != 2)); then
+  echo "usage: $0 RINGLAB KERNEL" >&2
+  exit 2
+fi
+ringlab=$1
+kernel=$2
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fail=0
+no() {
+  echo "FAIL: $*"
+  fail=1
+}
+
+run() { # run TRACE STATS [options...]
+  local t=$1 s=$2
+  shift 2
+  "$ringlab" run --max-cycles 100000000 --serial none --stats "$s" --trace "$t" "$@" "$kernel" </dev/null
+}
+run "$dir/a.rtrace" "$dir/a.json"
+[[ -f "$dir/a.rtrace" ]] || no "no trace file written"
+[[ -e "$dir/a.rtrace.tmp" ]] && no "a.rtrace.tmp left behind"
+
+"$ringlab" trace stats "$dir/a.rtrace" >"$dir/stats.txt" || no "trace stats failed on a good file"
+# The run-wide "events" object is the first in the stats file.
+sed -n '/^\t"events":/,/^\t}/p' "$dir/a.json" |
+  sed -n 's/^[[:space:]]*"\([a-z0-9_.]*\)":[[:space:]]*\([0-9]*\),\{0,1\}$/\1 \2/p' >"$dir/json-events.txt"
+[[ -s "$dir/json-events.txt" ]] || no "no events in --stats"
+sed -n 's/^event\.\([^ ]*\) \([0-9]*\)$/\1 \2/p' "$dir/stats.txt" >"$dir/trace-events.txt"
+sed -n 's/^not_recorded \(.*\)$/\1/p' "$dir/stats.txt" >"$dir/not-recorded.txt"
+checked=0
+while read -r name value; do
+  want=$(awk -v n="$name" '$1 == n {print $2}' "$dir/json-events.txt")
+  if [[ "$want" != "$value" ]]; then
+    no "$name: trace $value, --stats ${want:-absent}"
+  fi
+  checked=$((checked + 1))
+done <"$dir/trace-events.txt"
+while read -r name value; do
+  key=$name
+  # an indexed counter's row key: the name without ".N" / ".FtoT"
+  if [[ "$name" =~ ^(exception|softint|irq|ring)\. ]]; then key=${BASH_REMATCH[1]}; fi
+  grep -qx "$key" "$dir/not-recorded.txt" && continue
+  grep -q "^$name " "$dir/trace-events.txt" || no "--stats $name $value missing from trace stats"
+done <"$dir/json-events.txt"
+echo "compared $checked event counters with --stats"
+((checked > 10)) || no "too few counters compared"
+
+run "$dir/b.rtrace" "$dir/b.json"
+cmp "$dir/a.rtrace" "$dir/b.rtrace" || no "two runs of the same kernel wrote different traces"
+
+total=$("$ringlab" trace dump "$dir/a.rtrace" | wc -l)
+size=$(stat -c %s "$dir/a.rtrace")
+echo "records $total, bytes $size"
+((total > 4096)) || no "the kernel should make more than one block of records"
+
+# Truncated inside the last block (the end block is 28 bytes).
+head -c $((size - 40)) "$dir/a.rtrace" >"$dir/trunc.rtrace"
+"$ringlab" trace dump "$dir/trunc.rtrace" >"$dir/trunc.out" 2>"$dir/trunc.err"
+st=$?
+((st == 64)) || no "truncated file: status $st, expected 64"
+grep -q "block 2" "$dir/trunc.err" || no "truncated file: error does not name block 2: $(cat "$dir/trunc.err")"
+(($(wc -l <"$dir/trunc.out") == 4096)) || no "truncated file: the 4096 records of block 1 not all printed"
+"$ringlab" trace stats "$dir/trunc.rtrace" >/dev/null 2>&1
+(($? == 64)) || no "trace stats on a truncated file: status not 64"
+
+# A flipped byte in the last block's compressed data.
+cp "$dir/a.rtrace" "$dir/flip.rtrace"
+off=$((size - 40))
+byte=$(od -An -tu1 -j "$off" -N1 "$dir/flip.rtrace" | tr -d ' ')
+printf "$(printf '\\%03o' $((byte ^ 0xff)))" | dd of="$dir/flip.rtrace" bs=1 seek="$off" conv=notrunc status=none
+"$ringlab" trace dump "$dir/flip.rtrace" >"$dir/flip.out" 2>"$dir/flip.err"
+st=$?
+((st == 64)) || no "corrupted file: status $st, expected 64"
+grep -q "block 2: corrupted" "$dir/flip.err" || no "corrupted file: error does not name block 2: $(cat "$dir/flip.err")"
+(($(wc -l <"$dir/flip.out") == 4096)) || no "corrupted file: the records of block 1 not all printed"
+
+# A newer format version (the little-endian u32 at offset 8).
+cp "$dir/a.rtrace" "$dir/new.rtrace"
+printf '\002' | dd of="$dir/new.rtrace" bs=1 seek=8 conv=notrunc status=none
+"$ringlab" trace stats "$dir/new.rtrace" >/dev/null 2>"$dir/new.err"
+st=$?
+((st == 64)) || no "newer version: status $st, expected 64"
+grep -q "format version 2 is newer" "$dir/new.err" || no "newer version: unclear message: $(cat "$dir/new.err")"
+
+# Filtering at record time: only the interrupt class.
+run "$dir/f.rtrace" "$dir/f.json" --trace-events interrupt
+"$ringlab" trace dump "$dir/f.rtrace" >"$dir/f.out" || no "dump of the filtered trace failed"
+grep -qv -E ' (softint|irq|iret)(\.|$)' "$dir/f.out" && no "--trace-events interrupt recorded other classes"
+[[ "$(wc -l <"$dir/f.out")" == "$("$ringlab" trace dump "$dir/a.rtrace" --class interrupt | wc -l)" ]] ||
+  no "filtered at record time and at read time differ"
+"$ringlab" run --serial none --trace "$dir/x.rtrace" --trace-events cpu,bogus "$kernel" </dev/null 2>"$dir/x.err"
+(($? == 64)) || no "--trace-events bogus: not bad input"
+
+if ((fail)); then
+  echo "trace checks failed"
+  exit 1
+fi
+echo "trace checks passed"
