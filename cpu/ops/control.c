@@ -243,11 +243,11 @@ void INT1(struct cpu *c, const struct insn *i) {
 static void iret_protected(struct cpu *c, unsigned n);
 
 static inline void iret(struct cpu *c, unsigned n) {
-  cpu_count(c, TRACE_EV_iret);
   if (c->mode == CPU_MODE_PROT) {
     unsigned cpl = c->cpl;
     bool task = (c->eflags & CPU_FLAG_NT) != 0; /* task.c charges the switch */
     iret_protected(c, n);
+    cpu_count(c, TRACE_EV_iret); /* counted once it cannot fault any more */
     if (task)
       return;
     if (c->mode == CPU_MODE_V86) {
@@ -261,7 +261,6 @@ static inline void iret(struct cpu *c, unsigned n) {
     }
     return;
   }
-  cpu_charge(c, CPU_TEV_iret_real);
   bool v86 = c->mode == CPU_MODE_V86;
   if (v86 && ((c->eflags & CPU_FLAG_IOPL) >> 12) < 3)
     cpu_raise(c, CPU_EXC_GP, 0);
@@ -276,6 +275,8 @@ static inline void iret(struct cpu *c, unsigned n) {
   c->gpr[CPU_ESP] = cpu_sp_merge(c, c->gpr[CPU_ESP] + 3 * n);
   cpu_load_cs(c, sel, off);
   cpu_eflags_write(c, flags, mask);
+  cpu_count(c, TRACE_EV_iret);
+  cpu_charge(c, CPU_TEV_iret_real);
 }
 void IRET(struct cpu *c, const struct insn *i) { (void)i; iret(c, 2); }
 void IRETD(struct cpu *c, const struct insn *i) { (void)i; iret(c, 4); }

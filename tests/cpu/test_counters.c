@@ -62,6 +62,17 @@ static uint64_t n(struct harness *h, const char *name) {
   return cpu_counters(h->cpu)->slot[slot];
 }
 
+/* An IRET that faults is not an IRET executed: only the #GP counts. */
+static void a_faulting_iret_counts_the_exception_not_the_iret(void **state) {
+  struct harness *h = *state;
+  /* push 0x202; push 0 (a null CS); push 0; iretd */
+  harness_load(h, (const uint8_t[]){0x68, LE32(0x202), 0x6A, 0x00, 0x6A, 0x00, 0xCF}, 10);
+  assert_int_equal(cpu_run(h->cpu, cpu_cycles(h->cpu) + 100000), CPU_EXIT_HALT);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_GP) + 1);
+  assert_int_equal(n(h, "exception.13"), 1);
+  assert_int_equal(n(h, "iret"), 0);
+}
+
 static void three_int_0x80_round_trips_from_ring_3_count_softint_128_and_both_ring_directions(void **state) {
   struct harness *h = *state;
   harness_idt_gate(h, 0x80, GATE_INT32, 3, 0x08, harness_handler(0x80));
@@ -196,6 +207,7 @@ static void the_counters_reset_to_zero(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(a_faulting_iret_counts_the_exception_not_the_iret, setup_pm, harness_teardown),
       cmocka_unit_test_setup_teardown(three_int_0x80_round_trips_from_ring_3_count_softint_128_and_both_ring_directions,
                                       setup_pm, harness_teardown),
       cmocka_unit_test_setup_teardown(exceptions_and_hardware_interrupts_count_by_vector, setup_pm, harness_teardown),
