@@ -32,6 +32,17 @@
  * instruction crosses into a second page checks that page's translation on
  * every lookup (without faulting: if it no longer holds, the block is
  * decoded afresh).
+ *
+ * Chaining: each block remembers up to two successors (the fall-through
+ * block, at phys + span, and one other: the taken branch), keyed by
+ * (physical address, code32) like the hash. A lookup after a cached block
+ * first compares the new CS:EIP's physical address with that block's links
+ * and takes the block from there without the hash lookup. The fetch
+ * translation, the CS limit check and the second-page check happen as on
+ * the hash path, so a link only replaces the hash lookup. Every
+ * invalidation (a dropped block) and every flush bumps the cache's
+ * generation; a link made in an earlier generation is not followed, so
+ * links never lead to a dropped or reused block.
  */
 #include "cpu-internal.h"
 
@@ -52,6 +63,8 @@ struct cpu_block {
   struct insn *insns;
   struct cpu_block *hash_next;
   struct cpu_block *page_next[2]; /* in the lists of its first and last page */
+  struct cpu_block *succ[2];        /* successors: [0] fall-through, [1] other */
+  uint32_t succ_gen[2];             /* the cache generation each was linked in */
 };
 
 struct cpu_code_cache {
@@ -63,6 +76,9 @@ struct cpu_code_cache {
   unsigned n_insns;
   struct cpu_block **page_head; /* per RAM page */
   uint32_t n_pages;
+  uint32_t gen;             /* bumped by every invalidation and flush */
+  struct cpu_block *last;   /* the cached block the last lookup returned */
+  uint32_t last_gen;        /* the generation it was returned in */
   struct insn scratch[BLOCK_MAX_INSNS];
 };
 
@@ -102,6 +118,8 @@ void cpu_code_cache_free(struct cpu_code_cache *cc) {
 
 void cpu_code_cache_flush(struct cpu_code_cache *cc) {
   memset(cc->hash, 0, sizeof cc->hash);
+  cc->gen++;
+  cc->last = NULL;
   for (uint32_t p = 0; p < cc->n_pages; p++)
     if (cc->page_head[p]) {
       cc->page_head[p] = NULL;
@@ -159,8 +177,10 @@ static bool invalidate_range(struct cpu_code_cache *cc, uint32_t p, uint32_t lo,
   }
   if (!cc->page_head[p])
     mmu_mark_code_page(cc->cpu->mem, p, false);
-  if (dropped)
+  if (dropped) {
+    cc->gen++; /* breaks every link */
     cpu_count(cc->cpu, TRACE_EV_code_invalidate);
+  }
   return dropped;
 }
 
@@ -265,43 +285,102 @@ static unsigned build(struct cpu *c, struct insn *out, uint32_t lin, uint64_t pa
 static const struct insn *decode_block(struct cpu *c, uint32_t lin, uint64_t pa, uint64_t room,
                                        unsigned *n_insns);
 
-const struct insn *cpu_code_cache_lookup(struct cpu *c, unsigned *n_insns) {
-  struct cpu_code_cache *cc = c->cache;
+/* The lookup in full: the hash, the link to fill, the CS limit and second
+ * page checks. Out of line, so that the fast path below stays a leaf. */
+static const struct insn *lookup_at(struct cpu *c, unsigned *n_insns, uint32_t lin, uint64_t pa, uint64_t room);
+
+static __attribute__((noinline)) const struct insn *lookup_full(struct cpu *c, unsigned *n_insns) {
   const struct cpu_segment *cs = &c->seg[CPU_CS];
   if (c->eip > cs->limit)
     cpu_raise(c, CPU_EXC_GP, 0);
   uint64_t room = (uint64_t)cs->limit - c->eip + 1;
   uint32_t lin = cs->base + c->eip;
   uint64_t pa;
-  bool above_4g = false; /* PAE: nothing there, never cached */
   if (likely(!c->mem->paging)) {
     pa = mmu_phys(c->mem, lin);
   } else {
     uint32_t p;
-    if (mmu_ifast_phys(c->mem, lin, c->cpl == 3, &p)) {
+    if (mmu_ifast_phys(c->mem, lin, c->cpl == 3, &p))
       pa = p; /* the ITLB entry used last (an ITLB hit) */
-    } else {
+    else
       pa = cpu_translate(c, lin, fetch_access(c));
-      above_4g = pa >= 0x100000000ull;
-    }
   }
+  return lookup_at(c, n_insns, lin, pa, room);
+}
+
+/* The lookup after translation: CS:EIP is linear lin, physical pa; room
+ * bytes to the CS limit. */
+static __attribute__((noinline)) const struct insn *lookup_at(struct cpu *c, unsigned *n_insns, uint32_t lin,
+                                                              uint64_t pa, uint64_t room) {
+  struct cpu_code_cache *cc = c->cache;
+  bool above_4g = pa >= 0x100000000ull; /* PAE: nothing there, never cached */
   uint32_t phys = (uint32_t)pa;
 
-  for (struct cpu_block *b = cc->hash[hash_of(phys, c->code32)]; b && !above_4g; b = b->hash_next) {
-    if (b->phys != phys || b->code32 != c->code32)
-      continue;
+  /* The links of the block before: no hash lookup if one matches. */
+  struct cpu_block *prev = cc->last, *b = NULL;
+  int slot = -1; /* the link to fill if the hash finds the block */
+  cc->last = NULL;
+  if (prev && cc->last_gen == cc->gen && !above_4g) {
+    slot = phys == prev->phys + prev->span ? 0 : 1;
+    struct cpu_block *s = prev->succ[slot];
+    if (s && prev->succ_gen[slot] == cc->gen && s->phys == phys && s->code32 == c->code32)
+      b = s;
+  }
+  if (!b) {
+    for (b = cc->hash[hash_of(phys, c->code32)]; b && !above_4g; b = b->hash_next)
+      if (b->phys == phys && b->code32 == c->code32)
+        break;
+    if (above_4g)
+      b = NULL;
+    if (b && slot >= 0) {
+      prev->succ[slot] = b;
+      prev->succ_gen[slot] = cc->gen;
+    }
+  }
+  if (b) {
     if (b->span > room)
-      break; /* the CS limit cuts this block short here: decode afresh */
+      return decode_block(c, lin, pa, room, n_insns); /* the CS limit cuts this block short here */
     if (b->last_page != (b->phys >> MMU_PAGE_SHIFT)) {
       uint64_t last;
       if (!cpu_translate_try(c, lin + b->span - 1, fetch_access(c), &last) ||
           (last >> MMU_PAGE_SHIFT) != b->last_page)
-        break; /* the second page maps elsewhere now: decode afresh */
+        return decode_block(c, lin, pa, room, n_insns); /* the second page maps elsewhere now */
     }
+    cc->last = b;
+    cc->last_gen = cc->gen;
     *n_insns = b->n;
     return b->insns;
   }
   return decode_block(c, lin, pa, room, n_insns);
+}
+
+/* The common case without a call: the fetch address translates without a
+ * walk (paging off, or the ITLB entry used last), the block before links
+ * to the block there, which fits the CS limit and lies on one page. Any
+ * other case goes the full way. */
+const struct insn *cpu_code_cache_lookup(struct cpu *c, unsigned *n_insns) {
+  struct cpu_code_cache *cc = c->cache;
+  const struct cpu_segment *cs = &c->seg[CPU_CS];
+  struct cpu_block *prev = cc->last;
+  if (likely(prev != NULL && c->eip <= cs->limit && cc->last_gen == cc->gen)) {
+    uint32_t lin = cs->base + c->eip, phys;
+    if (likely(!c->mem->paging))
+      phys = mmu_phys(c->mem, lin);
+    else if (!mmu_ifast_phys(c->mem, lin, c->cpl == 3, &phys))
+      return lookup_full(c, n_insns);
+    int slot = phys == prev->phys + prev->span ? 0 : 1;
+    struct cpu_block *b = prev->succ[slot];
+    if (likely(b && prev->succ_gen[slot] == cc->gen && b->phys == phys && b->code32 == c->code32 &&
+               b->span <= (uint64_t)cs->limit - c->eip + 1 && b->last_page == (phys >> MMU_PAGE_SHIFT))) {
+      cc->last = b;
+      *n_insns = b->n;
+      return b->insns;
+    }
+    /* Not linked: the full way translates again, which must not count a
+     * second ITLB hit. */
+    return lookup_at(c, n_insns, lin, phys, (uint64_t)cs->limit - c->eip + 1);
+  }
+  return lookup_full(c, n_insns);
 }
 
 /* The miss path of cpu_code_cache_lookup: decodes the block at lin (pa),
@@ -335,6 +414,8 @@ static __attribute__((noinline)) const struct insn *decode_block(struct cpu *c, 
 
   struct cpu_block *b = &cc->blocks[cc->n_blocks++];
   cc->n_insns += n;
+  cc->last = b;
+  cc->last_gen = cc->gen;
   *b = (struct cpu_block){.phys = phys,
                           .last_page = (uint32_t)last_page,
                           .span = span,

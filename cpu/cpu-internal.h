@@ -69,6 +69,8 @@ enum cpu_imm {
 #define F_OPREG 0x0080u   /* covers opcode..opcode+7, register in the low bits */
 #define F_OPCC 0x0100u    /* covers opcode..opcode+15, condition in the low bits */
 #define F_RM_EXACT 0x0200u /* register form with one ModRM.rm only (F_RM(n)); with F_REGONLY */
+#define F_MODIGNORE 0x0400u /* ModRM.mod ignored: every mod is the register form, no
+                              * displacement or SIB (MOV CRn/DRn, SDM vol. 2) */
 #define F_RM_SHIFT 12     /* bits 12-14: that rm value */
 #define F_RM(n) (F_RM_EXACT | ((unsigned)(n) << F_RM_SHIFT)) /* FNINIT: DB /4 with rm 3 = DB E3 */
 #define F_RM_OF(flags) (((unsigned)(flags) >> F_RM_SHIFT) & 7u)
@@ -638,6 +640,9 @@ uint32_t cpu_stack_peek(struct cpu *c, uint32_t offset, unsigned n);
 
 uint32_t cpu_flags_arith(const struct cpu *c);   /* the six arithmetic bits */
 bool cpu_cond(const struct cpu *c, unsigned cc); /* condition code 0-15 (Jcc order) */
+/* The same from all six flags computed in full (the reference of cpu_cond's
+ * fast path, which reads the lazy state directly). */
+bool cpu_cond_full(const struct cpu *c, unsigned cc);
 bool cpu_cf(const struct cpu *c);
 uint32_t cpu_eflags(const struct cpu *c);        /* full EFLAGS */
 /* Writes EFLAGS bits under mask (arithmetic and others alike). */

@@ -176,9 +176,43 @@ void cpu_set_trace(struct cpu *c, cpu_trace_fn record, void *ctx) {
   c->trace_ctx = record ? ctx : NULL;
 }
 
+/* The record of slot: what the processor has at the count site, and the
+ * event's fields (trace/events.def EVENT_FIELDS) where the state at hand
+ * holds them; the recording hook (machine/run.c) adds the instruction
+ * bytes. Reads only: nothing the guest sees changes. */
 void cpu_trace_record(struct cpu *c, unsigned slot) {
   struct trace_record r = {.cycle = cpu_now(c), .slot = (uint16_t)slot, .cpu = 0, .cpl = c->cpl,
-                           .cs = c->seg[CPU_CS].selector, .eip = c->eip};
+                           .cs = c->seg[CPU_CS].selector, .eip = c->eip,
+                           .flags = c->code32 ? TRACE_REC_CODE32 : 0};
+  const struct insn *i = c->cur;
+  if (slot - TRACE_EV_exception < 256u) {
+    /* a fault delivered by cpu_handle_fault: its error code (#DF: 0) */
+    int v = (int)(slot - TRACE_EV_exception);
+    if (c->delivering == v && (c->fault_has_error || v == CPU_EXC_DF)) {
+      r.field[r.n_fields++] = v == CPU_EXC_DF ? 0 : c->fault_error;
+      if (v == CPU_EXC_PF)
+        r.field[r.n_fields++] = c->cr[2];
+    }
+  } else if (slot == TRACE_EV_cr_write) {
+    unsigned reg = i && i->fn == MOV_CdRd ? i->reg : 3; /* else a task switch's CR3 */
+    r.field[0] = reg;
+    r.field[1] = reg < 5 ? c->cr[reg] : 0;
+    r.n_fields = 2;
+  } else if (slot == TRACE_EV_cr3_write) {
+    r.field[r.n_fields++] = c->cr[3];
+  } else if ((slot == TRACE_EV_io_in || slot == TRACE_EV_io_out) && i) {
+    bool imm = i->fn == IN_ALIb || i->fn == IN_AXIb || i->fn == IN_EAXIb || i->fn == OUT_IbAL ||
+               i->fn == OUT_IbAX || i->fn == OUT_IbEAX;
+    r.field[r.n_fields++] = imm ? (i->imm & 0xFFu) : (c->gpr[CPU_EDX] & 0xFFFFu);
+    if (i->fn == OUT_IbAL || i->fn == OUT_DXAL)
+      r.field[r.n_fields++] = c->gpr[CPU_EAX] & 0xFFu;
+    else if (i->fn == OUT_IbAX || i->fn == OUT_DXAX)
+      r.field[r.n_fields++] = c->gpr[CPU_EAX] & 0xFFFFu;
+    else if (i->fn == OUT_IbEAX || i->fn == OUT_DXEAX)
+      r.field[r.n_fields++] = c->gpr[CPU_EAX];
+  } else if ((slot == TRACE_EV_invlpg || slot == TRACE_EV_tlb_flush_invlpg) && i && i->fn == INVLPG_Mb) {
+    r.field[r.n_fields++] = c->seg[i->seg].base + cpu_ea(c, i);
+  }
   c->trace(c->trace_ctx, &r);
 }
 

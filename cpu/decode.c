@@ -6,8 +6,10 @@
  * the opcode, the ModRM byte if that opcode has one, picks the first
  * candidate whose ModRM.reg, operand size and register/memory form match
  * (and, for an F_RM_EXACT row such as FNINIT = DB E3, the whole ModRM byte),
- * and reads the displacement and immediates the row asks for. Exact rows are
- * listed before the catch-all row of their opcode, so they win.
+ * and reads the displacement and immediates the row asks for (none for the
+ * "memory" forms of an F_MODIGNORE opcode, MOV CRn/DRn, whose mod is
+ * ignored). Exact rows are listed before the catch-all row of their opcode,
+ * so they win.
  *
  * Departures from the manual's decoding, all deliberate:
  * - A LOCK prefix on a row without F_LOCK, or with a register operand, gives
@@ -22,6 +24,7 @@
 static uint16_t candidates[2][256][MAX_CANDIDATES];
 static uint8_t n_candidates[2][256];
 static bool has_modrm[2][256];
+static bool mod_ignored[2][256]; /* an F_MODIGNORE row claims this opcode */
 static bool decode_ready;
 
 void cpu_decode_init(void) {
@@ -36,6 +39,8 @@ void cpu_decode_init(void) {
         candidates[row->map][op][n_candidates[row->map][op]++] = (uint16_t)r;
       if (row->flags & F_MODRM)
         has_modrm[row->map][op] = true;
+      if (row->flags & F_MODIGNORE)
+        mod_ignored[row->map][op] = true;
     }
   }
   decode_ready = true;
@@ -134,7 +139,10 @@ opcode:;
     NEED(1);
     in->modrm = b[pos++];
     modrm_reg = (in->modrm >> 3) & 7;
-    mem = (in->modrm >> 6) != 3;
+    /* F_MODIGNORE (MOV CRn/DRn): "the 2 bits in the mod field are ignored"
+     * (SDM vol. 2, MOV-Move to/from Control Registers): any mod is the
+     * register form, with no displacement or SIB byte. */
+    mem = (in->modrm >> 6) != 3 && !mod_ignored[map][op];
   }
 
   const struct cpu_row *row = NULL;

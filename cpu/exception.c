@@ -37,7 +37,8 @@
  * INTO (SDM 6.13). Every check comes before the first write, so a fault
  * during delivery leaves the state as it was; the frame goes straight to
  * linear memory after the room check (with paging on, after every page of
- * it was translated: frame_write). Then TF, NT, RF and VM are cleared, IF too
+ * it and the descriptor bytes of the CS and SS accessed bits were
+ * translated: frame_probe, accessed_probe). Then TF, NT, RF and VM are cleared, IF too
  * through an interrupt gate, and CPL becomes the code segment's DPL (inner,
  * nonconforming) or stays (CS.RPL = CPL).
  *
@@ -46,8 +47,17 @@
  * ring-0 stack starts with GS, FS, DS, ES below the usual SS, ESP, EFLAGS
  * (VM set), CS, EIP, and the handler starts with those four registers null.
  *
- * Departures, for now: the RF bit in the EFLAGS image pushed for faults
- * (SDM 17.3.1.1) is not set.
+ * RF in the pushed EFLAGS image (SDM vol. 3, 17.3.1.1, "Instruction-
+ * Breakpoint Exception Condition": "For any fault-class exception except a
+ * debug exception generated in response to an instruction breakpoint, the
+ * value pushed for RF is 1"; in every other case it is EFLAGS.RF as it is):
+ * set for the fault-class exceptions ringlab raises, #DE #BR #UD #NM #TS #NP
+ * #SS #GP #PF #MF #AC (fault_class). Not for #DB (ringlab raises it only as
+ * a trap: INT1 and the TSS T bit; it has no instruction breakpoints), #BP
+ * and #OF (traps), #DF (an abort), INT n or external interrupts. Real-mode
+ * delivery pushes a 16-bit FLAGS, which has no RF, and so does a 16-bit
+ * gate's frame. Delivery through a task gate (task.c) saves EFLAGS in the
+ * old TSS without RF set: a departure, for now.
  */
 #include "cpu-internal.h"
 
@@ -132,25 +142,39 @@ static bool frame_fits(const struct cpu_segment *sg, bool big, uint32_t esp, uns
 }
 
 
-/* Pushes the frame (after frame_fits) and returns the new ESP. */
-/* With paging on, every slot's pages are translated for writing first (a
- * #PF comes before any byte is written), then the slots are written. The
- * pushes go to the new stack at the new CPL, which is the stack segment's
- * DPL: user-mode accesses if that is 3, else supervisor ones. (A departure
- * from "supervisor whatever the CPL", which SDM vol. 3, 4.6 says of the
- * GDT/LDT/IDT/TSS accesses but not of the stack: it matters only for a
- * handler that runs at CPL 3.) */
+/* With paging on, translates every slot's pages for writing (after
+ * frame_fits), so that a #PF comes before any byte of the frame, or of the
+ * descriptors' accessed bits, is written. The pushes go to the new stack at
+ * the new CPL, which is the stack segment's DPL: user-mode accesses if that
+ * is 3, else supervisor ones. (A departure from "supervisor whatever the
+ * CPL", which SDM vol. 3, 4.6 says of the GDT/LDT/IDT/TSS accesses but not
+ * of the stack: it matters only for a handler that runs at CPL 3.) */
+static void frame_probe(struct cpu *c, const struct cpu_segment *sg, bool big, uint32_t esp, unsigned count,
+                        unsigned size) {
+  if (!c->mem->paging)
+    return;
+  uint32_t mask = big ? 0xFFFFFFFFu : 0xFFFFu;
+  bool user = cpu_attr_dpl(sg->attr) == 3;
+  uint32_t sp = esp & mask;
+  for (unsigned k = 0; k < count; k++) {
+    sp = (sp - size) & mask;
+    cpu_lin_probe(c, sg->base + sp, size, true, user);
+  }
+}
+
+/* With paging on, translates the byte holding a descriptor's accessed bit
+ * for a (supervisor) write if that bit is still to be set. */
+static void accessed_probe(struct cpu *c, const struct cpu_descriptor *d) {
+  if (c->mem->paging && !(d->hi & 0x100))
+    cpu_sys_probe(c, d->addr + 5, 1, true);
+}
+
+/* Pushes the frame (after frame_probe) and returns the new ESP. */
 static uint32_t frame_write(struct cpu *c, const struct cpu_segment *sg, bool big, uint32_t esp,
                             const uint32_t *v, unsigned count, unsigned size) {
   uint32_t mask = big ? 0xFFFFFFFFu : 0xFFFFu;
   bool user = cpu_attr_dpl(sg->attr) == 3;
   uint32_t sp = esp & mask;
-  if (c->mem->paging)
-    for (unsigned k = 0; k < count; k++) {
-      sp = (sp - size) & mask;
-      cpu_lin_probe(c, sg->base + sp, size, true, user);
-    }
-  sp = esp & mask;
   for (unsigned k = 0; k < count; k++) {
     sp = (sp - size) & mask;
     cpu_lin_write(c, sg->base + sp, size, v[k], user);
@@ -158,11 +182,35 @@ static uint32_t frame_write(struct cpu *c, const struct cpu_segment *sg, bool bi
   return big ? sp : ((esp & 0xFFFF0000u) | sp);
 }
 
-static void deliver_protected(struct cpu *c, int vector, uint32_t error_code, uint32_t return_eip, bool software) {
+/* The exception vectors ringlab raises as faults (SDM vol. 3, 6.15). */
+static bool fault_class(int v) {
+  switch (v) {
+  case CPU_EXC_DE:
+  case CPU_EXC_BR:
+  case CPU_EXC_UD:
+  case CPU_EXC_NM:
+  case CPU_EXC_TS:
+  case CPU_EXC_NP:
+  case CPU_EXC_SS:
+  case CPU_EXC_GP:
+  case CPU_EXC_PF:
+  case CPU_EXC_MF:
+  case CPU_EXC_AC:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/* set_rf: a fault-class exception, whose pushed EFLAGS image has RF set
+ * (SDM 17.3.1.1; see the head of this file). */
+static void deliver_protected(struct cpu *c, int vector, uint32_t error_code, uint32_t return_eip, bool software,
+                              bool set_rf) {
   /* EXT: set for events the program did not ask for (not INT n/INT3/INTO). */
   uint32_t ext = software ? 0 : 1;
   uint32_t idt_error = (uint32_t)vector * 8 + 2 + ext;
   bool v86 = c->mode == CPU_MODE_V86;
+  uint32_t eflags_image = cpu_eflags(c) | (set_rf ? CPU_FLAG_RF : 0);
 
   /* The gate */
   struct cpu_descriptor gate;
@@ -236,7 +284,7 @@ static void deliver_protected(struct cpu *c, int vector, uint32_t error_code, ui
     }
     frame[count++] = c->seg[CPU_SS].selector;
     frame[count++] = c->gpr[CPU_ESP];
-    frame[count++] = cpu_eflags(c);
+    frame[count++] = eflags_image;
     frame[count++] = c->seg[CPU_CS].selector;
     frame[count++] = return_eip;
     if (error_code != CPU_NO_ERROR_CODE)
@@ -247,7 +295,7 @@ static void deliver_protected(struct cpu *c, int vector, uint32_t error_code, ui
     /* conforming, or DPL = CPL (DPL > CPL was refused above) */
     ss = c->seg[CPU_SS];
     esp = c->gpr[CPU_ESP];
-    frame[count++] = cpu_eflags(c);
+    frame[count++] = eflags_image;
     frame[count++] = c->seg[CPU_CS].selector;
     frame[count++] = return_eip;
     if (error_code != CPU_NO_ERROR_CODE)
@@ -258,14 +306,25 @@ static void deliver_protected(struct cpu *c, int vector, uint32_t error_code, ui
   if (offset > cs.limit)
     cpu_raise(c, CPU_EXC_GP, ext);
 
+  /* Every page written below is translated first: the frame's, and the
+   * GDT/LDT bytes of the CS and (inner) SS accessed bits, which a read-only
+   * descriptor page under CR0.WP refuses with a #PF. A fault here leaves
+   * memory and state untouched. */
+  bool big = inner ? (ss.attr & CPU_ATTR_DB) != 0 : c->stack32;
+  frame_probe(c, &ss, big, esp, count, size);
+  accessed_probe(c, &cd);
+  if (inner)
+    accessed_probe(c, &ssd);
+
   /* Commit: nothing below can fault. */
   cpu_descriptor_set_accessed(c, &cd);
   cs.attr |= ATTR_ACCESSED;
-  bool big = inner ? (ss.attr & CPU_ATTR_DB) != 0 : c->stack32;
-  uint32_t new_esp = frame_write(c, &ss, big, esp, frame, count, size);
   if (inner) {
     cpu_descriptor_set_accessed(c, &ssd);
     ss.attr |= ATTR_ACCESSED;
+  }
+  uint32_t new_esp = frame_write(c, &ss, big, esp, frame, count, size);
+  if (inner) {
     c->seg[CPU_SS] = ss;
     cpu_segment_loaded(c, CPU_SS);
   }
@@ -297,7 +356,8 @@ void cpu_deliver(struct cpu *c, int vector, uint32_t error_code, uint32_t return
     deliver_real(c, vector, return_eip);
   else
     deliver_protected(c, vector, error_code, return_eip,
-                      kind == CPU_DELIVER_SOFT_INT || kind == CPU_DELIVER_SOFT_EXC);
+                      kind == CPU_DELIVER_SOFT_INT || kind == CPU_DELIVER_SOFT_EXC,
+                      kind == CPU_DELIVER_EXCEPTION && fault_class(vector));
   switch (kind) {
   case CPU_DELIVER_EXCEPTION:
   case CPU_DELIVER_SOFT_EXC:

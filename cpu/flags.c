@@ -27,41 +27,55 @@ uint32_t cpu_flags_szp(uint32_t res, unsigned n) {
   return f;
 }
 
+/* Per lazy operation: its operand mask, sign bit and kind (the row of
+ * enum cpu_cc_op without the size). Index 0 (CC_EAGER) is unused. */
+enum { K_ADD, K_ADC, K_SUB, K_SBB, K_LOGIC, K_INC, K_DEC };
+#define CC3(k) {0xFFu, 0x80u, k}, {0xFFFFu, 0x8000u, k}, {0xFFFFFFFFu, 0x80000000u, k}
+static const struct {
+  uint32_t mask, sign;
+  uint8_t kind;
+} cc_info[] = {{0, 0, 0},  CC3(K_ADD), CC3(K_ADC), CC3(K_SUB),
+               CC3(K_SBB), CC3(K_LOGIC), CC3(K_INC), CC3(K_DEC)};
+#undef CC3
+
 uint32_t cpu_flags_arith(const struct cpu *c) {
-  if (c->cc_op == CC_EAGER)
+  unsigned op = c->cc_op;
+  if (op == CC_EAGER || op >= sizeof cc_info / sizeof cc_info[0])
     return c->eflags & CPU_FLAGS_ARITH;
-  unsigned sz = (c->cc_op - 1) % 3;
-  unsigned n = sz == CC_SZ8 ? 1 : sz == CC_SZ16 ? 2 : 4;
-  uint32_t m = cpu_mask(n), s = cpu_sign(n);
+  uint32_t m = cc_info[op].mask, s = cc_info[op].sign;
   uint32_t a = c->cc_src1 & m, b = c->cc_src2 & m, r = c->cc_res & m;
-  uint32_t f = cpu_flags_szp(r, n);
-  switch ((c->cc_op - 1) / 3 * 3 + 1) {
-  case CC_ADD8:
-  case CC_ADC8:
-    if (c->cc_op - sz == CC_ADD8 ? r < a : r <= a)
+  uint32_t f = parity_even[r & 0xFF] ? CPU_FLAG_PF : 0;
+  if (r == 0)
+    f |= CPU_FLAG_ZF;
+  if (r & s)
+    f |= CPU_FLAG_SF;
+  switch (cc_info[op].kind) {
+  case K_ADD:
+  case K_ADC:
+    if (cc_info[op].kind == K_ADD ? r < a : r <= a)
       f |= CPU_FLAG_CF;
     if ((a ^ r) & (b ^ r) & s)
       f |= CPU_FLAG_OF;
     f |= (a ^ b ^ r) & CPU_FLAG_AF;
     break;
-  case CC_SUB8:
-  case CC_SBB8:
-    if (c->cc_op - sz == CC_SUB8 ? a < b : a <= b)
+  case K_SUB:
+  case K_SBB:
+    if (cc_info[op].kind == K_SUB ? a < b : a <= b)
       f |= CPU_FLAG_CF;
     if ((a ^ b) & (a ^ r) & s)
       f |= CPU_FLAG_OF;
     f |= (a ^ b ^ r) & CPU_FLAG_AF;
     break;
-  case CC_LOGIC8:
+  case K_LOGIC:
     break;
-  case CC_INC8:
+  case K_INC:
     f |= c->cc_src2 & CPU_FLAG_CF;
     if (r == s)
       f |= CPU_FLAG_OF;
     if ((r & 0xF) == 0)
       f |= CPU_FLAG_AF;
     break;
-  case CC_DEC8:
+  default: /* K_DEC */
     f |= c->cc_src2 & CPU_FLAG_CF;
     if (r == s - 1)
       f |= CPU_FLAG_OF;
@@ -73,10 +87,24 @@ uint32_t cpu_flags_arith(const struct cpu *c) {
 }
 
 bool cpu_cf(const struct cpu *c) {
-  return (cpu_flags_arith(c) & CPU_FLAG_CF) != 0;
+  unsigned op = c->cc_op;
+  if (op == CC_EAGER || op >= sizeof cc_info / sizeof cc_info[0])
+    return (c->eflags & CPU_FLAG_CF) != 0;
+  uint32_t m = cc_info[op].mask;
+  uint32_t a = c->cc_src1 & m, b = c->cc_src2 & m, r = c->cc_res & m;
+  switch (cc_info[op].kind) {
+  case K_ADD: return r < a;
+  case K_ADC: return r <= a;
+  case K_SUB: return a < b;
+  case K_SBB: return a <= b;
+  case K_LOGIC: return false;
+  default: return (c->cc_src2 & CPU_FLAG_CF) != 0; /* K_INC, K_DEC */
+  }
 }
 
-bool cpu_cond(const struct cpu *c, unsigned cc) {
+/* The full computation: all six flags, then the condition. cpu_cond's
+ * fallback, and the reference its fast path is tested against. */
+bool cpu_cond_full(const struct cpu *c, unsigned cc) {
   uint32_t f = cpu_flags_arith(c);
   bool r;
   switch (cc >> 1) {
@@ -92,12 +120,57 @@ bool cpu_cond(const struct cpu *c, unsigned cc) {
   return (cc & 1) ? !r : r;
 }
 
+/* The condition straight from the lazy state (cc_src1, cc_src2, cc_res):
+ * only the flags the condition reads are computed, each by the same
+ * formula as cpu_flags_arith. CC_EAGER and any other operation fall back
+ * to the full computation. */
+bool cpu_cond(const struct cpu *c, unsigned cc) {
+  unsigned op = c->cc_op;
+  if (unlikely(op == CC_EAGER || op >= sizeof cc_info / sizeof cc_info[0]))
+    return cpu_cond_full(c, cc);
+  uint32_t m = cc_info[op].mask, s = cc_info[op].sign;
+  unsigned kind = cc_info[op].kind;
+  uint32_t a = c->cc_src1 & m, b = c->cc_src2 & m, r = c->cc_res & m;
+  bool cf, of, res;
+  switch (cc >> 1) {
+  case 2: /* Z */
+    res = r == 0;
+    break;
+  case 4: /* S */
+    res = (r & s) != 0;
+    break;
+  case 5: /* P */
+    res = parity_even[r & 0xFF];
+    break;
+  default:
+    switch (kind) {
+    case K_ADD: cf = r < a; of = (a ^ r) & (b ^ r) & s; break;
+    case K_ADC: cf = r <= a; of = (a ^ r) & (b ^ r) & s; break;
+    case K_SUB: cf = a < b; of = (a ^ b) & (a ^ r) & s; break;
+    case K_SBB: cf = a <= b; of = (a ^ b) & (a ^ r) & s; break;
+    case K_LOGIC: cf = false; of = false; break;
+    case K_INC: cf = c->cc_src2 & CPU_FLAG_CF; of = r == s; break;
+    default: cf = c->cc_src2 & CPU_FLAG_CF; of = r == s - 1; break; /* K_DEC */
+    }
+    switch (cc >> 1) {
+    case 0: res = of; break;                                  /* O */
+    case 1: res = cf; break;                                  /* B */
+    case 3: res = cf || r == 0; break;                        /* BE */
+    case 6: res = ((r & s) != 0) != of; break;                /* L */
+    default: res = r == 0 || (((r & s) != 0) != of); break;   /* LE */
+    }
+  }
+  return (cc & 1) ? !res : res;
+}
+
 uint32_t cpu_eflags(const struct cpu *c) {
   return (c->eflags & ~CPU_FLAGS_ARITH) | cpu_flags_arith(c) | 0x2u;
 }
 
 void cpu_eflags_write(struct cpu *c, uint32_t value, uint32_t mask) {
-  uint32_t cur = cpu_eflags(c);
+  /* A write of all six arithmetic flags (POPF, IRET, SAHF aside) need not
+   * compute the lazy ones it replaces. */
+  uint32_t cur = (mask & CPU_FLAGS_ARITH) == CPU_FLAGS_ARITH ? c->eflags : cpu_eflags(c);
   c->eflags = ((cur & ~mask) | (value & mask)) | 0x2u;
   c->cc_op = CC_EAGER;
 }

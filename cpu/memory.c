@@ -172,22 +172,56 @@ static void linear_probe(struct cpu *c, uint32_t lin, uint32_t n, unsigned acces
   if (!c->mem->paging || n == 0)
     return;
   uint32_t pages = (uint32_t)((((uint64_t)(lin & (MMU_PAGE_BYTES - 1)) + n - 1) >> MMU_PAGE_SHIFT) + 1);
+  /* One page whose host-cache entry for this access is live: that is a
+   * DTLB hit that allows the access (for a write: dirty), counted and
+   * LRU-stamped by mmu_fast_ptr as the lookup would; nothing else to do. */
+  if (pages == 1 &&
+      mmu_fast_ptr(c->mem, lin, (access & MMU_ACC_USER) ? 1 : 0, (access & MMU_ACC_WRITE) ? 1 : 0) != NULL)
+    return;
   cpu_translate(c, lin, access);
   for (uint32_t k = 1; k < pages; k++)
     cpu_translate(c, (lin & ~(MMU_PAGE_BYTES - 1)) + (k << MMU_PAGE_SHIFT), access);
 }
 
-uint32_t cpu_sys_read(struct cpu *c, uint32_t lin, unsigned n) { return linear_read(c, lin, n, 0); }
-void cpu_sys_write(struct cpu *c, uint32_t lin, unsigned n, uint32_t v) { linear_write(c, lin, n, v, 0); }
+/* The fast paths of linear accesses (IDT, GDT and TSS reads, interrupt
+ * frames, descriptor A-bit writes): an access within one page through the
+ * paging-off RAM pointer or the host-pointer cache that mirrors the DTLB,
+ * exactly as cpu_read/cpu_write do for segmented accesses (the same LRU
+ * update and dtlb_hit count as the DTLB hit of the slow path); anything
+ * else goes the slow way. user: 1 for CPL 3 rules. */
+static inline uint32_t linear_read_fast(struct cpu *c, uint32_t lin, unsigned n, unsigned user) {
+  if (likely((lin & (MMU_PAGE_BYTES - 1)) <= MMU_PAGE_BYTES - n)) {
+    const uint8_t *p = mmu_direct_read_ptr(c->mem, lin, n); /* paging off */
+    if (likely(p != NULL))
+      return cpu_ld_le(p, n);
+    if (c->mem->paging && (p = mmu_fast_ptr(c->mem, lin, user, 0)) != NULL)
+      return cpu_ld_le(p, n);
+  }
+  return linear_read(c, lin, n, user ? MMU_ACC_USER : 0);
+}
+
+static inline void linear_write_fast(struct cpu *c, uint32_t lin, unsigned n, uint32_t v, unsigned user) {
+  if (likely((lin & (MMU_PAGE_BYTES - 1)) <= MMU_PAGE_BYTES - n)) {
+    uint8_t *p = mmu_direct_write_ptr(c->mem, lin, n); /* paging off */
+    if (likely(p != NULL) || (c->mem->paging && (p = mmu_fast_ptr(c->mem, lin, user, 1)) != NULL)) {
+      cpu_st_le(p, n, v);
+      return;
+    }
+  }
+  linear_write(c, lin, n, v, user ? MMU_ACC_USER : 0);
+}
+
+uint32_t cpu_sys_read(struct cpu *c, uint32_t lin, unsigned n) { return linear_read_fast(c, lin, n, 0); }
+void cpu_sys_write(struct cpu *c, uint32_t lin, unsigned n, uint32_t v) { linear_write_fast(c, lin, n, v, 0); }
 void cpu_sys_probe(struct cpu *c, uint32_t lin, uint32_t n, bool write) {
   linear_probe(c, lin, n, write ? MMU_ACC_WRITE : 0);
 }
 
 uint32_t cpu_lin_read(struct cpu *c, uint32_t lin, unsigned n, bool user) {
-  return linear_read(c, lin, n, user ? MMU_ACC_USER : 0);
+  return linear_read_fast(c, lin, n, user);
 }
 void cpu_lin_write(struct cpu *c, uint32_t lin, unsigned n, uint32_t v, bool user) {
-  linear_write(c, lin, n, v, user ? MMU_ACC_USER : 0);
+  linear_write_fast(c, lin, n, v, user);
 }
 void cpu_lin_probe(struct cpu *c, uint32_t lin, uint32_t n, bool write, bool user) {
   linear_probe(c, lin, n, (write ? MMU_ACC_WRITE : 0) | (user ? MMU_ACC_USER : 0));

@@ -578,6 +578,95 @@ static char *config_text(const struct run_options *o) {
   return len < sizeof buf ? strdup(buf) : NULL;
 }
 
+/* ---- --trace: the recording hook -------------------------------------------------------------
+ * The CPU hands each record to record_hook (cpu_set_trace), which adds the
+ * bytes of the instruction at the record's CS:EIP (trace/FORMAT.md, version
+ * 2) and passes it to the writer. The bytes are read through a read-only
+ * translation of its own: no TLB lookup or fill, no A/D bit, no count, only
+ * RAM and ROM (mmu_code_ptr: no device is read), so recording changes
+ * nothing the guest sees or the counters count. PAE reads the PDPTEs from
+ * memory (the processor uses the ones loaded with CR3: they differ only if
+ * the guest rewrote them without reloading CR3). */
+struct trace_hook {
+  struct trace_writer *w;
+  struct machine *m;
+};
+
+static bool peek_entry(struct mmu *mem, uint64_t phys, unsigned n, uint64_t *out) {
+  const uint8_t *p = phys >> 32 ? NULL : mmu_code_ptr(mem, (uint32_t)phys, n);
+  if (!p)
+    return false;
+  *out = 0;
+  for (unsigned k = n; k-- > 0;)
+    *out = *out << 8 | p[k];
+  return (*out & 1) != 0; /* present */
+}
+
+/* lin to physical as the processor would translate it now, or false. */
+static bool peek_translate(struct machine *m, uint32_t lin, uint64_t *phys) {
+  uint32_t cr0 = cpu_get_cr(m->cpu, 0), cr3 = cpu_get_cr(m->cpu, 3), cr4 = cpu_get_cr(m->cpu, 4);
+  uint64_t e;
+  if (!(cr0 & 0x80000000u)) {
+    *phys = mmu_phys(m->mem, lin);
+    return true;
+  }
+  if (cr4 & 0x20u) { /* PAE: PDPTE, PDE (PS: 2 MiB), PTE */
+    const uint64_t addr = 0xFFFFFF000ull;
+    if (!peek_entry(m->mem, (cr3 & ~0x1Fu) + (lin >> 30) * 8u, 8, &e) ||
+        !peek_entry(m->mem, (e & addr) + ((lin >> 21) & 0x1FFu) * 8u, 8, &e))
+      return false;
+    if (e & 0x80u) {
+      *phys = (e & 0xFFFE00000ull) | (lin & 0x1FFFFFu);
+      return true;
+    }
+    if (!peek_entry(m->mem, (e & addr) + ((lin >> 12) & 0x1FFu) * 8u, 8, &e))
+      return false;
+    *phys = (e & addr) | (lin & 0xFFFu);
+    return true;
+  }
+  if (!peek_entry(m->mem, (cr3 & ~0xFFFu) + (lin >> 22) * 4u, 4, &e))
+    return false;
+  if ((e & 0x80u) && (cr4 & 0x10u)) { /* PSE: 4 MiB page */
+    *phys = (e & 0xFFC00000u) | (lin & 0x3FFFFFu);
+    return true;
+  }
+  if (!peek_entry(m->mem, (e & ~0xFFFull) + ((lin >> 12) & 0x3FFu) * 4u, 4, &e))
+    return false;
+  *phys = (e & 0xFFFFF000u) | (lin & 0xFFFu);
+  return true;
+}
+
+static void record_hook(void *ctx, const struct trace_record *r) {
+  struct trace_hook *h = ctx;
+  if (!trace_writer_wants(h->w, r->slot))
+    return;
+  struct trace_record rec = *r;
+  struct cpu_segment cs;
+  cpu_get_segment(h->m->cpu, CPU_CS, &cs);
+  uint32_t lin = cs.base + r->eip;
+  rec.insn_len = 0;
+  while (rec.insn_len < TRACE_INSN_MAX) { /* page by page */
+    uint32_t at = lin + rec.insn_len;
+    unsigned n = 4096u - (at & 0xFFFu);
+    if (n > TRACE_INSN_MAX - (unsigned)rec.insn_len)
+      n = TRACE_INSN_MAX - (unsigned)rec.insn_len;
+    uint64_t phys;
+    const uint8_t *p = peek_translate(h->m, at, &phys) && !(phys >> 32) ? mmu_code_ptr(h->m->mem, (uint32_t)phys, n)
+                                                                         : NULL;
+    if (!p)
+      break;
+    memcpy(rec.insn + rec.insn_len, p, n);
+    rec.insn_len = (uint8_t)(rec.insn_len + n);
+  }
+  /* Only the instruction's own bytes (smaller records, less to compress);
+   * all 15 read if they do not decode (#UD, too long). */
+  unsigned row;
+  int len = rec.insn_len ? cpu_decode_length(rec.insn, rec.insn_len, (rec.flags & TRACE_REC_CODE32) != 0, &row) : 0;
+  if (len > 0)
+    rec.insn_len = (uint8_t)len;
+  trace_writer_record(h->w, &rec);
+}
+
 int run_main(int argc, char **argv) {
   struct run_options o = {.mem_mib = 128, .max_cycles = DEV_NEVER};
   char err[ERR_BYTES];
@@ -596,6 +685,7 @@ int run_main(int argc, char **argv) {
   struct machine *m = NULL;
   struct mb_module *mods = NULL;
   struct trace_writer *trace = NULL;
+  struct trace_hook hook = {0};
   uint32_t trace_classes = TRACE_CLASSES_ALL;
   if (o.trace_events && trace_classes_parse(o.trace_events, &trace_classes, err, sizeof err) != 0) {
     char why[ERR_BYTES + 16];
@@ -644,7 +734,8 @@ int run_main(int argc, char **argv) {
       status = bad(err);
       goto out;
     }
-    cpu_set_trace(m->cpu, trace_writer_record, trace);
+    hook = (struct trace_hook){.w = trace, .m = m};
+    cpu_set_trace(m->cpu, record_hook, &hook);
   }
   mods = calloc(o.n_modules + 1, sizeof *mods);
   if (!mods) {

@@ -72,6 +72,19 @@ const char *trace_event_description(enum trace_event e) {
   return r ? r->description : NULL;
 }
 
+const char *trace_event_fields(enum trace_event e) {
+  if (!row_of(e))
+    return NULL;
+  switch (e) {
+#define EVENT_FIELDS(name, fields)                                                                                   \
+  case TRACE_EV_##name:                                                                                              \
+    return fields;
+#include "events.def"
+  default:
+    return "";
+  }
+}
+
 enum trace_class trace_event_class(enum trace_event e) {
   const struct event_row *r = row_of(e);
   return r ? r->class : TRACE_CLASS_COUNT;

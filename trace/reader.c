@@ -7,6 +7,7 @@
 #include "trace.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -17,6 +18,7 @@ struct file_row {
   int recorded;
   int kind; /* enum trace_index */
   unsigned first, slots;
+  char fields[128]; /* version 2: the row's field names, or "" */
 };
 
 struct trace_reader {
@@ -35,6 +37,7 @@ struct trace_reader {
   uint32_t filter;
   unsigned char *block; /* uncompressed records of the current block */
   unsigned count, next; /* records in block, next to return */
+  size_t at, ulen;      /* byte offset of the next record, bytes in block */
   uint32_t block_no;    /* blocks read so far (1-based name of the current) */
   int done;
   uint64_t total, end_cycle;
@@ -95,8 +98,16 @@ static int parse_header(struct trace_reader *r, char *err, size_t n) {
                   : strcmp(c, "ring") == 0 ? TRACE_INDEX_RING
                                            : TRACE_INDEX_NONE;
       row->recorded = rec;
+      row->fields[0] = 0;
       row->first = u1;
       row->slots = u2;
+    } else if (strncmp(line, "fields ", 7) == 0 && sscanf(line, "fields %63s", a) == 1) {
+      const char *names = line + 7 + strlen(a);
+      while (*names == ' ')
+        names++;
+      for (unsigned k = 0; k < r->n_rows; k++)
+        if (strcmp(r->rows[k].key, a) == 0)
+          snprintf(r->rows[k].fields, sizeof r->rows[k].fields, "%s", names);
     } else if (sscanf(line, "config %u", &u1) == 1) {
       cfg_lines = u1;
       size_t cap = 1, len = 0;
@@ -205,7 +216,9 @@ static int load_block(struct trace_reader *r, char *err, size_t n) {
     return -1;
   }
   uint32_t clen = get32(h + 4), ulen = get32(h + 8), count = get32(h + 12);
-  if (clen > TRACE_BLOCK_MAX || ulen > TRACE_BLOCK_MAX || count == 0 || (uint64_t)count * TRACE_RECORD_BYTES != ulen) {
+  uint64_t fixed = (uint64_t)count * TRACE_RECORD_BYTES;
+  if (clen > TRACE_BLOCK_MAX || ulen > TRACE_BLOCK_MAX || count == 0 ||
+      (r->version == 1 ? fixed != ulen : fixed > ulen)) {
     snprintf(err, n, "%s: block %u: inconsistent lengths (corrupted)", r->path, no);
     return -1;
   }
@@ -230,6 +243,28 @@ static int load_block(struct trace_reader *r, char *err, size_t n) {
              zrc != Z_OK ? "zlib data does not inflate" : "CRC-32 mismatch");
     return -1;
   }
+  /* Every record's per-event part must fit the block and be well formed
+   * (version 2), checked before any record of the block is returned. */
+  size_t at = 0;
+  for (uint32_t k = 0; k < count; k++) {
+    if (at + TRACE_RECORD_BYTES > ulen)
+      break;
+    size_t extra = get16(b + at + 18);
+    const unsigned char *q = b + at + TRACE_RECORD_BYTES;
+    if (r->version == 1 ? extra != 0
+                        : (extra < 3 || at + TRACE_RECORD_BYTES + extra > ulen || q[1] > TRACE_INSN_MAX ||
+                           q[2 + q[1]] > TRACE_FIELDS_MAX || extra != 3u + q[1] + 4u * q[2 + q[1]])) {
+      at = SIZE_MAX;
+      break;
+    }
+    at += TRACE_RECORD_BYTES + extra;
+  }
+  if (at != ulen) {
+    snprintf(err, n, "%s: block %u: corrupted (record lengths do not add up to the block)", r->path, no);
+    return -1;
+  }
+  r->at = 0;
+  r->ulen = ulen;
   r->block_no = no;
   r->count = count;
   r->next = 0;
@@ -248,13 +283,26 @@ int trace_reader_next(struct trace_reader *r, struct trace_record *rec, char *er
       return rc;
     }
   }
-  const unsigned char *p = r->block + (size_t)r->next++ * TRACE_RECORD_BYTES;
+  const unsigned char *p = r->block + r->at;
+  memset(rec, 0, sizeof *rec);
   rec->cycle = get64(p);
   rec->slot = get16(p + 8);
   rec->cpu = p[10];
   rec->cpl = p[11];
   rec->cs = get16(p + 12);
   rec->eip = get32(p + 14);
+  size_t extra = get16(p + 18); /* checked by load_block */
+  if (extra) {
+    const unsigned char *q = p + TRACE_RECORD_BYTES;
+    rec->flags = q[0];
+    rec->insn_len = q[1];
+    memcpy(rec->insn, q + 2, q[1]);
+    rec->n_fields = q[2 + q[1]];
+    for (unsigned k = 0; k < rec->n_fields; k++)
+      rec->field[k] = get32(q + 3 + q[1] + 4 * k);
+  }
+  r->at += TRACE_RECORD_BYTES + extra;
+  r->next++;
   return 1;
 }
 
@@ -295,6 +343,11 @@ const char *trace_reader_slot_class(const struct trace_reader *r, unsigned slot)
 int trace_reader_slot_recorded(const struct trace_reader *r, unsigned slot) {
   const struct file_row *row = file_row(r, slot);
   return row && row->class >= 0 && r->class_on[row->class] && row->recorded;
+}
+
+const char *trace_reader_slot_fields(const struct trace_reader *r, unsigned slot) {
+  const struct file_row *row = file_row(r, slot);
+  return row ? row->fields : "";
 }
 
 const char *trace_reader_slot_key(const struct trace_reader *r, unsigned slot, int *indexed) {

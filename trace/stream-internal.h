@@ -5,10 +5,14 @@
 
 #include <stdint.h>
 
+#include "trace.h"
+
 #define TRACE_MAGIC "RLTRACE\0"  /* 8 bytes */
 #define TRACE_BLOCK_MAGIC "RLBK" /* 4 bytes */
 #define TRACE_END_MAGIC "RLEN"   /* 4 bytes */
-#define TRACE_RECORD_BYTES 20    /* version 1: no per-event fields */
+#define TRACE_RECORD_BYTES 20    /* the fixed part of a record (all of it in version 1) */
+/* version 2: the fixed part, then flags, insn_len, the bytes, n_fields, the fields */
+#define TRACE_RECORD_MAX (TRACE_RECORD_BYTES + 3 + TRACE_INSN_MAX + 4 * TRACE_FIELDS_MAX)
 #define TRACE_BLOCK_RECORDS 4096 /* records per block (the last may hold fewer) */
 #define TRACE_BLOCK_HEADER_BYTES 28
 #define TRACE_END_BYTES 28

@@ -16,8 +16,9 @@ struct trace_writer {
   char *path, *tmp;
   uint32_t classes;
   uint8_t wants[TRACE_SLOT_COUNT]; /* by slot: recorded under the filter */
-  unsigned char buf[TRACE_BLOCK_RECORDS * TRACE_RECORD_BYTES];
-  unsigned n; /* records in buf */
+  unsigned char buf[TRACE_BLOCK_RECORDS * TRACE_RECORD_MAX];
+  unsigned n;   /* records in buf */
+  size_t bytes; /* bytes in buf */
   uint32_t blocks;
   uint64_t total;
   int failed; /* errno of the first write error, or 0 */
@@ -110,6 +111,11 @@ static char *header_text(const struct trace_run_info *info, uint32_t classes) {
     ADD("event %s %s %s %u %u %d\n", trace_event_key(e), trace_class_name(trace_event_class(e)), kinds[k], (unsigned)e,
         slots_of[k], trace_event_recorded(e));
   }
+  for (unsigned r = 0; r < TRACE_EVENT_COUNT; r++) {
+    enum trace_event e = (enum trace_event)trace_event_at(r);
+    if (*trace_event_fields(e))
+      ADD("fields %s %s\n", trace_event_key(e), trace_event_fields(e));
+  }
   const char *cfg = info->config ? info->config : "";
   unsigned lines = 0;
   for (const char *p = cfg; *p; p++)
@@ -179,7 +185,7 @@ int trace_writer_wants(const struct trace_writer *w, unsigned slot) {
 static void flush_block(struct trace_writer *w) {
   if (w->n == 0)
     return;
-  uLong ulen = (uLong)w->n * TRACE_RECORD_BYTES;
+  uLong ulen = (uLong)w->bytes;
   uLongf clen = compressBound(ulen);
   unsigned char *z = malloc(clen);
   if (!z) {
@@ -203,19 +209,31 @@ static void flush_block(struct trace_writer *w) {
   }
   free(z);
   w->n = 0;
+  w->bytes = 0;
 }
 
 int trace_writer_add(struct trace_writer *w, const struct trace_record *r) {
   if (!trace_writer_wants(w, r->slot))
     return 0;
-  unsigned char *p = w->buf + (size_t)w->n * TRACE_RECORD_BYTES;
+  unsigned char *p = w->buf + w->bytes;
+  unsigned il = r->insn_len <= TRACE_INSN_MAX ? r->insn_len : TRACE_INSN_MAX;
+  unsigned nf = r->n_fields <= TRACE_FIELDS_MAX ? r->n_fields : TRACE_FIELDS_MAX;
+  unsigned extra = 3 + il + 4 * nf;
   trace_put64(p, r->cycle);
   trace_put16(p + 8, r->slot);
   p[10] = r->cpu;
   p[11] = r->cpl;
   trace_put16(p + 12, r->cs);
   trace_put32(p + 14, r->eip);
-  trace_put16(p + 18, 0); /* bytes of per-event fields: none in version 1 */
+  trace_put16(p + 18, (uint16_t)extra); /* the per-event part (version 2) */
+  p += TRACE_RECORD_BYTES;
+  p[0] = r->flags;
+  p[1] = (unsigned char)il;
+  memcpy(p + 2, r->insn, il);
+  p[2 + il] = (unsigned char)nf;
+  for (unsigned k = 0; k < nf; k++)
+    trace_put32(p + 3 + il + 4 * k, r->field[k]);
+  w->bytes += TRACE_RECORD_BYTES + extra;
   w->total++;
   if (++w->n == TRACE_BLOCK_RECORDS)
     flush_block(w);

@@ -146,14 +146,21 @@ int trace_catalog_write_markdown(FILE *f);
 
 /* The newest format version this build writes and reads. A reader accepts
  * every version up to it and refuses newer ones. */
-#define TRACE_FORMAT_VERSION 1
+#define TRACE_FORMAT_VERSION 2
 /* The exit status of `ringlab trace` for a damaged, truncated or foreign
  * file (EX_USAGE, as every bad input of ringlab). */
 #define TRACE_EXIT_BAD_FILE 64
 
 /* One recorded event. slot is a counter slot of the writer's catalog
- * (enum trace_event + index: "exception.14", "ring.3to0"). The per-event
- * fields of issue 5 are not recorded yet (format version 1 writes none). */
+ * (enum trace_event + index: "exception.14", "ring.3to0"). Version 2 adds
+ * the per-event part (FORMAT.md): the bytes of the instruction at CS:EIP
+ * (insn_len 0: not available, e.g. not in RAM or ROM, or unmapped) and up
+ * to TRACE_FIELDS_MAX 32-bit fields, the first n_fields of the row's
+ * "fields" in events.def (EVENT_FIELDS). A version 1 file reads with
+ * insn_len and n_fields 0. */
+#define TRACE_INSN_MAX 15
+#define TRACE_FIELDS_MAX 4
+#define TRACE_REC_CODE32 0x01u /* flags: CS was a 32-bit code segment (disassembly mode) */
 struct trace_record {
   uint64_t cycle; /* cpu_cycles_now() at the event */
   uint16_t slot;
@@ -161,7 +168,16 @@ struct trace_record {
   uint8_t cpl;
   uint16_t cs;
   uint32_t eip;
+  uint8_t flags;    /* TRACE_REC_* */
+  uint8_t insn_len; /* bytes in insn, 0 .. TRACE_INSN_MAX */
+  uint8_t n_fields; /* 0 .. TRACE_FIELDS_MAX */
+  uint8_t insn[TRACE_INSN_MAX];
+  uint32_t field[TRACE_FIELDS_MAX];
 };
+
+/* The names of event e's fields (a row's first slot), space-separated, in
+ * record order ("error_code cr2"); "" if the row has none. */
+const char *trace_event_fields(enum trace_event e);
 
 /* What the header says about the run (all text: nothing host-specific). */
 struct trace_run_info {
@@ -221,6 +237,9 @@ const char *trace_reader_slot_class(const struct trace_reader *r, unsigned slot)
 /* The key of the file's row holding slot (NULL if none) and whether that
  * row is indexed (a vector or ring pair). */
 const char *trace_reader_slot_key(const struct trace_reader *r, unsigned slot, int *indexed);
+/* The field names of the file's row holding slot ("error_code cr2"; "" if
+ * none or a version 1 file). */
+const char *trace_reader_slot_fields(const struct trace_reader *r, unsigned slot);
 /* Whether the file records the slot's row (classes recorded and filtered in). */
 int trace_reader_slot_recorded(const struct trace_reader *r, unsigned slot);
 unsigned trace_reader_slot_count(const struct trace_reader *r);

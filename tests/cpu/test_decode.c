@@ -58,6 +58,12 @@ static const struct decode_case cases[] = {
     {"PUSH r32 takes the register from the opcode", {0x53}, 1, true, 1, "PUSH_Zd", NONE, NONE, 0, 0, CPU_DS, INSN_O32},
     {"last segment override wins", {0x26, 0x64, 0x8B, 0x00}, 4, true, 4, "MOV_GdEd", CPU_EAX, NONE, 0, 0, CPU_FS, INSN_MEM | INSN_SEGOVR},
     {"F3 after F2: REP wins", {0xF2, 0xF3, 0xA4}, 3, true, 3, "MOVSB", NONE, NONE, 0, 0, CPU_DS, INSN_REP},
+    /* MOV CRn/DRn: "the 2 bits in the mod field are ignored" (SDM vol. 2,
+     * MOV-Move to/from Control/Debug Registers): no displacement, no SIB. */
+    {"MOV EAX, CR0 with mod 0 rm 5: no disp32", {0x0F, 0x20, 0x05, 1, 2, 3, 4}, 7, true, 3, "MOV_RdCd", NONE, NONE, 0, 0, CPU_DS, 0},
+    {"MOV CR0, ESP with mod 1 rm 4: no SIB, no disp8", {0x0F, 0x22, 0x44, 0x24, 0x08}, 5, true, 3, "MOV_CdRd", NONE, NONE, 0, 0, CPU_DS, 0},
+    {"MOV EAX, DR7 with mod 2 in 16-bit code: no disp16", {0x0F, 0x21, 0xB8, 1, 2}, 5, false, 3, "MOV_RdDd", NONE, NONE, 0, 0, CPU_DS, 0},
+    {"MOV DR0, EBX with mod 0 rm 6 in 16-bit code: no disp16", {0x0F, 0x23, 0x06, 1, 2}, 5, false, 3, "MOV_DdRd", NONE, NONE, 0, 0, CPU_DS, 0},
 };
 
 static void decodes_each_case_as_the_manual_says(void **state) {
@@ -81,6 +87,25 @@ static void decodes_each_case_as_the_manual_says(void **state) {
       assert_int_equal(in.disp, t->disp);
     assert_int_equal(in.flags & t->flags, t->flags);
   }
+}
+
+/* 0F 20-23 decode every ModRM byte, in either code size, as the 3-byte
+ * register form with ModRM.reg and ModRM.rm as the operands. */
+static void mov_crn_drn_ignore_the_mod_field(void **state) {
+  (void)state;
+  cpu_decode_init();
+  static const char *const rows[4] = {"MOV_RdCd", "MOV_RdDd", "MOV_CdRd", "MOV_DdRd"};
+  for (unsigned op = 0x20; op <= 0x23; op++)
+    for (unsigned modrm = 0; modrm < 256; modrm++)
+      for (int code32 = 0; code32 <= 1; code32++) {
+        const uint8_t b[8] = {0x0F, (uint8_t)op, (uint8_t)modrm, 0x25, 0x11, 0x22, 0x33, 0x44};
+        struct insn in;
+        assert_int_equal(cpu_decode(&in, b, sizeof b, code32), 3);
+        assert_string_equal(cpu_rows[in.row].name, rows[op - 0x20]);
+        assert_false(in.flags & INSN_MEM);
+        assert_int_equal(in.reg, (modrm >> 3) & 7);
+        assert_int_equal(in.rm, modrm & 7);
+      }
 }
 
 static void too_few_bytes_asks_for_more(void **state) {
@@ -145,6 +170,7 @@ static void no_two_rows_claim_the_same_encoding(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(decodes_each_case_as_the_manual_says),
+      cmocka_unit_test(mov_crn_drn_ignore_the_mod_field),
       cmocka_unit_test(too_few_bytes_asks_for_more),
       cmocka_unit_test(every_row_has_a_handler_a_name_and_a_mnemonic),
       cmocka_unit_test(no_two_rows_claim_the_same_encoding),

@@ -145,9 +145,87 @@ static void gp_from_ring_3_pushes_the_outer_stack_and_the_error_code(void **stat
   assert_int_equal(rd32(h, esp), 0);
   assert_int_equal(rd32(h, esp + 4), HARNESS_CODE);
   assert_int_equal(rd32(h, esp + 8), 0x1B);
-  assert_int_equal(rd32(h, esp + 12), 0x202);
+  assert_int_equal(rd32(h, esp + 12), 0x202 | CPU_FLAG_RF); /* a fault: RF set (SDM 17.3.1.1) */
   assert_int_equal(rd32(h, esp + 16), RING3_STACK);
   assert_int_equal(rd32(h, esp + 20), 0x23);
+}
+
+/* SDM vol. 3, 17.3.1.1: "For any fault-class exception except a debug
+ * exception generated in response to an instruction breakpoint, the value
+ * pushed for RF is 1"; the handler itself runs with RF clear. */
+static void a_fault_pushes_eflags_with_rf_set_and_the_handler_runs_with_rf_clear(void **state) {
+  struct harness *h = *state;
+  cpu_set_eflags(h->cpu, 0x202);
+  assert_int_equal(HARNESS_RUN(h, 0x0F, 0x0B), CPU_EXIT_HALT); /* ud2: #UD */
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_UD) + 1);
+  uint32_t esp = REG(h, CPU_ESP);
+  assert_int_equal(rd32(h, esp), HARNESS_CODE);
+  assert_int_equal(rd32(h, esp + 8), 0x202 | CPU_FLAG_RF);
+  assert_false(cpu_get_eflags(h->cpu) & CPU_FLAG_RF);
+  /* #GP with an error code: RF set in the slot above CS */
+  cpu_set_eflags(h->cpu, 0x202);
+  cpu_set_reg(h->cpu, CPU_ECX, 0x12345);
+  assert_int_equal(HARNESS_RUN(h, 0x0F, 0x30), CPU_EXIT_HALT); /* wrmsr of no MSR: #GP(0) */
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_GP) + 1);
+  esp = REG(h, CPU_ESP);
+  assert_int_equal(rd32(h, esp + 12), 0x202 | CPU_FLAG_RF);
+}
+
+static void wire(struct harness *h, int vector); /* INTR: below */
+
+/* Traps (INT3, INTO, INT1), INT n and external interrupts push RF as it is
+ * in EFLAGS (here clear). */
+static void traps_and_interrupts_push_eflags_without_setting_rf(void **state) {
+  struct harness *h = *state;
+  static const struct {
+    uint8_t code[2];
+    unsigned n;
+    int vector;
+  } cases[] = {
+      {{0xCC}, 1, CPU_EXC_BP},       /* int3 */
+      {{0xCE}, 1, CPU_EXC_OF},       /* into, OF set */
+      {{0xF1}, 1, CPU_EXC_DB},       /* int1 */
+      {{0xCD, 0x40}, 2, 0x40},       /* int 0x40 */
+  };
+  for (unsigned k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    cpu_set_eflags(h->cpu, 0x202 | CPU_FLAG_OF);
+    cpu_set_reg(h->cpu, CPU_ESP, HARNESS_STACK);
+    assert_int_equal(harness_run(h, cases[k].code, cases[k].n, 100000), CPU_EXIT_HALT);
+    assert_int_equal(cpu_get_eip(h->cpu), harness_handler((unsigned)cases[k].vector) + 1);
+    assert_int_equal(rd32(h, REG(h, CPU_ESP) + 8), 0x202 | CPU_FLAG_OF);
+  }
+  wire(h, 0x50);
+  cpu_set_eflags(h->cpu, 0x202);
+  cpu_set_reg(h->cpu, CPU_ESP, HARNESS_STACK);
+  cpu_set_intr(h->cpu, true); /* dropped by the acknowledge */
+  assert_int_equal(HARNESS_RUN(h, 0x90, 0xF4), CPU_EXIT_HALT);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(0x50) + 1);
+  assert_int_equal(rd32(h, REG(h, CPU_ESP) + 8), 0x202);
+}
+
+/* A 16-bit gate pushes a 16-bit FLAGS image, which has no RF bit. */
+static void a_fault_through_a_16_bit_gate_pushes_flags_without_rf(void **state) {
+  struct harness *h = *state;
+  harness_idt_gate(h, CPU_EXC_UD, GATE_INT16, 0, 0x08, 0x2000);
+  mmu_write(h->mem, 0x2000, 1, 0xF4);
+  cpu_set_eflags(h->cpu, 0x202);
+  assert_int_equal(HARNESS_RUN(h, 0x0F, 0x0B), CPU_EXIT_HALT);
+  assert_int_equal(cpu_get_eip(h->cpu), 0x2001);
+  uint32_t esp = REG(h, CPU_ESP);
+  assert_int_equal(esp, HARNESS_STACK - 6);
+  assert_int_equal(rd16(h, esp + 4), 0x202);
+  assert_int_equal(rd16(h, esp + 6), 0); /* nothing above the frame was written */
+}
+
+/* Real mode pushes FLAGS (16 bits: no RF), as the 80286 does. */
+static void a_fault_in_real_mode_pushes_flags_unchanged(void **state) {
+  struct harness *h = *state;
+  cpu_set_eflags(h->cpu, 0x0A03);
+  assert_int_equal(HARNESS_RUN(h, 0x0F, 0x0B), CPU_EXIT_HALT); /* ud2 */
+  assert_int_equal(cpu_get_eip(h->cpu), HARNESS_HANDLER + 1);
+  assert_int_equal(REG(h, CPU_ESP) & 0xFFFF, HARNESS_STACK - 6);
+  assert_int_equal(rd16(h, HARNESS_STACK - 2), 0x0A03);
+  assert_int_equal(rd16(h, HARNESS_STACK - 6), HARNESS_CODE);
 }
 
 static void a_not_present_gate_raises_np_with_the_idt_error_code(void **state) {
@@ -440,6 +518,13 @@ int main(void) {
       cmocka_unit_test_setup_teardown(gp_at_cpl_0_pushes_its_error_code_and_the_faulting_eip, setup_pm,
                                       harness_teardown),
       cmocka_unit_test_setup_teardown(gp_from_ring_3_pushes_the_outer_stack_and_the_error_code, setup_pm,
+                                      harness_teardown),
+      cmocka_unit_test_setup_teardown(a_fault_pushes_eflags_with_rf_set_and_the_handler_runs_with_rf_clear, setup_pm,
+                                      harness_teardown),
+      cmocka_unit_test_setup_teardown(traps_and_interrupts_push_eflags_without_setting_rf, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(a_fault_through_a_16_bit_gate_pushes_flags_without_rf, setup_pm,
+                                      harness_teardown),
+      cmocka_unit_test_setup_teardown(a_fault_in_real_mode_pushes_flags_unchanged, harness_setup_real16,
                                       harness_teardown),
       cmocka_unit_test_setup_teardown(a_not_present_gate_raises_np_with_the_idt_error_code, setup_pm, harness_teardown),
       cmocka_unit_test_setup_teardown(software_int_through_a_gate_below_cpl_raises_gp, setup_pm, harness_teardown),

@@ -267,6 +267,22 @@ static void supervisor_writes_to_read_only_pages_fault_only_with_cr0_wp(void **s
   assert_int_equal(rd32(h, 0x32000), 0x77);
 }
 
+/* MOV CRn ignores ModRM.mod (SDM vol. 2, MOV-Move to/from Control
+ * Registers): 0F 20 00 is MOV EAX, CR0 and 0F 22 40 is MOV CR0, EAX, each
+ * 3 bytes with no memory operand; here they set CR0.WP. */
+static void mov_crn_with_a_memory_mod_is_the_register_form(void **state) {
+  struct harness *h = *state;
+  uint32_t cr0 = cpu_get_cr(h->cpu, 0);
+  cpu_set_reg(h->cpu, CPU_EAX, 0);
+  /* mov eax, cr0 (mod 0); or eax, WP; mov cr0, eax (mod 1); mov ebx, cr0 (mod 2); hlt */
+  assert_int_equal(HARNESS_RUN(h, 0x0F, 0x20, 0x00, 0x0D, LE32(CR0_WP), 0x0F, 0x22, 0x40, 0x0F, 0x20, 0x83, 0xF4),
+                   CPU_EXIT_HALT);
+  assert_int_equal(cpu_get_eip(h->cpu), HARNESS_CODE + 15);
+  assert_int_equal(cpu_get_cr(h->cpu, 0), cr0 | CR0_WP);
+  assert_int_equal(REG(h, CPU_EAX), cr0 | CR0_WP);
+  assert_int_equal(REG(h, CPU_EBX), cr0 | CR0_WP);
+}
+
 /* ---- #PF ------------------------------------------------------------------------- */
 
 static void not_present_reads_writes_and_fetches_fault_with_cr2(void **state) {
@@ -533,6 +549,30 @@ static void interrupt_frames_are_translated_before_any_byte_is_written(void **st
   assert_int_equal(rd32(h, 0x40004), 0x12345678);
 }
 
+/* Delivery from ring 3 to ring 0 sets the accessed bit of the new SS's
+ * descriptor. With the GDT on a read-only page and CR0.WP set, that write is
+ * a #PF, which must come before any byte of the frame is written: the #PF,
+ * and the #DF after it, meet the same refusal (a triple fault), and the
+ * ring-0 stack holds what it held. */
+static void a_read_only_gdt_faults_on_the_ss_accessed_bit_before_the_frame_is_written(void **state) {
+  struct harness *h = *state;
+  harness_gdt_set(h, HARNESS_SEL_CODE0, 0x0000FFFF, 0x00CF9B00); /* CS accessed already: no write */
+  harness_gdt_set(h, HARNESS_SEL_DATA0, 0x0000FFFF, 0x00CF9200); /* SS0 not yet accessed */
+  harness_idt_gate(h, 0x80, HARNESS_GATE_INT32, 3, HARNESS_SEL_CODE0, harness_handler(0x80));
+  wr32(h, PT0 + 4 * (HARNESS_GDT >> 12), HARNESS_GDT | P | U); /* the GDT page read-only */
+  for (uint32_t a = 0x8000 - 64; a < 0x8000; a += 4)
+    wr32(h, a, 0xA5A5A5A5);
+  paging_on(h, 0, PD, CR0_WP);
+  harness_enter_ring3(h);
+  cpu_clear_first_exception(h->cpu);
+  assert_int_equal(HARNESS_RUN(h, 0xCD, 0x80), CPU_EXIT_TRIPLE_FAULT); /* int 0x80 */
+  assert_int_equal(cpu_first_exception(h->cpu), CPU_EXC_PF);
+  assert_int_equal(cpu_get_cr(h->cpu, 2), HARNESS_GDT + HARNESS_SEL_DATA0 + 5);
+  for (uint32_t a = 0x8000 - 64; a < 0x8000; a += 4)
+    assert_int_equal(rd32(h, a), 0xA5A5A5A5);
+  assert_int_equal(rd32(h, HARNESS_GDT + HARNESS_SEL_DATA0 + 4), 0x00CF9200);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(four_kib_pages_translate_through_the_page_table, setup, harness_teardown),
@@ -548,6 +588,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(user_accesses_need_u_and_user_writes_need_w, setup, harness_teardown),
       cmocka_unit_test_setup_teardown(supervisor_writes_to_read_only_pages_fault_only_with_cr0_wp, setup,
                                       harness_teardown),
+      cmocka_unit_test_setup_teardown(mov_crn_with_a_memory_mod_is_the_register_form, setup, harness_teardown),
       cmocka_unit_test_setup_teardown(not_present_reads_writes_and_fetches_fault_with_cr2, setup, harness_teardown),
       cmocka_unit_test_setup_teardown(reserved_bits_fault_with_rsvd, setup, harness_teardown),
       cmocka_unit_test_setup_teardown(a_fetch_crossing_into_a_not_present_page_faults_at_that_instruction, setup,
@@ -563,6 +604,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(a_dtlb_miss_costs_the_fill_and_each_walk_access, setup, harness_teardown),
       cmocka_unit_test_setup_teardown(self_modifying_code_through_an_alias_mapping_is_seen, setup, harness_teardown),
       cmocka_unit_test_setup_teardown(a_remapped_code_page_runs_its_old_code_until_invlpg, setup, harness_teardown),
+      cmocka_unit_test_setup_teardown(a_read_only_gdt_faults_on_the_ss_accessed_bit_before_the_frame_is_written, setup,
+                                      harness_teardown),
       cmocka_unit_test_setup_teardown(interrupt_frames_are_translated_before_any_byte_is_written, setup,
                                       harness_teardown),
   };

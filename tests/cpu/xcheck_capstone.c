@@ -157,15 +157,13 @@ static bool is_core_name(const char *m) {
 /* ---- the acceptable categories -------------------------------------------- */
 
 /* Not yet modeled (system-architecture issue): ringlab gives #UD until the
- * system instructions land. Matched on Capstone's mnemonic; MOV CRn/DRn
- * also on the operand text. */
+ * system instructions land. Matched on Capstone's mnemonic and, when
+ * operand is given, on the operand text. */
 static const struct {
   const char *mnemonic;
   const char *operand; /* substring of op_str required, or NULL */
   const char *what;
 } not_modeled[] = {
-    {"mov", "cr", "0F 20/22 mod != 3: the decoder reads a memory operand (SDM: mod ignored)"},
-    {"mov", "dr", "0F 21/23 mod != 3: the decoder reads a memory operand (SDM: mod ignored)"},
     {"rdpmc", NULL, "0F 33"},
     {"rsm", NULL, "0F AA (#UD outside SMM anyway)"},
 };

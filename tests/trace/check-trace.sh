@@ -68,6 +68,22 @@ size=$(stat -c %s "$dir/a.rtrace")
 echo "records $total, bytes $size"
 ((total > 4096)) || no "the kernel should make more than one block of records"
 
+# Format version 2: every record has its instruction bytes, and they
+# disassemble; a CR write names its register and the instruction.
+"$ringlab" trace dump "$dir/a.rtrace" --disasm >"$dir/disasm.out" || no "dump --disasm failed"
+grep -q -E '\| \((no bytes|bad)' "$dir/disasm.out" && no "records without bytes: $(grep -m1 -E '\| \(' "$dir/disasm.out")"
+grep -q -E ' cr_write register=0x3 new=0x[0-9a-f]+ \| mov cr3, ' "$dir/disasm.out" ||
+  no "no cr_write with register, value and mov cr3"
+# The exports: CSV has the header and one row per record.
+"$ringlab" trace export --format csv "$dir/a.rtrace" -o "$dir/a.csv" || no "export csv failed"
+[[ "$(head -1 "$dir/a.csv")" == "cycle,cpu,cpl,cs,eip,event,fields,bytes" ]] || no "csv header"
+(($(wc -l <"$dir/a.csv") == total + 1)) || no "csv: not one row per record"
+"$ringlab" trace export --format chrome "$dir/a.rtrace" >"$dir/a.json.out" || no "export chrome failed"
+if command -v python3 >/dev/null; then
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["traceEvents"]) > 4096' \
+    "$dir/a.json.out" || no "chrome export is not JSON with the records"
+fi
+
 # Truncated inside the last block (the end block is 28 bytes).
 head -c $((size - 40)) "$dir/a.rtrace" >"$dir/trunc.rtrace"
 "$ringlab" trace dump "$dir/trunc.rtrace" >"$dir/trunc.out" 2>"$dir/trunc.err"
@@ -91,11 +107,11 @@ grep -q "block 2: corrupted" "$dir/flip.err" || no "corrupted file: error does n
 
 # A newer format version (the little-endian u32 at offset 8).
 cp "$dir/a.rtrace" "$dir/new.rtrace"
-printf '\002' | dd of="$dir/new.rtrace" bs=1 seek=8 conv=notrunc status=none
+printf '\003' | dd of="$dir/new.rtrace" bs=1 seek=8 conv=notrunc status=none
 "$ringlab" trace stats "$dir/new.rtrace" >/dev/null 2>"$dir/new.err"
 st=$?
 ((st == 64)) || no "newer version: status $st, expected 64"
-grep -q "format version 2 is newer" "$dir/new.err" || no "newer version: unclear message: $(cat "$dir/new.err")"
+grep -q "format version 3 is newer" "$dir/new.err" || no "newer version: unclear message: $(cat "$dir/new.err")"
 
 # Filtering at record time: only the interrupt class.
 run "$dir/f.rtrace" "$dir/f.json" --trace-events interrupt
