@@ -639,7 +639,16 @@ uint32_t cpu_stack_peek(struct cpu *c, uint32_t offset, unsigned n);
 /* ---- flags (flags.c) ----------------------------------------------------------- */
 
 uint32_t cpu_flags_arith(const struct cpu *c);   /* the six arithmetic bits */
-bool cpu_cond(const struct cpu *c, unsigned cc); /* condition code 0-15 (Jcc order) */
+/* Condition code 0-15 (Jcc order). Z/NZ after a lazy operation (a loop's
+ * DEC/CMP/TEST then JNZ) inline; the rest from the lazy state directly
+ * (cpu_cond_lazy), falling back to the full computation. */
+bool cpu_cond_lazy(const struct cpu *c, unsigned cc);
+extern const uint32_t cpu_cc_mask[CC_DEC32 + 1]; /* operand mask per cc_op */
+static inline bool cpu_cond(const struct cpu *c, unsigned cc) {
+  if ((cc >> 1) == 2 && likely(c->cc_op != CC_EAGER && c->cc_op <= CC_DEC32))
+    return ((c->cc_res & cpu_cc_mask[c->cc_op]) == 0) != (cc & 1);
+  return cpu_cond_lazy(c, cc);
+}
 /* The same from all six flags computed in full (the reference of cpu_cond's
  * fast path, which reads the lazy state directly). */
 bool cpu_cond_full(const struct cpu *c, unsigned cc);

@@ -124,7 +124,11 @@ bool cpu_cond_full(const struct cpu *c, unsigned cc) {
  * only the flags the condition reads are computed, each by the same
  * formula as cpu_flags_arith. CC_EAGER and any other operation fall back
  * to the full computation. */
-bool cpu_cond(const struct cpu *c, unsigned cc) {
+const uint32_t cpu_cc_mask[CC_DEC32 + 1] = {
+    0, 0xFFu, 0xFFFFu, 0xFFFFFFFFu, 0xFFu, 0xFFFFu, 0xFFFFFFFFu, 0xFFu, 0xFFFFu, 0xFFFFFFFFu, 0xFFu, 0xFFFFu,
+    0xFFFFFFFFu, 0xFFu, 0xFFFFu, 0xFFFFFFFFu, 0xFFu, 0xFFFFu, 0xFFFFFFFFu, 0xFFu, 0xFFFFu, 0xFFFFFFFFu};
+
+bool cpu_cond_lazy(const struct cpu *c, unsigned cc) {
   unsigned op = c->cc_op;
   if (unlikely(op == CC_EAGER || op >= sizeof cc_info / sizeof cc_info[0]))
     return cpu_cond_full(c, cc);
@@ -168,8 +172,15 @@ uint32_t cpu_eflags(const struct cpu *c) {
 }
 
 void cpu_eflags_write(struct cpu *c, uint32_t value, uint32_t mask) {
-  /* A write of all six arithmetic flags (POPF, IRET, SAHF aside) need not
-   * compute the lazy ones it replaces. */
+  /* A write of none of the arithmetic flags (IF, TF, NT, RF, VM...) leaves
+   * the lazy ones as they are: their bits in c->eflags are not read while
+   * cc_op is lazy. */
+  if (!(mask & CPU_FLAGS_ARITH)) {
+    c->eflags = (c->eflags & ~mask) | (value & mask) | 0x2u;
+    return;
+  }
+  /* A write of all six (POPF, IRET) need not compute the lazy ones it
+   * replaces. */
   uint32_t cur = (mask & CPU_FLAGS_ARITH) == CPU_FLAGS_ARITH ? c->eflags : cpu_eflags(c);
   c->eflags = ((cur & ~mask) | (value & mask)) | 0x2u;
   c->cc_op = CC_EAGER;

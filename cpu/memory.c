@@ -111,11 +111,19 @@ bool cpu_translate_try(struct cpu *c, uint32_t lin, unsigned access, uint64_t *p
 static uint32_t phys_read(struct cpu *c, uint64_t pa, unsigned n) {
   if (pa >= 0x100000000ull)
     return cpu_mask(n);
+  const uint8_t *p = mmu_ram_read_ptr(c->mem, (uint32_t)pa, n); /* RAM: what mmu_read reads */
+  if (likely(p != NULL))
+    return cpu_ld_le(p, n);
   return mmu_read(c->mem, (uint32_t)pa, n);
 }
 
 static void phys_write(struct cpu *c, uint64_t pa, unsigned n, uint32_t v) {
-  if (pa < 0x100000000ull)
+  if (pa >= 0x100000000ull)
+    return;
+  uint8_t *p = mmu_ram_write_ptr(c->mem, (uint32_t)pa, n); /* RAM without code: what mmu_write writes */
+  if (likely(p != NULL))
+    cpu_st_le(p, n, v);
+  else
     mmu_write(c->mem, (uint32_t)pa, n, v);
 }
 
