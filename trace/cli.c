@@ -197,6 +197,21 @@ static void record_name(const struct trace_reader *r, const struct trace_record 
 
 /* "name=0xVALUE name=0xVALUE" for the record's fields (names from the
  * file's header; "field3" past them), separated by sep. */
+/* The name of field k from the space-separated list at *names (advanced
+ * past it), or "fieldK" when the list has none. */
+static void next_field_name(const char **names, unsigned k, char fname[32]) {
+  size_t w = strcspn(*names, " ");
+  if (w > 0 && w < 32) {
+    memcpy(fname, *names, w);
+    fname[w] = 0;
+  } else {
+    snprintf(fname, 32, "field%u", k);
+  }
+  *names += w;
+  while (**names == ' ')
+    (*names)++;
+}
+
 static void format_fields(const struct trace_reader *r, const struct trace_record *rec, char *out, size_t n,
                           const char *sep) {
   const char *names = trace_reader_slot_fields(r, rec->slot);
@@ -204,16 +219,7 @@ static void format_fields(const struct trace_reader *r, const struct trace_recor
   out[0] = 0;
   for (unsigned k = 0; k < rec->n_fields && len < n; k++) {
     char fname[32];
-    size_t w = strcspn(names, " ");
-    if (w > 0 && w < sizeof fname) {
-      memcpy(fname, names, w);
-      fname[w] = 0;
-    } else {
-      snprintf(fname, sizeof fname, "field%u", k);
-    }
-    names += w;
-    while (*names == ' ')
-      names++;
+    next_field_name(&names, k, fname);
     len += (size_t)snprintf(out + len, n - len, "%s%s=0x%" PRIx32, k ? sep : "", fname, rec->field[k]);
   }
 }
@@ -439,16 +445,7 @@ static int export(int argc, char **argv) {
       const char *names = trace_reader_slot_fields(r, rec.slot);
       for (unsigned k = 0; k < rec.n_fields; k++) {
         char fname[32];
-        size_t w = strcspn(names, " ");
-        if (w > 0 && w < sizeof fname) {
-          memcpy(fname, names, w);
-          fname[w] = 0;
-        } else {
-          snprintf(fname, sizeof fname, "field%u", k);
-        }
-        names += w;
-        while (*names == ' ')
-          names++;
+        next_field_name(&names, k, fname);
         snprintf(buf, sizeof buf, "0x%" PRIx32, rec.field[k]);
         cJSON_AddStringToObject(args, fname, buf);
       }
