@@ -345,6 +345,18 @@ struct cpu {
   struct trace_counters counters; /* every architectural event, always on */
   cpu_trace_fn trace;        /* recording (--trace): where records go, or NULL: off */
   void *trace_ctx;
+  /* The site of the events being recorded (struct trace_record): CS, CPL
+   * and mode of the block running (set at block start, only when
+   * recording), or, while trace_site_fixed, all of it including EIP as it
+   * was when cpu_deliver started (the delivery changes them). */
+  struct cpu_trace_site {
+    uint16_t cs;
+    uint8_t cpl;
+    bool code32;
+    uint32_t cs_base;
+    uint32_t eip;
+  } trace_site;
+  bool trace_site_fixed;
   uint16_t uncharged_first;  /* ports neither charged nor counted (ops port) */
   uint32_t uncharged_count;
 
@@ -707,8 +719,14 @@ const struct insn *cpu_code_cache_lookup(struct cpu *c, unsigned *n_insns);
 static inline void cpu_charge(struct cpu *c, enum cpu_timing_event e) {
   c->cycles += cpu_timing_event(&c->timing, e);
 }
-/* Records counter slot `slot` in the trace (cpu.c; only when c->trace). */
+/* Records counter slot `slot` in the trace (cpu.c; only when c->trace),
+ * with the event's fields (events.def EVENT_FIELDS) inferred from the
+ * state at hand; cpu_trace_record_fields takes them from the count site. */
 void cpu_trace_record(struct cpu *c, unsigned slot);
+void cpu_trace_record_fields(struct cpu *c, unsigned slot, unsigned n, const uint32_t *fields);
+/* Makes the current CS, CPL, mode and EIP the site of the records to come
+ * (the run loop at a block's start; cpu_deliver before it delivers). */
+void cpu_trace_site_now(struct cpu *c);
 /* Counts trace event e (always on: one increment) and, when a trace is
  * being recorded, records it: off, that costs one predictable branch. */
 static inline void cpu_count(struct cpu *c, enum trace_event e) {
@@ -722,11 +740,27 @@ static inline void cpu_count_at(struct cpu *c, enum trace_event e, unsigned inde
   if (unlikely(c->trace != NULL))
     cpu_trace_record(c, (unsigned)e + index);
 }
-/* Counts a privilege-level change from CPL from to CPL to (ring.FtoT);
- * nothing if they are equal. */
-static inline void cpu_count_ring(struct cpu *c, unsigned from, unsigned to) {
-  if (from != to)
-    cpu_count_at(c, TRACE_EV_ring, TRACE_RING_INDEX(from, to));
+/* Counts plain event e with up to three fields given at the count site
+ * (the first n of a, b, d are recorded). */
+static inline void cpu_count_with(struct cpu *c, enum trace_event e, unsigned n, uint32_t a, uint32_t b,
+                                  uint32_t d) {
+  trace_count(&c->counters, e);
+  if (unlikely(c->trace != NULL)) {
+    const uint32_t f[3] = {a, b, d};
+    cpu_trace_record_fields(c, (unsigned)e, n, f);
+  }
+}
+/* Counts a privilege-level change from CPL from to CPL to (ring.FtoT) by
+ * mechanism mech (enum trace_mechanism); nothing if they are equal. */
+static inline void cpu_count_ring(struct cpu *c, unsigned from, unsigned to, enum trace_mechanism mech) {
+  if (from != to) {
+    unsigned slot = (unsigned)TRACE_EV_ring + TRACE_RING_INDEX(from, to);
+    trace_count_at(&c->counters, TRACE_EV_ring, TRACE_RING_INDEX(from, to));
+    if (unlikely(c->trace != NULL)) {
+      const uint32_t f[1] = {(uint32_t)mech};
+      cpu_trace_record_fields(c, slot, 1, f);
+    }
+  }
 }
 
 /* ---- system architecture (cpu.c, exec.c, tss.c, ops/system.c) ---------------------- */

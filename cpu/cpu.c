@@ -176,14 +176,46 @@ void cpu_set_trace(struct cpu *c, cpu_trace_fn record, void *ctx) {
   c->trace_ctx = record ? ctx : NULL;
 }
 
-/* The record of slot: what the processor has at the count site, and the
- * event's fields (trace/events.def EVENT_FIELDS) where the state at hand
- * holds them; the recording hook (machine/run.c) adds the instruction
- * bytes. Reads only: nothing the guest sees changes. */
+/* Snapshots the current CS, CPL and mode (and EIP) as the site of the
+ * records to come. */
+void cpu_trace_site_now(struct cpu *c) {
+  c->trace_site = (struct cpu_trace_site){.cs = c->seg[CPU_CS].selector, .cpl = c->cpl, .code32 = c->code32,
+                                          .cs_base = c->seg[CPU_CS].base, .eip = c->eip};
+}
+
+/* A record of slot at its site (struct trace_record): during a delivery the
+ * state cpu_deliver saw; in an instruction the block's CS, CPL and mode at
+ * its start (an instruction that changes them ends its block) with the
+ * instruction's EIP (committed only after it); between instructions (a
+ * fetch) the state as it is. */
+static struct trace_record record_at_site(struct cpu *c, unsigned slot) {
+  struct cpu_trace_site s;
+  if (c->trace_site_fixed)
+    s = c->trace_site;
+  else if (c->cur) {
+    s = c->trace_site;
+    s.eip = c->eip;
+  } else {
+    s = (struct cpu_trace_site){.cs = c->seg[CPU_CS].selector, .cpl = c->cpl, .code32 = c->code32,
+                                .cs_base = c->seg[CPU_CS].base, .eip = c->eip};
+  }
+  return (struct trace_record){.cycle = cpu_now(c), .slot = (uint16_t)slot, .cpu = 0, .cpl = s.cpl,
+                               .cs = s.cs, .eip = s.eip, .cs_base = s.cs_base,
+                               .flags = s.code32 ? TRACE_REC_CODE32 : 0};
+}
+
+void cpu_trace_record_fields(struct cpu *c, unsigned slot, unsigned n, const uint32_t *fields) {
+  struct trace_record r = record_at_site(c, slot);
+  for (unsigned k = 0; k < n && k < TRACE_FIELDS_MAX; k++)
+    r.field[r.n_fields++] = fields[k];
+  c->trace(c->trace_ctx, &r);
+}
+
+/* The record of slot with the fields (trace/events.def EVENT_FIELDS) the
+ * state at hand holds; the recording hook (machine/run.c) adds the
+ * instruction bytes. Reads only: nothing the guest sees changes. */
 void cpu_trace_record(struct cpu *c, unsigned slot) {
-  struct trace_record r = {.cycle = cpu_now(c), .slot = (uint16_t)slot, .cpu = 0, .cpl = c->cpl,
-                           .cs = c->seg[CPU_CS].selector, .eip = c->eip,
-                           .flags = c->code32 ? TRACE_REC_CODE32 : 0};
+  struct trace_record r = record_at_site(c, slot);
   const struct insn *i = c->cur;
   if (slot - TRACE_EV_exception < 256u) {
     /* a fault delivered by cpu_handle_fault: its error code (#DF: 0) */
@@ -193,13 +225,6 @@ void cpu_trace_record(struct cpu *c, unsigned slot) {
       if (v == CPU_EXC_PF)
         r.field[r.n_fields++] = c->cr[2];
     }
-  } else if (slot == TRACE_EV_cr_write) {
-    unsigned reg = i && i->fn == MOV_CdRd ? i->reg : 3; /* else a task switch's CR3 */
-    r.field[0] = reg;
-    r.field[1] = reg < 5 ? c->cr[reg] : 0;
-    r.n_fields = 2;
-  } else if (slot == TRACE_EV_cr3_write) {
-    r.field[r.n_fields++] = c->cr[3];
   } else if ((slot == TRACE_EV_io_in || slot == TRACE_EV_io_out) && i) {
     bool imm = i->fn == IN_ALIb || i->fn == IN_AXIb || i->fn == IN_EAXIb || i->fn == OUT_IbAL ||
                i->fn == OUT_IbAX || i->fn == OUT_IbEAX;
@@ -210,8 +235,6 @@ void cpu_trace_record(struct cpu *c, unsigned slot) {
       r.field[r.n_fields++] = c->gpr[CPU_EAX] & 0xFFFFu;
     else if (i->fn == OUT_IbEAX || i->fn == OUT_DXEAX)
       r.field[r.n_fields++] = c->gpr[CPU_EAX];
-  } else if ((slot == TRACE_EV_invlpg || slot == TRACE_EV_tlb_flush_invlpg) && i && i->fn == INVLPG_Mb) {
-    r.field[r.n_fields++] = c->seg[i->seg].base + cpu_ea(c, i);
   }
   c->trace(c->trace_ctx, &r);
 }

@@ -352,6 +352,10 @@ static void deliver_protected(struct cpu *c, int vector, uint32_t error_code, ui
 
 void cpu_deliver(struct cpu *c, int vector, uint32_t error_code, uint32_t return_eip, enum cpu_delivery kind) {
   unsigned cpl = c->cpl;
+  if (unlikely(c->trace != NULL)) { /* the records of this delivery are made where it started */
+    cpu_trace_site_now(c);
+    c->trace_site_fixed = true;
+  }
   if (c->mode == CPU_MODE_REAL)
     deliver_real(c, vector, return_eip);
   else
@@ -370,7 +374,11 @@ void cpu_deliver(struct cpu *c, int vector, uint32_t error_code, uint32_t return
     cpu_count_at(c, TRACE_EV_irq, (unsigned)vector & 0xFF);
     break;
   }
-  cpu_count_ring(c, cpl, c->cpl);
+  cpu_count_ring(c, cpl, c->cpl,
+                 kind == CPU_DELIVER_EXTERNAL ? TRACE_MECH_interrupt
+                 : kind == CPU_DELIVER_EXCEPTION ? TRACE_MECH_exception
+                                                 : TRACE_MECH_int);
+  c->trace_site_fixed = false;
   cpu_end_block(c);
 }
 

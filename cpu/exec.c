@@ -78,6 +78,7 @@ enum cpu_exit cpu_run(struct cpu *c, cycles_t until) {
      * base cycles (1 if no instruction was fetched). So time advances even
      * in a loop of faults, and --max-cycles ends it. */
     cycles_t fault_cost = c->cur ? c->cur->cost : 0;
+    c->trace_site_fixed = false; /* a fault while delivering: cpu_deliver sets it again */
     retire(c, c->block_first && c->cur ? (unsigned)(c->cur - c->block_first) : 0);
     c->cycles += fault_cost ? fault_cost : 1;
     if (!cpu_handle_fault(c) || c->stop_requested)
@@ -110,6 +111,8 @@ enum cpu_exit cpu_run(struct cpu *c, cycles_t until) {
     }
     c->block_first = i;
     c->block_exit = false;
+    if (unlikely(c->trace != NULL))
+      cpu_trace_site_now(c); /* the site of this block's records */
     do {
       c->cur = i;
       c->next_eip = (c->eip + i->len) & c->ip_mask; /* 16-bit code: IP wraps */

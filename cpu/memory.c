@@ -1,5 +1,5 @@
-/* cpu/memory.c - the slow paths of segmented memory access, address
- * translation, the stack, and port I/O.
+/* cpu/memory.c - the slow paths of segmented memory access, system and
+ * linear accesses, the stack, and port I/O (translation: translate.c).
  *
  * The inline fast paths in cpu-internal.h handle an access that lies in one
  * page, passes the cached segment rights and finds a RAM pointer (paging
@@ -8,103 +8,10 @@
  * of every page the access touches, then the access, split where it crosses
  * a page (the two pages may map anywhere).
  *
- * Translation with paging on (cpu_translate), SDM vol. 3, 4.10:
- *
- *   TLB hit   the entry's rights (U/S, R/W with CR0.WP) decide; a denied
- *             access is a #PF (P = 1). Every #PF drops the page's entries
- *             from both TLBs, as SDM 4.10.4.1 says a page fault does. A write
- *             through an entry whose D bit is not known set walks again to
- *             set it (counted as a page walk, not as a miss), as P6
- *             processors do (a dirty-bit assist).
- *   miss      counted (dtlb_miss, itlb_miss: mmu_tlb_lookup) and charged
- *             (tlb_fill); the walk is counted (page_walk) and every entry it
- *             reads charged (page_walk_access); a walk that faults sets CR2
- *             and raises #PF with its error code, filling nothing (TLBs do
- *             not hold not-present translations); one that succeeds fills
- *             the TLB (LRU victim).
- *   data hit  or fill then installs the host-cache entries (mmu_fast_install).
- *
  * Fault discipline: an access that crosses a page translates both pages
  * before reading or writing any byte.
  */
 #include "cpu-internal.h"
-
-/* A page fault drops the TLB entries of the page (SDM 4.10.4.1: "a
- * page-fault exception ... will invalidate any TLB entries that are for a
- * page number corresponding to that linear address"), in both TLBs. */
-_Noreturn static void page_fault(struct cpu *c, uint32_t lin, uint32_t error) {
-  mmu_tlb_flush_page(c->mem, lin);
-  cpu_count(c, TRACE_EV_tlb_flush_page_fault);
-  c->cr[2] = lin;
-  cpu_raise(c, CPU_EXC_PF, error);
-}
-
-static uint32_t pf_error(unsigned access, uint32_t kind) {
-  return kind | ((access & MMU_ACC_WRITE) ? MMU_PF_W : 0) | ((access & MMU_ACC_USER) ? MMU_PF_U : 0);
-}
-
-/* One walk, charged (mmu_walk counts it and its A/D updates). */
-static bool walk(struct cpu *c, uint32_t lin, unsigned access, struct mmu_walk *w) {
-  bool ok = mmu_walk(c->mem, lin, access, w);
-  for (unsigned k = 0; k < w->reads; k++)
-    cpu_charge(c, CPU_TEV_page_walk_access);
-  return ok;
-}
-
-static bool translate(struct cpu *c, uint32_t lin, unsigned access, uint64_t *phys, bool raise) {
-  struct mmu *m = c->mem;
-  enum mmu_tlb_which t = (access & MMU_ACC_EXEC) ? MMU_ITLB : MMU_DTLB;
-  struct mmu_walk w;
-  struct mmu_tlb_entry *e = mmu_tlb_lookup(m, t, lin);
-  if (e) {
-    if (unlikely(!mmu_tlb_allows(m, e->flags, access))) {
-      if (!raise)
-        return false;
-      page_fault(c, lin, pf_error(access, MMU_PF_P));
-    }
-    if ((access & MMU_ACC_WRITE) && !(e->flags & MMU_TLB_D)) {
-      if (!walk(c, lin, access, &w)) {
-        if (!raise)
-          return false;
-        page_fault(c, lin, w.error);
-      }
-      mmu_tlb_drop(m, t, e); /* the re-walked translation replaces it */
-      e = mmu_tlb_fill(m, t, lin, &w);
-    }
-  } else {
-    cpu_charge(c, CPU_TEV_tlb_fill); /* the miss is counted by mmu_tlb_lookup */
-    if (!walk(c, lin, access, &w)) {
-      if (!raise)
-        return false;
-      page_fault(c, lin, w.error);
-    }
-    e = mmu_tlb_fill(m, t, lin, &w);
-  }
-  if (t == MMU_DTLB)
-    mmu_fast_install(m, lin, e);
-  else
-    mmu_ifast_install(m, lin, e);
-  uint64_t page = (uint64_t)e->phys_page + ((lin >> MMU_PAGE_SHIFT) - e->lin_page);
-  uint64_t pa = (page << MMU_PAGE_SHIFT) | (lin & (MMU_PAGE_BYTES - 1));
-  *phys = pa < 0x100000000ull ? (pa & m->a20_mask) : pa;
-  return true;
-}
-
-uint64_t cpu_translate(struct cpu *c, uint32_t lin, unsigned access) {
-  if (!c->mem->paging)
-    return mmu_phys(c->mem, lin);
-  uint64_t pa = 0;
-  translate(c, lin, access, &pa, true);
-  return pa;
-}
-
-bool cpu_translate_try(struct cpu *c, uint32_t lin, unsigned access, uint64_t *phys) {
-  if (!c->mem->paging) {
-    *phys = mmu_phys(c->mem, lin);
-    return true;
-  }
-  return translate(c, lin, access, phys, false);
-}
 
 /* Physical accesses; above 4 GiB (PAE) there is nothing: all ones, writes
  * dropped. */

@@ -102,9 +102,10 @@ static void sys_write(struct cpu *c, uint32_t lin, unsigned n, uint32_t v) { cpu
  * the TLB flush, cr3_load charged). A PDPTE with a reserved bit set is
  * #TS(0) in the new task, as Bochs has it (the SDM names no vector). */
 static void load_cr3(struct cpu *c, uint32_t v) {
+  uint32_t old = c->cr[3];
   if (!cpu_load_cr3(c, v, TRACE_EV_tlb_flush_task))
     cpu_raise(c, CPU_EXC_TS, 0);
-  cpu_count(c, TRACE_EV_cr_write);
+  cpu_count_with(c, TRACE_EV_cr_write, 3, 3, old, v);
 }
 
 static inline uint32_t sel_error(uint16_t sel) { return sel & 0xFFFCu; }
@@ -377,7 +378,7 @@ void cpu_task_far(struct cpu *c, bool call, uint16_t sel, const struct cpu_descr
     cpu_raise(c, CPU_EXC_NP, sel_error(tss_sel));
   unsigned cpl = c->cpl;
   task_switch(c, tss_sel, &tss, call ? TASK_CALL : TASK_JMP, c->next_eip, CPU_NO_ERROR_CODE, 0);
-  cpu_count_ring(c, cpl, c->cpl);
+  cpu_count_ring(c, cpl, c->cpl, TRACE_MECH_task_switch);
 }
 
 void cpu_task_gate_deliver(struct cpu *c, const struct cpu_descriptor *gate, uint32_t error_code,
@@ -411,5 +412,5 @@ void cpu_task_return(struct cpu *c) {
     cpu_raise(c, CPU_EXC_NP, sel_error(link));
   unsigned cpl = c->cpl;
   task_switch(c, link, &tss, TASK_IRET, c->next_eip, CPU_NO_ERROR_CODE, 0);
-  cpu_count_ring(c, cpl, c->cpl);
+  cpu_count_ring(c, cpl, c->cpl, TRACE_MECH_task_switch);
 }

@@ -641,9 +641,7 @@ static void record_hook(void *ctx, const struct trace_record *r) {
   if (!trace_writer_wants(h->w, r->slot))
     return;
   struct trace_record rec = *r;
-  struct cpu_segment cs;
-  cpu_get_segment(h->m->cpu, CPU_CS, &cs);
-  uint32_t lin = cs.base + r->eip;
+  uint32_t lin = r->cs_base + r->eip;
   rec.insn_len = 0;
   while (rec.insn_len < TRACE_INSN_MAX) { /* page by page */
     uint32_t at = lin + rec.insn_len;

@@ -239,11 +239,14 @@ static inline uint8_t *mmu_direct_write_ptr(const struct mmu *m, uint32_t lin, u
 #define MMU_PHYS_PAGE_LIMIT 0x100000u
 
 /* The result of a page walk. */
+#define MMU_WALK_AD_MAX 2 /* entries a walk can write A/D bits in (PDE, PTE) */
 struct mmu_walk {
   uint32_t phys_page;  /* of the 4 KiB page holding lin */
   uint8_t flags;       /* MMU_TLB_* for the TLB entry */
   unsigned reads;      /* paging-structure entries read from memory */
   uint32_t error;      /* #PF error code when the walk faults */
+  unsigned ad_updates; /* entries whose A/D bits it wrote (counted as ad_update) */
+  uint32_t ad_entry[MMU_WALK_AD_MAX]; /* their physical addresses, for the trace */
 };
 
 /* Sets the paging state from CR0.PG/WP and CR4.PSE/PAE/PGE. Does not flush
@@ -295,6 +298,10 @@ struct mmu_tlb_entry *mmu_tlb_fill(struct mmu *m, enum mmu_tlb_which t, uint32_t
 void mmu_tlb_flush_nonglobal(struct mmu *m);
 void mmu_tlb_flush_all(struct mmu *m);
 void mmu_tlb_flush_page(struct mmu *m, uint32_t lin);
+/* Entries holding a translation not yet flushed, in both TLBs (any address
+ * space): what a flush drops is the difference before and after (trace
+ * records; a scan, so only when recording). */
+unsigned mmu_tlb_occupied_entries(const struct mmu *m);
 /* Drops one entry of TLB t (and its fast-path mirrors). */
 void mmu_tlb_drop(struct mmu *m, enum mmu_tlb_which t, struct mmu_tlb_entry *e);
 /* Installs fast-path entries for data accesses to lin's page from DTLB

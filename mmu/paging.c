@@ -62,10 +62,12 @@ static uint64_t read_entry(struct mmu *m, uint64_t addr, bool pae) {
 }
 
 /* Sets bits in the low dword of the entry at addr (A/D updates). */
-static void set_bits(struct mmu *m, uint64_t addr, uint64_t entry, uint32_t bits) {
+static void set_bits(struct mmu *m, struct mmu_walk *w, uint64_t addr, uint64_t entry, uint32_t bits) {
   if ((entry & bits) == bits || addr >= 0x100000000ull)
     return;
   trace_count(m->counters, TRACE_EV_ad_update);
+  if (w->ad_updates < MMU_WALK_AD_MAX)
+    w->ad_entry[w->ad_updates++] = (uint32_t)addr & m->a20_mask;
   mmu_write(m, (uint32_t)addr & m->a20_mask, 4, (uint32_t)entry | bits);
 }
 
@@ -121,6 +123,7 @@ bool mmu_walk(struct mmu *m, uint32_t lin, unsigned access, struct mmu_walk *w) 
   trace_count(m->counters, TRACE_EV_page_walk);
   w->reads = 0;
   w->flags = 0;
+  w->ad_updates = 0;
   if (pae) {
     uint64_t pdpte = m->pg.pdpte[lin >> 30];
     if (!(pdpte & PTE_P))
@@ -167,10 +170,10 @@ bool mmu_walk(struct mmu *m, uint32_t lin, unsigned access, struct mmu_walk *w) 
 
   /* Success: A on every entry used, D on the leaf for a write. */
   if (large) {
-    set_bits(m, leaf_addr, leaf, PTE_A | ((access & MMU_ACC_WRITE) ? PTE_D : 0));
+    set_bits(m, w, leaf_addr, leaf, PTE_A | ((access & MMU_ACC_WRITE) ? PTE_D : 0));
   } else {
-    set_bits(m, pde_addr, pde, PTE_A);
-    set_bits(m, leaf_addr, leaf, PTE_A | ((access & MMU_ACC_WRITE) ? PTE_D : 0));
+    set_bits(m, w, pde_addr, pde, PTE_A);
+    set_bits(m, w, leaf_addr, leaf, PTE_A | ((access & MMU_ACC_WRITE) ? PTE_D : 0));
   }
   w->flags = (uint8_t)(((rights & PTE_U) ? MMU_TLB_U : 0) | ((rights & PTE_W) ? MMU_TLB_W : 0) |
                        (((leaf & PTE_D) || (access & MMU_ACC_WRITE)) ? MMU_TLB_D : 0) |

@@ -115,6 +115,18 @@ static bool live(const struct mmu *m, const struct mmu_tlb *tlb, const struct mm
   return occupied(tlb, e) && (!m->pg.tagged || (e->flags & MMU_TLB_G) || e->asid == m->pg.asid);
 }
 
+unsigned mmu_tlb_occupied_entries(const struct mmu *m) {
+  unsigned n = 0;
+  for (unsigned t = 0; t < 2; t++) {
+    const struct mmu_tlb *tlb = &m->tlb[t];
+    const struct mmu_tlb_array *arrays[2] = {&tlb->small, &tlb->large};
+    for (unsigned k = 0; k < 2; k++)
+      for (unsigned j = 0; j < arrays[k]->sets * arrays[k]->ways; j++)
+        n += occupied(tlb, &arrays[k]->e[j]);
+  }
+  return n;
+}
+
 struct mmu_tlb_entry *mmu_tlb_lookup(struct mmu *m, enum mmu_tlb_which t, uint32_t lin) {
   struct mmu_tlb *tlb = &m->tlb[t];
   uint32_t page = lin >> MMU_PAGE_SHIFT;

@@ -94,6 +94,15 @@ const char *trace_class_name(enum trace_class c) {
   return (unsigned)c < TRACE_CLASS_COUNT ? classes[c].name : NULL;
 }
 
+const char *trace_mechanism_name(unsigned m) {
+  static const char *const names[] = {
+#define X(name) #name,
+      TRACE_MECHANISMS(X)
+#undef X
+  };
+  return m < TRACE_MECH_COUNT ? names[m] : NULL;
+}
+
 const char *trace_class_description(enum trace_class c) {
   return (unsigned)c < TRACE_CLASS_COUNT ? classes[c].description : NULL;
 }

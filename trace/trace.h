@@ -92,6 +92,30 @@ static inline void trace_count_at(struct trace_counters *c, enum trace_event e, 
 }
 #endif
 
+/* Field values with names (the reader prints the name, exports too).
+ *
+ * mechanism: how a privilege-level change happened (the field of "ring"
+ * records). One table, in record order: the value is the row's position. */
+#define TRACE_MECHANISMS(X)                                                         \
+  X(exception)   /* a processor exception delivered through the IDT */            \
+  X(interrupt)   /* an external interrupt (INTR) or NMI delivered */               \
+  X(int)         /* INT n, INT3, INTO */                                          \
+  X(iret)        /* IRET (to an outer ring or to virtual-8086 mode) */            \
+  X(call_gate)   /* far CALL through a call gate to an inner ring */              \
+  X(far_ret)     /* far RET to an outer ring */                                   \
+  X(sysenter)    /* SYSENTER */                                                   \
+  X(sysexit)     /* SYSEXIT */                                                    \
+  X(task_switch) /* a hardware task switch (JMP/CALL/IRET/task gate) */
+
+enum trace_mechanism {
+#define X(name) TRACE_MECH_##name,
+  TRACE_MECHANISMS(X)
+#undef X
+  TRACE_MECH_COUNT
+};
+/* The name of mechanism m ("iret"), or NULL. */
+const char *trace_mechanism_name(unsigned m);
+
 /* Reading counters. */
 static inline uint64_t trace_counter(const struct trace_counters *c, enum trace_event e) { return c->slot[e]; }
 static inline uint64_t trace_counter_at(const struct trace_counters *c, enum trace_event e, unsigned index) {
@@ -161,6 +185,10 @@ int trace_catalog_write_markdown(FILE *f);
 #define TRACE_INSN_MAX 15
 #define TRACE_FIELDS_MAX 4
 #define TRACE_REC_CODE32 0x01u /* flags: CS was a 32-bit code segment (disassembly mode) */
+/* The CPL and CS:EIP of a record are the event's site: the instruction
+ * that caused it (INT n, IRET, MOV CR3, the faulting one, the one whose
+ * access missed the TLB), or for an external interrupt the instruction it
+ * came before; never the handler it led to. */
 struct trace_record {
   uint64_t cycle; /* cpu_cycles_now() at the event */
   uint16_t slot;
@@ -168,6 +196,7 @@ struct trace_record {
   uint8_t cpl;
   uint16_t cs;
   uint32_t eip;
+  uint32_t cs_base; /* in memory only (not in the file): CS base at the site, to fetch the bytes */
   uint8_t flags;    /* TRACE_REC_* */
   uint8_t insn_len; /* bytes in insn, 0 .. TRACE_INSN_MAX */
   uint8_t n_fields; /* 0 .. TRACE_FIELDS_MAX */

@@ -160,7 +160,7 @@ static inline void ret_far(struct cpu *c, const struct insn *i, uint32_t release
     ret_far_protected(c, n, release);
     if (c->cpl != cpl) {
       cpu_charge(c, CPU_TEV_ret_far_outer);
-      cpu_count_ring(c, cpl, c->cpl);
+      cpu_count_ring(c, cpl, c->cpl, TRACE_MECH_far_ret);
     }
     return;
   }
@@ -252,10 +252,10 @@ static inline void iret(struct cpu *c, unsigned n) {
       return;
     if (c->mode == CPU_MODE_V86) {
       cpu_charge(c, CPU_TEV_iret_to_v86);
-      cpu_count_ring(c, cpl, c->cpl);
+      cpu_count_ring(c, cpl, c->cpl, TRACE_MECH_iret);
     } else if (c->cpl != cpl) {
       cpu_charge(c, CPU_TEV_iret_outer);
-      cpu_count_ring(c, cpl, c->cpl);
+      cpu_count_ring(c, cpl, c->cpl, TRACE_MECH_iret);
     } else {
       cpu_charge(c, CPU_TEV_iret_same);
     }
@@ -475,7 +475,7 @@ static void far_gate(struct cpu *c, bool call, uint16_t gate_sel, struct desc *g
     unsigned from = c->cpl;
     call_gate_inner(c, &code, code_sel, eip, n, count);
     cpu_charge(c, CPU_TEV_callgate_inner);
-    cpu_count_ring(c, from, c->cpl);
+    cpu_count_ring(c, from, c->cpl, TRACE_MECH_call_gate);
     return;
   }
   if (eip > code.seg.limit)

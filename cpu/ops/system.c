@@ -62,9 +62,19 @@ static void paging_sync(struct cpu *c) {
                  (c->cr[4] & CR4_PAE) != 0, (c->cr[4] & CR4_PGE) != 0);
 }
 
+/* Live TLB entries before a flush, for the "entries" field of its record
+ * (a scan of the TLBs: only when recording). */
+static unsigned occupied_if_recording(struct cpu *c) {
+  return unlikely(c->trace != NULL) ? mmu_tlb_occupied_entries(c->mem) : 0;
+}
+static unsigned dropped_since(struct cpu *c, unsigned before) {
+  return unlikely(c->trace != NULL) ? before - mmu_tlb_occupied_entries(c->mem) : 0;
+}
+
 static void flush_all(struct cpu *c) {
+  unsigned before = occupied_if_recording(c);
   mmu_tlb_flush_all(c->mem);
-  cpu_count(c, TRACE_EV_tlb_flush_all);
+  cpu_count_with(c, TRACE_EV_tlb_flush_all, 1, dropped_since(c, before), 0, 0);
 }
 
 void cpu_paging_reset(struct cpu *c) {
@@ -84,9 +94,10 @@ static void load_pdptes(struct cpu *c, uint32_t cr3) {
 
 /* INVLPG: the page's entries of every size, in both TLBs. */
 void cpu_tlb_invalidate_page(struct cpu *c, uint32_t lin) {
+  unsigned before = occupied_if_recording(c);
   mmu_tlb_flush_page(c->mem, lin);
-  cpu_count(c, TRACE_EV_invlpg);
-  cpu_count(c, TRACE_EV_tlb_flush_invlpg);
+  cpu_count_with(c, TRACE_EV_invlpg, 1, lin, 0, 0);
+  cpu_count_with(c, TRACE_EV_tlb_flush_invlpg, 2, lin, dropped_since(c, before), 0);
   cpu_end_block(c);
 }
 
@@ -99,11 +110,13 @@ bool cpu_load_cr3(struct cpu *c, uint32_t v, enum trace_event flush) {
   } else {
     mmu_set_cr3(c->mem, v);
   }
+  uint32_t old = c->cr[3];
   c->cr[3] = v;
-  cpu_count(c, TRACE_EV_cr3_write);
+  cpu_count_with(c, TRACE_EV_cr3_write, 2, old, v, 0);
   if (!c->mem->pg.tagged) {
+    unsigned before = occupied_if_recording(c);
     mmu_tlb_flush_nonglobal(c->mem);
-    cpu_count(c, flush);
+    cpu_count_with(c, flush, 1, dropped_since(c, before), 0, 0);
   }
   cpu_charge(c, CPU_TEV_cr3_load);
   cpu_end_block(c);
@@ -239,6 +252,7 @@ void MOV_CdRd(struct cpu *c, const struct insn *i) {
     cpu_raise(c, CPU_EXC_UD, CPU_NO_ERROR_CODE);
   need_cpl0(c);
   uint32_t v = cpu_r32(c, i->rm);
+  uint32_t old = c->cr[i->reg];
   switch (i->reg) {
   case 0:
     write_cr0(c, v);
@@ -254,7 +268,7 @@ void MOV_CdRd(struct cpu *c, const struct insn *i) {
     write_cr4(c, v);
     break;
   }
-  cpu_count(c, TRACE_EV_cr_write);
+  cpu_count_with(c, TRACE_EV_cr_write, 3, i->reg, old, c->cr[i->reg]);
 }
 
 /* ---- debug registers --------------------------------------------------------------------- */
@@ -380,7 +394,7 @@ void SYSENTER(struct cpu *c, const struct insn *i) {
   c->next_eip = s->sysenter_eip;
   cpu_charge(c, CPU_TEV_sysenter);
   cpu_count(c, TRACE_EV_sysenter);
-  cpu_count_ring(c, from, 0);
+  cpu_count_ring(c, from, 0, TRACE_MECH_sysenter);
   cpu_end_block(c);
 }
 
@@ -396,6 +410,6 @@ void SYSEXIT(struct cpu *c, const struct insn *i) {
   c->next_eip = c->gpr[CPU_EDX];
   cpu_charge(c, CPU_TEV_sysexit);
   cpu_count(c, TRACE_EV_sysexit);
-  cpu_count_ring(c, 0, 3);
+  cpu_count_ring(c, 0, 3, TRACE_MECH_sysexit);
   cpu_end_block(c);
 }

@@ -72,7 +72,7 @@ echo "records $total, bytes $size"
 # disassemble; a CR write names its register and the instruction.
 "$ringlab" trace dump "$dir/a.rtrace" --disasm >"$dir/disasm.out" || no "dump --disasm failed"
 grep -q -E '\| \((no bytes|bad)' "$dir/disasm.out" && no "records without bytes: $(grep -m1 -E '\| \(' "$dir/disasm.out")"
-grep -q -E ' cr_write register=0x3 new=0x[0-9a-f]+ \| mov cr3, ' "$dir/disasm.out" ||
+grep -q -E ' cr_write register=0x3 old=0x[0-9a-f]+ new=0x[0-9a-f]+ \| mov cr3, ' "$dir/disasm.out" ||
   no "no cr_write with register, value and mov cr3"
 # The exports: CSV has the header and one row per record.
 "$ringlab" trace export --format csv "$dir/a.rtrace" -o "$dir/a.csv" || no "export csv failed"

@@ -38,7 +38,7 @@ static const struct trace_run_info info = {
     .ringlab_version = "9.9.9", .preset = "p6", .frequency_hz = 300000000, .config = "mem=128\n"};
 
 /* mov cr3, eax (32-bit code) at cycle 3000, CPL 0: a cr_write with its
- * register and new value. */
+ * register, old and new value. */
 static const struct trace_record cr_rec = {.cycle = 3000,
                                            .slot = TRACE_EV_cr_write,
                                            .cpl = 0,
@@ -47,8 +47,8 @@ static const struct trace_record cr_rec = {.cycle = 3000,
                                            .flags = TRACE_REC_CODE32,
                                            .insn_len = 3,
                                            .insn = {0x0F, 0x22, 0xD8},
-                                           .n_fields = 2,
-                                           .field = {3, 0x10c000}};
+                                           .n_fields = 3,
+                                           .field = {3, 0x108000, 0x10c000}};
 /* int 0x80 in 16-bit code, then a #PF with error code and CR2 at CPL 3. */
 static const struct trace_record int_rec = {.cycle = 6000,
                                             .slot = TRACE_EV_softint + 0x80,
@@ -100,7 +100,7 @@ static void version_2_records_round_trip_with_bytes_and_fields(void **state) {
   assert_non_null(r);
   assert_int_equal(trace_reader_version(r), 2);
   assert_string_equal(trace_reader_slot_fields(r, TRACE_EV_exception + 14), "error_code cr2");
-  assert_string_equal(trace_reader_slot_fields(r, TRACE_EV_cr_write), "register new");
+  assert_string_equal(trace_reader_slot_fields(r, TRACE_EV_cr_write), "register old new");
   assert_string_equal(trace_reader_slot_fields(r, TRACE_EV_iret), "");
   struct trace_record got;
   assert_int_equal(trace_reader_next(r, &got, err, sizeof err), 1);
@@ -247,7 +247,7 @@ static void dump_disassembles_the_instruction_at_cs_eip(void **state) {
   static char buf[8192];
   char *argv[] = {"trace", "dump", path, "--disasm", NULL};
   assert_int_equal(run_cli(buf, sizeof buf, 4, argv), 0);
-  assert_non_null(strstr(buf, "3000 cpu0 cpl0 0008:00100228 cr_write register=0x3 new=0x10c000 | mov cr3, eax\n"));
+  assert_non_null(strstr(buf, "3000 cpu0 cpl0 0008:00100228 cr_write register=0x3 old=0x108000 new=0x10c000 | mov cr3, eax\n"));
   assert_non_null(strstr(buf, "6000 cpu0 cpl3 001b:00001234 softint.128 | int 0x80\n"));
   assert_non_null(strstr(buf, "exception.14 error_code=0x6 cr2=0x400123 | push 0\n"));
   write_version_1();
@@ -306,7 +306,7 @@ static void csv_export_has_the_documented_header_and_rows(void **state) {
   char *argv[] = {"trace", "export", "--format", "csv", path, NULL};
   assert_int_equal(run_cli(buf, sizeof buf, 5, argv), 0);
   assert_memory_equal(buf, "cycle,cpu,cpl,cs,eip,event,fields,bytes\n", 40);
-  assert_non_null(strstr(buf, "\n3000,0,0,0x0008,0x00100228,cr_write,register=0x3 new=0x10c000,0f22d8\n"));
+  assert_non_null(strstr(buf, "\n3000,0,0,0x0008,0x00100228,cr_write,register=0x3 old=0x108000 new=0x10c000,0f22d8\n"));
   assert_non_null(strstr(buf, "\n6000,0,3,0x001b,0x00001234,softint.128,,cd80\n"));
 }
 
