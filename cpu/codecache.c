@@ -42,7 +42,9 @@
  * the hash path, so a link only replaces the hash lookup. Every
  * invalidation (a dropped block) and every flush bumps the cache's
  * generation; a link made in an earlier generation is not followed, so
- * links never lead to a dropped or reused block.
+ * links never lead to a dropped or reused block. The run loop follows links
+ * inline (cpu_code_cache_next, cpu-internal.h), so the generation and the
+ * last block live in struct cpu (cc_gen, cc_last); this file owns them.
  */
 #include "cpu-internal.h"
 
@@ -53,20 +55,6 @@
 #define MAX_INSNS (MAX_BLOCKS * 8)
 #define BLOCK_MAX_INSNS 64
 
-struct cpu_block {
-  uint32_t phys;             /* physical address of the first byte */
-  uint32_t last_page;        /* physical page of the last byte */
-  uint32_t span;             /* bytes from the first to past the last insn */
-  uint16_t n;                /* instructions */
-  bool code32;
-  bool valid;
-  struct insn *insns;
-  struct cpu_block *hash_next;
-  struct cpu_block *page_next[2]; /* in the lists of its first and last page */
-  struct cpu_block *succ[2];        /* successors: [0] fall-through, [1] other */
-  uint32_t succ_gen[2];             /* the cache generation each was linked in */
-};
-
 struct cpu_code_cache {
   struct cpu *cpu;
   struct cpu_block *hash[1u << HASH_BITS];
@@ -76,9 +64,6 @@ struct cpu_code_cache {
   unsigned n_insns;
   struct cpu_block **page_head; /* per RAM page */
   uint32_t n_pages;
-  uint32_t gen;             /* bumped by every invalidation and flush */
-  struct cpu_block *last;   /* the cached block the last lookup returned */
-  uint32_t last_gen;        /* the generation it was returned in */
   struct insn scratch[BLOCK_MAX_INSNS];
 };
 
@@ -93,6 +78,8 @@ struct cpu_code_cache *cpu_code_cache_new(struct cpu *c) {
   if (!cc)
     return NULL;
   cc->cpu = c;
+  c->cc_last = NULL;
+  c->cc_gen = c->cc_last_gen = 0;
   cc->n_pages = c->mem->ram_bytes >> MMU_PAGE_SHIFT;
   cc->blocks = calloc(MAX_BLOCKS, sizeof *cc->blocks);
   cc->insns = calloc(MAX_INSNS, sizeof *cc->insns);
@@ -110,6 +97,7 @@ void cpu_code_cache_free(struct cpu_code_cache *cc) {
     return;
   if (cc->cpu->mem->code_write_ctx == cc)
     mmu_set_code_write_hook(cc->cpu->mem, NULL, NULL);
+  cc->cpu->cc_last = NULL;
   free(cc->blocks);
   free(cc->insns);
   free(cc->page_head);
@@ -118,8 +106,8 @@ void cpu_code_cache_free(struct cpu_code_cache *cc) {
 
 void cpu_code_cache_flush(struct cpu_code_cache *cc) {
   memset(cc->hash, 0, sizeof cc->hash);
-  cc->gen++;
-  cc->last = NULL;
+  cc->cpu->cc_gen++;
+  cc->cpu->cc_last = NULL;
   for (uint32_t p = 0; p < cc->n_pages; p++)
     if (cc->page_head[p]) {
       cc->page_head[p] = NULL;
@@ -178,7 +166,7 @@ static bool invalidate_range(struct cpu_code_cache *cc, uint32_t p, uint32_t lo,
   if (!cc->page_head[p])
     mmu_mark_code_page(cc->cpu->mem, p, false);
   if (dropped) {
-    cc->gen++; /* breaks every link */
+    cc->cpu->cc_gen++; /* breaks every link */
     cpu_count(cc->cpu, TRACE_EV_code_invalidate);
   }
   return dropped;
@@ -271,6 +259,10 @@ static unsigned build(struct cpu *c, struct insn *out, uint32_t lin, uint64_t pa
     in->cost = (uint16_t)(own > 0xFFFF ? 0xFFFF : own);
     in->cost_before = cost;
     cost += in->cost;
+    if (in->fn == POP_SS || (in->fn == MOV_SwEw && in->reg == CPU_SS))
+      in->after = INSN_AFTER_SHADOW;
+    else if (in->fn == IRET || in->fn == IRETD)
+      in->after = INSN_AFTER_IRET;
     off += len;
     k++;
     if (cpu_rows[in->row].flags & F_BRANCH || in->row == CPU_ROW_UD || in->row == CPU_ROW_TOOLONG)
@@ -317,13 +309,13 @@ static __attribute__((noinline)) const struct insn *lookup_at(struct cpu *c, uns
   uint32_t phys = (uint32_t)pa;
 
   /* The links of the block before: no hash lookup if one matches. */
-  struct cpu_block *prev = cc->last, *b = NULL;
+  struct cpu_block *prev = cc->cpu->cc_last, *b = NULL;
   int slot = -1; /* the link to fill if the hash finds the block */
-  cc->last = NULL;
-  if (prev && cc->last_gen == cc->gen && !above_4g) {
+  cc->cpu->cc_last = NULL;
+  if (prev && cc->cpu->cc_last_gen == cc->cpu->cc_gen && !above_4g) {
     slot = phys == prev->phys + prev->span ? 0 : 1;
-    struct cpu_block *s = prev->succ[slot];
-    if (s && prev->succ_gen[slot] == cc->gen && s->phys == phys && s->code32 == c->code32)
+    struct cpu_block *s = prev->succ[slot].to;
+    if (s && prev->succ[slot].gen == cc->cpu->cc_gen && s->phys == phys && s->code32 == c->code32)
       b = s;
   }
   if (!b) {
@@ -332,10 +324,8 @@ static __attribute__((noinline)) const struct insn *lookup_at(struct cpu *c, uns
         break;
     if (above_4g)
       b = NULL;
-    if (b && slot >= 0) {
-      prev->succ[slot] = b;
-      prev->succ_gen[slot] = cc->gen;
-    }
+    if (b && slot >= 0)
+      prev->succ[slot] = (struct cpu_link){b, cc->cpu->cc_gen};
   }
   if (b) {
     if (b->span > room)
@@ -346,41 +336,18 @@ static __attribute__((noinline)) const struct insn *lookup_at(struct cpu *c, uns
           (last >> MMU_PAGE_SHIFT) != b->last_page)
         return decode_block(c, lin, pa, room, n_insns); /* the second page maps elsewhere now */
     }
-    cc->last = b;
-    cc->last_gen = cc->gen;
+    cc->cpu->cc_last = b;
+    cc->cpu->cc_last_gen = cc->cpu->cc_gen;
     *n_insns = b->n;
     return b->insns;
   }
   return decode_block(c, lin, pa, room, n_insns);
 }
 
-/* The common case without a call: the fetch address translates without a
- * walk (paging off, or the ITLB entry used last), the block before links
- * to the block there, which fits the CS limit and lies on one page. Any
- * other case goes the full way. */
-const struct insn *cpu_code_cache_lookup(struct cpu *c, unsigned *n_insns) {
-  struct cpu_code_cache *cc = c->cache;
-  const struct cpu_segment *cs = &c->seg[CPU_CS];
-  struct cpu_block *prev = cc->last;
-  if (likely(prev != NULL && c->eip <= cs->limit && cc->last_gen == cc->gen)) {
-    uint32_t lin = cs->base + c->eip, phys;
-    if (likely(!c->mem->paging))
-      phys = mmu_phys(c->mem, lin);
-    else if (!mmu_ifast_phys(c->mem, lin, c->cpl == 3, &phys))
-      return lookup_full(c, n_insns);
-    int slot = phys == prev->phys + prev->span ? 0 : 1;
-    struct cpu_block *b = prev->succ[slot];
-    if (likely(b && prev->succ_gen[slot] == cc->gen && b->phys == phys && b->code32 == c->code32 &&
-               b->span <= (uint64_t)cs->limit - c->eip + 1 && b->last_page == (phys >> MMU_PAGE_SHIFT))) {
-      cc->last = b;
-      *n_insns = b->n;
-      return b->insns;
-    }
-    /* Not linked: the full way translates again, which must not count a
-     * second ITLB hit. */
-    return lookup_at(c, n_insns, lin, phys, (uint64_t)cs->limit - c->eip + 1);
-  }
-  return lookup_full(c, n_insns);
+const struct insn *cpu_code_cache_lookup(struct cpu *c, unsigned *n_insns) { return lookup_full(c, n_insns); }
+
+const struct insn *cpu_code_cache_lookup_at(struct cpu *c, unsigned *n_insns, uint32_t lin, uint32_t phys) {
+  return lookup_at(c, n_insns, lin, phys, (uint64_t)c->seg[CPU_CS].limit - c->eip + 1);
 }
 
 /* The miss path of cpu_code_cache_lookup: decodes the block at lin (pa),
@@ -414,15 +381,16 @@ static __attribute__((noinline)) const struct insn *decode_block(struct cpu *c, 
 
   struct cpu_block *b = &cc->blocks[cc->n_blocks++];
   cc->n_insns += n;
-  cc->last = b;
-  cc->last_gen = cc->gen;
+  cc->cpu->cc_last = b;
+  cc->cpu->cc_last_gen = cc->cpu->cc_gen;
   *b = (struct cpu_block){.phys = phys,
                           .last_page = (uint32_t)last_page,
                           .span = span,
                           .n = (uint16_t)n,
                           .code32 = c->code32,
                           .valid = true,
-                          .insns = out};
+                          .insns = out,
+                          .link_code32 = (uint32_t)last_page == (phys >> MMU_PAGE_SHIFT) ? c->code32 : 2};
   unsigned h = hash_of(phys, c->code32);
   b->hash_next = cc->hash[h];
   cc->hash[h] = b;

@@ -135,7 +135,13 @@ struct insn {
   uint8_t ea_base;      /* register, or CPU_REG_NONE */
   uint8_t ea_index;     /* register, or CPU_REG_NONE */
   uint8_t ea_scale;     /* shift count 0-3 */
+  uint8_t after;        /* INSN_AFTER_*: what the run loop checks when a block stops here */
 };
+
+/* insn.after, set when the block is built (codecache.c), so that the run
+ * loop tests one byte instead of comparing handlers after every block. */
+#define INSN_AFTER_SHADOW 0x01 /* MOV SS / POP SS: an interrupt shadow follows */
+#define INSN_AFTER_IRET 0x02   /* IRET: ends the NMI block (SDM vol. 3, 6.7.1) */
 
 /* Decodes one instruction from bytes[0..n). Returns the length, or 0 if n
  * bytes are too few to hold it (the caller then knows whether that is a
@@ -155,6 +161,12 @@ enum cpu_cc_op {
   CC_LOGIC8, CC_LOGIC16, CC_LOGIC32,
   CC_INC8, CC_INC16, CC_INC32,    /* src2 holds the CF to keep */
   CC_DEC8, CC_DEC16, CC_DEC32,
+  /* A rotate (ROL ROR RCL RCR) after a lazy operation: SF ZF PF of that
+   * operation's result, still in cc_res at its size; CF, OF and its AF as
+   * flag bits in src2 (src1 unused). So a rotate sets CF and OF without
+   * computing the flags it keeps. */
+  CC_ROT8, CC_ROT16, CC_ROT32,
+  CC_COUNT
 };
 
 /* Size index: 0 byte, 1 word, 2 dword. CC ops are laid out by it. */
@@ -361,6 +373,9 @@ struct cpu {
   uint32_t uncharged_count;
 
   /* Run-loop state */
+  struct cpu_block *cc_last; /* code cache: the cached block the last lookup returned */
+  uint32_t cc_last_gen;      /* the cache generation it was returned in */
+  uint32_t cc_gen;           /* bumped by every invalidation and flush (codecache.c) */
   const struct insn *cur;    /* the instruction executing */
   const struct insn *block_first;
   bool block_exit;           /* leave the block after the current insn */
@@ -421,11 +436,41 @@ void cpu_stop(struct cpu *c, enum cpu_exit why, const char *fmt, ...)
  * SSn and ESPn of a 32-bit TSS, SSn and SPn of a 16-bit one. Raises
  * #TS(TR selector) if the entry lies past the TSS limit. */
 void cpu_tss_ring_stack(struct cpu *c, unsigned ring, uint16_t *ss, uint32_t *esp);
+/* cpu_task_gate_deliver (task.c) for interrupt delivery: with set_rf (a
+ * fault-class exception, SDM vol. 3, 17.3.1.1) the EFLAGS image saved in
+ * the old TSS has RF set, as a gate's frame has. */
+struct cpu_descriptor;
+void cpu_task_gate_deliver_rf(struct cpu *c, const struct cpu_descriptor *gate, uint32_t error_code,
+                              uint32_t return_eip, unsigned ext, bool set_rf);
 
 /* ---- segments (segment.c) ------------------------------------------------------- */
 
-/* Recomputes seg_ok, code32, stack32 after seg[s] changed. */
-void cpu_segment_loaded(struct cpu *c, unsigned s);
+/* Recomputes seg_ok, code32, stack32 after seg[s] changed. Inline: every
+ * far transfer, interrupt and IRET calls it for CS and often SS. Outside
+ * protected mode everything may be read and written; in it, a present
+ * code/data segment by its type (code: read if readable; data: read, write
+ * if writable); expand-down data segments always take the slow path. */
+static inline void cpu_segment_loaded(struct cpu *c, unsigned s) {
+  const struct cpu_segment *sg = &c->seg[s];
+  uint8_t ok = 0;
+  if (c->mode != CPU_MODE_PROT) {
+    ok = SEG_OK_READ | SEG_OK_WRITE;
+  } else if ((sg->attr & (0x80u | 0x10u)) == (0x80u | 0x10u)) { /* P, S */
+    if (sg->attr & 0x8u) /* code */
+      ok = (sg->attr & 0x2u) ? SEG_OK_READ : 0;
+    else
+      ok = SEG_OK_READ | ((sg->attr & 0x2u) ? SEG_OK_WRITE : 0);
+  }
+  if ((sg->attr & (0x10u | 0x8u | 0x4u)) == (0x10u | 0x4u)) /* S, data, expand-down */
+    ok = 0;
+  c->seg_ok[s] = ok;
+  if (s == CPU_CS) {
+    c->code32 = (sg->attr & CPU_SEG_ATTR_DB) != 0;
+    c->ip_mask = c->code32 ? 0xFFFFFFFFu : 0xFFFFu;
+  }
+  if (s == CPU_SS)
+    c->stack32 = (sg->attr & CPU_SEG_ATTR_DB) != 0;
+}
 /* Loads a segment register with `selector` as MOV/POP/LxS do in the current
  * mode (real mode: base = selector << 4). May fault. */
 void cpu_load_sreg(struct cpu *c, unsigned s, uint16_t selector);
@@ -458,10 +503,24 @@ struct cpu_descriptor {
 bool cpu_descriptor_read(struct cpu *c, uint16_t selector, struct cpu_descriptor *d);
 /* Reads IDT entry `vector`; false if past IDTR.limit. */
 bool cpu_idt_read(struct cpu *c, unsigned vector, struct cpu_descriptor *d);
-/* Sets the accessed bit of a code/data descriptor in memory (and in d). */
-void cpu_descriptor_set_accessed(struct cpu *c, struct cpu_descriptor *d);
+/* Sets the accessed bit of a code/data descriptor in memory (and in d):
+ * inline, it is nearly always set already, and then nothing is written. */
+void cpu_descriptor_write_accessed(struct cpu *c, struct cpu_descriptor *d);
+static inline void cpu_descriptor_set_accessed(struct cpu *c, struct cpu_descriptor *d) {
+  if (unlikely(!(d->hi & 0x100)))
+    cpu_descriptor_write_accessed(c, d);
+}
 /* The segment-register cache of a code/data (or LDT/TSS) descriptor. */
-void cpu_descriptor_to_segment(const struct cpu_descriptor *d, uint16_t selector, struct cpu_segment *out);
+static inline void cpu_descriptor_to_segment(const struct cpu_descriptor *d, uint16_t selector,
+                                             struct cpu_segment *out) {
+  uint32_t limit = (d->lo & 0xFFFF) | (d->hi & 0x000F0000u);
+  if (d->hi & 0x00800000u) /* G: 4 KiB granularity */
+    limit = (limit << 12) | 0xFFF;
+  out->selector = selector;
+  out->base = (d->lo >> 16) | ((d->hi & 0xFF) << 16) | (d->hi & 0xFF000000u);
+  out->limit = limit;
+  out->attr = (uint16_t)(((d->hi >> 8) & 0xFF) | ((d->hi >> 8) & 0xF000));
+}
 
 /* ---- memory (memory.c and the fast paths below) ---------------------------------- */
 
@@ -493,6 +552,30 @@ void cpu_sys_probe(struct cpu *c, uint32_t lin, uint32_t n, bool write);
 uint32_t cpu_lin_read(struct cpu *c, uint32_t lin, unsigned n, bool user);
 void cpu_lin_write(struct cpu *c, uint32_t lin, unsigned n, uint32_t v, bool user);
 void cpu_lin_probe(struct cpu *c, uint32_t lin, uint32_t n, bool write, bool user);
+
+/* One host pointer for `uses` accesses (reads, or writes if write) that all
+ * lie in [lin, lin + n), within one page: an interrupt frame, a descriptor's
+ * two dwords. With paging off the RAM pointer (for writes: a page without
+ * code); with paging on the host-pointer cache's entry, looked up once per
+ * access so that the DTLB sees exactly what `uses` separate fast-path
+ * accesses would show it (a dtlb_hit and an LRU use each). NULL, with
+ * nothing counted, when the fast path would not take them: the caller then
+ * makes the accesses one by one (cpu_sys_read, cpu_lin_write ...). user: 1
+ * for CPL 3 rules. */
+static inline __attribute__((always_inline)) uint8_t *cpu_lin_span_ptr(struct cpu *c, uint32_t lin, unsigned n,
+                                                                      unsigned uses, unsigned user,
+                                                                      unsigned write) {
+  if (unlikely((lin & (MMU_PAGE_BYTES - 1)) > MMU_PAGE_BYTES - n))
+    return NULL;
+  uint8_t *p = write ? mmu_direct_write_ptr(c->mem, lin, n) : (uint8_t *)mmu_direct_read_ptr(c->mem, lin, n);
+  if (likely(p != NULL) || !c->mem->paging)
+    return p;
+  p = mmu_fast_ptr(c->mem, lin, user, write);
+  if (likely(p != NULL))
+    for (unsigned k = 1; k < uses; k++)
+      (void)mmu_fast_ptr(c->mem, lin, user, write);
+  return p;
+}
 
 /* The physical address of linear address lin for an access (MMU_ACC_*
  * bits of mmu.h: WRITE, USER, EXEC). With paging on it goes through the
@@ -647,24 +730,98 @@ void cpu_push(struct cpu *c, unsigned n, uint32_t v);
 uint32_t cpu_pop(struct cpu *c, unsigned n);
 /* Reads n bytes at SS:(ESP + offset) without popping (stack-size wrap). */
 uint32_t cpu_stack_peek(struct cpu *c, uint32_t offset, unsigned n);
+/* One host pointer for `uses` reads (cpu_stack_peek) that all lie in the
+ * n bytes at SS:(ESP + offset), which must neither wrap at the stack size nor
+ * leave the segment's fast-path rights: what those reads would see and
+ * count (cpu_lin_span_ptr), or NULL, nothing counted: then peek them one
+ * by one. */
+static inline __attribute__((always_inline)) const uint8_t *cpu_stack_span_ptr(struct cpu *c, uint32_t offset,
+                                                                              unsigned n, unsigned uses) {
+  uint32_t mask = cpu_sp_mask(c);
+  uint32_t sp = (c->gpr[CPU_ESP] + offset) & mask;
+  uint64_t last = (uint64_t)sp + n - 1;
+  if (unlikely(!(c->seg_ok[CPU_SS] & SEG_OK_READ) || last > c->seg[CPU_SS].limit || last > mask))
+    return NULL;
+  return cpu_lin_span_ptr(c, c->seg[CPU_SS].base + sp, n, uses, c->cpl == 3, 0);
+}
 
 /* ---- flags (flags.c) ----------------------------------------------------------- */
 
 uint32_t cpu_flags_arith(const struct cpu *c);   /* the six arithmetic bits */
-/* Condition code 0-15 (Jcc order). Z/NZ after a lazy operation (a loop's
- * DEC/CMP/TEST then JNZ) inline; the rest from the lazy state directly
- * (cpu_cond_lazy), falling back to the full computation. */
+/* Condition code 0-15 (Jcc order). A loop's branch (Z/NZ after a lazy
+ * operation: DEC/CMP/TEST then JNZ; B/NB after CMP) inline; the rest from
+ * the lazy state directly (cpu_cond_lazy), falling back to the full
+ * computation. */
 bool cpu_cond_lazy(const struct cpu *c, unsigned cc);
-extern const uint32_t cpu_cc_mask[CC_DEC32 + 1]; /* operand mask per cc_op */
+extern const uint32_t cpu_cc_mask[CC_COUNT]; /* operand mask per cc_op */
+/* The kind of each cc_op (its row in enum cpu_cc_op without the size). */
+enum { CC_K_EAGER, CC_K_ADD, CC_K_ADC, CC_K_SUB, CC_K_SBB, CC_K_LOGIC, CC_K_INC, CC_K_DEC, CC_K_ROT };
+extern const uint8_t cpu_cc_kind[CC_COUNT];
+/* cpu_cond's inline part: decides those conditions into *taken and returns
+ * true, or returns false (the caller asks cpu_cond_lazy). */
+static inline bool cpu_cond_quick(const struct cpu *c, unsigned cc, bool *taken) {
+  unsigned op = c->cc_op;
+  if (unlikely(op - 1u >= CC_COUNT - 1u)) /* CC_EAGER */
+    return false;
+  if ((cc >> 1) == 2) {
+    *taken = ((c->cc_res & cpu_cc_mask[op]) == 0) != (cc & 1);
+    return true;
+  }
+  if ((cc >> 1) == 1 && cpu_cc_kind[op] == CC_K_SUB) {
+    uint32_t m = cpu_cc_mask[op];
+    *taken = ((c->cc_src1 & m) < (c->cc_src2 & m)) != (cc & 1);
+    return true;
+  }
+  return false;
+}
 static inline bool cpu_cond(const struct cpu *c, unsigned cc) {
-  if ((cc >> 1) == 2 && likely(c->cc_op != CC_EAGER && c->cc_op <= CC_DEC32))
-    return ((c->cc_res & cpu_cc_mask[c->cc_op]) == 0) != (cc & 1);
-  return cpu_cond_lazy(c, cc);
+  bool taken;
+  return cpu_cond_quick(c, cc, &taken) ? taken : cpu_cond_lazy(c, cc);
 }
 /* The same from all six flags computed in full (the reference of cpu_cond's
  * fast path, which reads the lazy state directly). */
 bool cpu_cond_full(const struct cpu *c, unsigned cc);
-bool cpu_cf(const struct cpu *c);
+/* CF alone, from the lazy state: what INC, DEC, ADC, SBB and RCL/RCR read
+ * on every execution, so inline. */
+extern const uint8_t cpu_cc_rot[CC_COUNT]; /* CC_ROT of each lazy cc_op's size */
+static inline bool cpu_cf(const struct cpu *c) {
+  unsigned op = c->cc_op, kind = cpu_cc_kind[op];
+  /* Tests, not a jump table: the kinds a loop's INC/DEC follow come first. */
+  if (kind >= CC_K_INC) /* INC, DEC, ROT: the CF kept */
+    return (c->cc_src2 & CPU_FLAG_CF) != 0;
+  if (kind == CC_K_LOGIC)
+    return false;
+  uint32_t m = cpu_cc_mask[op];
+  if (kind == CC_K_SUB)
+    return (c->cc_src1 & m) < (c->cc_src2 & m);
+  if (kind == CC_K_ADD)
+    return (c->cc_res & m) < (c->cc_src1 & m);
+  if (kind == CC_K_EAGER)
+    return (c->eflags & CPU_FLAG_CF) != 0;
+  if (kind == CC_K_ADC)
+    return (c->cc_res & m) <= (c->cc_src1 & m);
+  return (c->cc_src1 & m) <= (c->cc_src2 & m); /* SBB */
+}
+/* Sets CF and OF to the bits of cf_of (CPU_FLAG_CF | CPU_FLAG_OF) and keeps
+ * the other arithmetic flags, lazily where they are (the rotates): a lazy
+ * operation becomes CC_ROT at its size, with its AF computed now. */
+static inline void cpu_set_cf_of(struct cpu *c, uint32_t cf_of) {
+  unsigned op = c->cc_op;
+  uint32_t af;
+  cf_of &= CPU_FLAG_CF | CPU_FLAG_OF;
+  switch (cpu_cc_kind[op]) {
+  case CC_K_EAGER:
+    c->eflags = (c->eflags & ~(CPU_FLAG_CF | CPU_FLAG_OF)) | cf_of;
+    return;
+  case CC_K_LOGIC: af = 0; break; /* cleared, as P6 does (flags.c) */
+  case CC_K_INC: af = (c->cc_res & 0xF) == 0 ? CPU_FLAG_AF : 0; break;
+  case CC_K_DEC: af = (c->cc_res & 0xF) == 0xF ? CPU_FLAG_AF : 0; break;
+  case CC_K_ROT: af = c->cc_src2 & CPU_FLAG_AF; break;
+  default: af = (c->cc_src1 ^ c->cc_src2 ^ c->cc_res) & CPU_FLAG_AF; break; /* ADD ADC SUB SBB */
+  }
+  c->cc_src2 = af | cf_of;
+  c->cc_op = cpu_cc_rot[op]; /* SF ZF PF: cc_res at the operation's size */
+}
 uint32_t cpu_eflags(const struct cpu *c);        /* full EFLAGS */
 /* Writes EFLAGS bits under mask (arithmetic and others alike). */
 void cpu_eflags_write(struct cpu *c, uint32_t value, uint32_t mask);
@@ -710,8 +867,64 @@ struct cpu_code_cache *cpu_code_cache_new(struct cpu *c);
 void cpu_code_cache_free(struct cpu_code_cache *cc);
 void cpu_code_cache_flush(struct cpu_code_cache *cc);
 /* The block starting at CS:EIP; may raise a fetch fault. */
-struct cpu_block;
 const struct insn *cpu_code_cache_lookup(struct cpu *c, unsigned *n_insns);
+/* The same once CS:EIP is known to be linear lin, physical phys (its fetch
+ * translated and counted) and within the CS limit. */
+const struct insn *cpu_code_cache_lookup_at(struct cpu *c, unsigned *n_insns, uint32_t lin, uint32_t phys);
+
+/* A cached block: a run of decoded instructions from physical address
+ * phys (codecache.c says how blocks are made, dropped and linked). */
+struct cpu_block {
+  uint32_t phys;             /* physical address of the first byte */
+  uint32_t last_page;        /* physical page of the last byte */
+  uint32_t span;             /* bytes from the first to past the last insn */
+  uint16_t n;                /* instructions */
+  bool code32;
+  bool valid;
+  /* code32 if the block lies on one page, else 2 (never equal to CS.D), so
+   * that the link fast path checks the mode and the one-page case at once:
+   * a block on two pages must check its second page's translation. */
+  uint8_t link_code32;
+  struct insn *insns;
+  struct cpu_link {
+    struct cpu_block *to;
+    uint32_t gen; /* the cache generation it was made in */
+  } succ[2];      /* successors: [0] fall-through, [1] other */
+  struct cpu_block *hash_next;
+  struct cpu_block *page_next[2]; /* in the lists of its first and last page */
+};
+
+/* cpu_code_cache_lookup's common case, inline in the run loop: the fetch
+ * address translates without a walk (paging off, or the ITLB entry used
+ * last, counted as its hit), the block before links to the block there,
+ * which fits the CS limit and lies on one page. Anything else goes the
+ * full way. The link's generation alone proves both blocks valid: every
+ * drop bumps the generation, a flush also forgets the last block, and
+ * links are made only from a block valid in the link's generation. */
+static inline __attribute__((always_inline)) const struct insn *cpu_code_cache_next(struct cpu *c,
+                                                                                   unsigned *n_insns) {
+  struct cpu_block *prev = c->cc_last;
+  uint32_t eip = c->eip, limit = c->seg[CPU_CS].limit;
+  if (unlikely(prev == NULL || eip > limit))
+    return cpu_code_cache_lookup(c, n_insns);
+  uint32_t lin = c->seg[CPU_CS].base + eip, phys;
+  if (likely(!c->mem->paging))
+    phys = mmu_phys(c->mem, lin);
+  else if (unlikely(!mmu_ifast_phys(c->mem, lin, c->cpl == 3, &phys)))
+    return cpu_code_cache_lookup(c, n_insns);
+  const struct cpu_link *l = &prev->succ[phys != prev->phys + prev->span];
+  struct cpu_block *b = l->to;
+  uint32_t gen = c->cc_gen;
+  if (likely(b && l->gen == gen && b->phys == phys && b->link_code32 == c->code32 &&
+             b->span - 1 <= limit - eip)) {
+    c->cc_last = b;
+    c->cc_last_gen = gen;
+    *n_insns = b->n;
+    return b->insns;
+  }
+  /* Not linked: the full way must not translate (and count) again. */
+  return cpu_code_cache_lookup_at(c, n_insns, lin, phys);
+}
 
 /* ---- events: time and counters ------------------------------------------------------ */
 

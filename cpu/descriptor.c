@@ -18,7 +18,20 @@
  */
 #include "cpu-internal.h"
 
-static uint32_t system_read32(struct cpu *c, uint32_t lin) { return cpu_sys_read(c, lin, 4); }
+/* The 8 bytes of the entry at lin, as two dword system reads: through one
+ * host pointer when the entry lies in one page and the fast path takes it
+ * (two DTLB uses, as the two reads), else one read after the other. */
+static void system_read_entry(struct cpu *c, uint32_t lin, struct cpu_descriptor *d) {
+  const uint8_t *p = cpu_lin_span_ptr(c, lin, 8, 2, 0, 0);
+  if (likely(p != NULL)) {
+    d->lo = cpu_ld_le(p, 4);
+    d->hi = cpu_ld_le(p + 4, 4);
+  } else {
+    d->lo = cpu_sys_read(c, lin, 4);
+    d->hi = cpu_sys_read(c, lin + 4, 4);
+  }
+  d->addr = lin;
+}
 
 static void system_write8(struct cpu *c, uint32_t lin, uint8_t v) { cpu_sys_write(c, lin, 1, v); }
 
@@ -36,9 +49,7 @@ bool cpu_descriptor_read(struct cpu *c, uint16_t selector, struct cpu_descriptor
   uint32_t off = selector & ~7u;
   if (off + 7 > limit)
     return false;
-  d->lo = system_read32(c, base + off);
-  d->hi = system_read32(c, base + off + 4);
-  d->addr = base + off;
+  system_read_entry(c, base + off, d);
   return true;
 }
 
@@ -46,25 +57,12 @@ bool cpu_idt_read(struct cpu *c, unsigned vector, struct cpu_descriptor *d) {
   uint32_t off = vector * 8;
   if (off + 7 > c->idtr.limit)
     return false;
-  d->lo = system_read32(c, c->idtr.base + off);
-  d->hi = system_read32(c, c->idtr.base + off + 4);
-  d->addr = c->idtr.base + off;
+  system_read_entry(c, c->idtr.base + off, d);
   return true;
 }
 
-void cpu_descriptor_set_accessed(struct cpu *c, struct cpu_descriptor *d) {
-  if (!(d->hi & 0x100)) {
-    d->hi |= 0x100;
-    system_write8(c, d->addr + 5, (uint8_t)(d->hi >> 8));
-  }
-}
-
-void cpu_descriptor_to_segment(const struct cpu_descriptor *d, uint16_t selector, struct cpu_segment *out) {
-  uint32_t limit = (d->lo & 0xFFFF) | (d->hi & 0x000F0000u);
-  if (d->hi & 0x00800000u) /* G: 4 KiB granularity */
-    limit = (limit << 12) | 0xFFF;
-  out->selector = selector;
-  out->base = (d->lo >> 16) | ((d->hi & 0xFF) << 16) | (d->hi & 0xFF000000u);
-  out->limit = limit;
-  out->attr = (uint16_t)(((d->hi >> 8) & 0xFF) | ((d->hi >> 8) & 0xF000));
+/* The write behind cpu_descriptor_set_accessed (cpu-internal.h). */
+void cpu_descriptor_write_accessed(struct cpu *c, struct cpu_descriptor *d) {
+  d->hi |= 0x100;
+  system_write8(c, d->addr + 5, (uint8_t)(d->hi >> 8));
 }

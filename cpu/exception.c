@@ -56,8 +56,9 @@
  * a trap: INT1 and the TSS T bit; it has no instruction breakpoints), #BP
  * and #OF (traps), #DF (an abort), INT n or external interrupts. Real-mode
  * delivery pushes a 16-bit FLAGS, which has no RF, and so does a 16-bit
- * gate's frame. Delivery through a task gate (task.c) saves EFLAGS in the
- * old TSS without RF set: a departure, for now.
+ * gate's frame. Delivery through a task gate (task.c) follows the same
+ * rule for the EFLAGS image it saves in the old TSS (a 16-bit TSS has no
+ * RF either).
  */
 #include "cpu-internal.h"
 
@@ -133,6 +134,10 @@ static bool seg_fits(const struct cpu_segment *sg, uint32_t off, unsigned n) {
 static bool frame_fits(const struct cpu_segment *sg, bool big, uint32_t esp, unsigned count, unsigned size) {
   uint32_t mask = big ? 0xFFFFFFFFu : 0xFFFFu;
   uint32_t sp = esp & mask;
+  /* Expand-up, no wrap at the bottom: the slots fill [sp - count * size, sp),
+   * and each fits if the topmost byte, sp - 1, is within the limit. */
+  if ((sg->attr & (CPU_ATTR_S | ATTR_CODE | 0x4u)) != (CPU_ATTR_S | 0x4u) && sp >= count * size)
+    return sp - 1 <= sg->limit;
   for (unsigned k = 0; k < count; k++) {
     sp = (sp - size) & mask;
     if (!seg_fits(sg, sp, size))
@@ -141,6 +146,16 @@ static bool frame_fits(const struct cpu_segment *sg, bool big, uint32_t esp, uns
   return true;
 }
 
+
+/* The linear address of a frame of `bytes` below stack pointer sp (already
+ * masked by the stack size) when it does not wrap at the bottom of the
+ * stack: then its slots lie side by side in [*lin, *lin + bytes). */
+static bool frame_span(const struct cpu_segment *sg, uint32_t sp, unsigned bytes, uint32_t *lin) {
+  if (sp < bytes)
+    return false;
+  *lin = sg->base + (sp - bytes);
+  return true;
+}
 
 /* With paging on, translates every slot's pages for writing (after
  * frame_fits), so that a #PF comes before any byte of the frame, or of the
@@ -156,6 +171,9 @@ static void frame_probe(struct cpu *c, const struct cpu_segment *sg, bool big, u
   uint32_t mask = big ? 0xFFFFFFFFu : 0xFFFFu;
   bool user = cpu_attr_dpl(sg->attr) == 3;
   uint32_t sp = esp & mask;
+  uint32_t lin;
+  if (frame_span(sg, sp, count * size, &lin) && cpu_lin_span_ptr(c, lin, count * size, count, user, 1) != NULL)
+    return; /* every slot's page is live for the write: as many DTLB hits as slots */
   for (unsigned k = 0; k < count; k++) {
     sp = (sp - size) & mask;
     cpu_lin_probe(c, sg->base + sp, size, true, user);
@@ -175,9 +193,18 @@ static uint32_t frame_write(struct cpu *c, const struct cpu_segment *sg, bool bi
   uint32_t mask = big ? 0xFFFFFFFFu : 0xFFFFu;
   bool user = cpu_attr_dpl(sg->attr) == 3;
   uint32_t sp = esp & mask;
-  for (unsigned k = 0; k < count; k++) {
-    sp = (sp - size) & mask;
-    cpu_lin_write(c, sg->base + sp, size, v[k], user);
+  unsigned bytes = count * size;
+  uint32_t lin;
+  uint8_t *p = frame_span(sg, sp, bytes, &lin) ? cpu_lin_span_ptr(c, lin, bytes, count, user, 1) : NULL;
+  if (likely(p != NULL)) { /* one page: slot k at bytes - (k + 1) * size, as the pushes below */
+    for (unsigned k = 0; k < count; k++)
+      cpu_st_le(p + bytes - (k + 1) * size, size, v[k]);
+    sp -= bytes;
+  } else {
+    for (unsigned k = 0; k < count; k++) {
+      sp = (sp - size) & mask;
+      cpu_lin_write(c, sg->base + sp, size, v[k], user);
+    }
   }
   return big ? sp : ((esp & 0xFFFF0000u) | sp);
 }
@@ -224,7 +251,7 @@ static void deliver_protected(struct cpu *c, int vector, uint32_t error_code, ui
   if (!(gate.hi & 0x8000))
     cpu_raise(c, CPU_EXC_NP, idt_error);
   if (type == 5) {
-    cpu_task_gate_deliver(c, &gate, error_code, return_eip, ext); /* task.c */
+    cpu_task_gate_deliver_rf(c, &gate, error_code, return_eip, ext, set_rf); /* task.c */
     return;
   }
   bool gate32 = type >= 14;

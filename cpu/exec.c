@@ -62,42 +62,42 @@ static void retire(struct cpu *c, unsigned k) {
   c->block_first = NULL;
 }
 
-enum cpu_exit cpu_run(struct cpu *c, cycles_t until) {
-  c->stop_requested = false;
-  c->exit = CPU_EXIT_BUDGET;
-  if (c->halted && !interrupt_ready(c)) {
-    /* HLT waits for an interrupt; with IF = 0 only an NMI ends it (the
-     * machine decides whether to wait). Time passes while halted. */
-    if ((c->eflags & CPU_FLAG_IF) && c->cycles < until)
-      c->cycles = until;
-    return CPU_EXIT_HALT;
+/* Between blocks, when an interrupt is waiting or the shadow is in force:
+ * takes the interrupt, or returns true if the next block must be cut to one
+ * instruction (the shadow holds the interrupt for it). */
+static bool block_start_slow(struct cpu *c) {
+  bool one = false;
+  if (interrupt_ready(c)) {
+    if (c->sys.shadow)
+      one = true;
+    else
+      take_interrupt(c);
   }
+  c->sys.shadow = false;
+  return one;
+}
 
-  if (setjmp(c->fault_jmp)) {
-    /* The faulting instruction does not retire but it ran: it costs its
-     * base cycles (1 if no instruction was fetched). So time advances even
-     * in a loop of faults, and --max-cycles ends it. */
-    cycles_t fault_cost = c->cur ? c->cur->cost : 0;
-    c->trace_site_fixed = false; /* a fault while delivering: cpu_deliver sets it again */
-    retire(c, c->block_first && c->cur ? (unsigned)(c->cur - c->block_first) : 0);
-    c->cycles += fault_cost ? fault_cost : 1;
-    if (!cpu_handle_fault(c) || c->stop_requested)
-      return c->exit;
-  }
+/* After a block that stopped at `last` (insn.after says which): the shadow
+ * of MOV SS / POP SS, the end of NMI blocking at IRET. */
+static void block_end_slow(struct cpu *c, const struct insn *last) {
+  if (last->after & INSN_AFTER_SHADOW)
+    c->sys.shadow = true; /* the next instruction runs first */
+  else if ((last->after & INSN_AFTER_IRET) && c->sys.nmi_blocked)
+    c->sys.nmi_blocked = false;
+}
 
+/* The loop proper. Kept apart from the setjmp of cpu_run, where every
+ * local must live in memory: here the CPU pointer, the instruction and the
+ * block's end stay in registers. A fault longjmps out of it to cpu_run,
+ * which calls it again. */
+static __attribute__((noinline)) enum cpu_exit run_blocks(struct cpu *c, cycles_t until) {
   while (c->cycles < until) {
     unsigned n;
-    c->cur = NULL;
-    c->block_first = NULL;
     bool one = false; /* run one instruction: it is in an interrupt shadow */
-    if (unlikely(interrupt_ready(c))) {
-      if (c->sys.shadow)
-        one = true;
-      else
-        take_interrupt(c);
-    }
-    c->sys.shadow = false;
-    const struct insn *i = cpu_code_cache_lookup(c, &n);
+    if (unlikely(c->sys.shadow || interrupt_ready(c)))
+      one = block_start_slow(c);
+    const struct insn *first = cpu_code_cache_next(c, &n);
+    const struct insn *i = first;
     const struct insn *end = one ? i + 1 : i + n;
     /* A block that would run past `until` stops at the first instruction
      * boundary at or after it, so the machine's next device event (a timer
@@ -113,23 +113,58 @@ enum cpu_exit cpu_run(struct cpu *c, cycles_t until) {
     c->block_exit = false;
     if (unlikely(c->trace != NULL))
       cpu_trace_site_now(c); /* the site of this block's records */
+    /* Within a block only its last instruction changes CS or the mode
+     * (those end the block), so EIP and the IP mask stay in registers; the
+     * handler may still redirect next_eip (branches, restarts). */
+    uint32_t eip = c->eip;
+    const uint32_t ip_mask = c->ip_mask; /* 16-bit code: IP wraps */
     do {
       c->cur = i;
-      c->next_eip = (c->eip + i->len) & c->ip_mask; /* 16-bit code: IP wraps */
+      c->next_eip = (eip + i->len) & ip_mask;
       i->fn(c, i);
-      c->eip = c->next_eip;
+      eip = c->next_eip;
+      c->eip = eip;
       i++;
     } while (i < end && !c->block_exit);
     const struct insn *last = i - 1;
-    if (unlikely(last->fn == POP_SS || (last->fn == MOV_SwEw && last->reg == CPU_SS)))
-      c->sys.shadow = true; /* MOV SS / POP SS: the next instruction runs first */
-    else if (unlikely(c->sys.nmi_blocked) && (last->fn == IRET || last->fn == IRETD))
-      c->sys.nmi_blocked = false;
-    retire(c, (unsigned)(i - c->block_first));
+    if (unlikely(last->after))
+      block_end_slow(c, last);
+    /* retire(c, i - first), inline */
+    c->cycles += last->cost_before + last->cost;
+    c->instructions += (uint64_t)(i - first);
+    c->cur = NULL;
+    c->block_first = NULL;
     if (c->stop_requested)
       return c->exit;
   }
   return CPU_EXIT_BUDGET;
+}
+
+enum cpu_exit cpu_run(struct cpu *c, cycles_t until) {
+  c->stop_requested = false;
+  c->exit = CPU_EXIT_BUDGET;
+  if (c->halted && !interrupt_ready(c)) {
+    /* HLT waits for an interrupt; with IF = 0 only an NMI ends it (the
+     * machine decides whether to wait). Time passes while halted. */
+    if ((c->eflags & CPU_FLAG_IF) && c->cycles < until)
+      c->cycles = until;
+    return CPU_EXIT_HALT;
+  }
+  c->cur = NULL;
+  c->block_first = NULL;
+
+  if (setjmp(c->fault_jmp)) {
+    /* The faulting instruction does not retire but it ran: it costs its
+     * base cycles (1 if no instruction was fetched). So time advances even
+     * in a loop of faults, and --max-cycles ends it. */
+    cycles_t fault_cost = c->cur ? c->cur->cost : 0;
+    c->trace_site_fixed = false; /* a fault while delivering: cpu_deliver sets it again */
+    retire(c, c->block_first && c->cur ? (unsigned)(c->cur - c->block_first) : 0);
+    c->cycles += fault_cost ? fault_cost : 1;
+    if (!cpu_handle_fault(c) || c->stop_requested)
+      return c->exit;
+  }
+  return run_blocks(c, until);
 }
 
 /* One more iteration of a repeated instruction: until timing presets give a

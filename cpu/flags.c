@@ -29,14 +29,25 @@ uint32_t cpu_flags_szp(uint32_t res, unsigned n) {
 
 /* Per lazy operation: its operand mask, sign bit and kind (the row of
  * enum cpu_cc_op without the size). Index 0 (CC_EAGER) is unused. */
-enum { K_ADD, K_ADC, K_SUB, K_SBB, K_LOGIC, K_INC, K_DEC };
+enum { K_ADD = CC_K_ADD, K_ADC = CC_K_ADC, K_SUB = CC_K_SUB, K_SBB = CC_K_SBB, K_LOGIC = CC_K_LOGIC,
+       K_INC = CC_K_INC, K_DEC = CC_K_DEC, K_ROT = CC_K_ROT };
 #define CC3(k) {0xFFu, 0x80u, k}, {0xFFFFu, 0x8000u, k}, {0xFFFFFFFFu, 0x80000000u, k}
 static const struct {
   uint32_t mask, sign;
   uint8_t kind;
-} cc_info[] = {{0, 0, 0},  CC3(K_ADD), CC3(K_ADC), CC3(K_SUB),
-               CC3(K_SBB), CC3(K_LOGIC), CC3(K_INC), CC3(K_DEC)};
+} cc_info[] = {{0, 0, CC_K_EAGER}, CC3(K_ADD), CC3(K_ADC), CC3(K_SUB), CC3(K_SBB),
+               CC3(K_LOGIC),       CC3(K_INC), CC3(K_DEC), CC3(K_ROT)};
 #undef CC3
+_Static_assert(sizeof cc_info / sizeof cc_info[0] == CC_COUNT, "a cc_info row per cc_op");
+
+#define KIND3(k) k, k, k
+const uint8_t cpu_cc_kind[CC_COUNT] = {CC_K_EAGER,     KIND3(CC_K_ADD), KIND3(CC_K_ADC),
+                                       KIND3(CC_K_SUB), KIND3(CC_K_SBB), KIND3(CC_K_LOGIC),
+                                       KIND3(CC_K_INC), KIND3(CC_K_DEC), KIND3(CC_K_ROT)};
+#undef KIND3
+#define ROT3 CC_ROT8, CC_ROT16, CC_ROT32
+const uint8_t cpu_cc_rot[CC_COUNT] = {CC_EAGER, ROT3, ROT3, ROT3, ROT3, ROT3, ROT3, ROT3, ROT3};
+#undef ROT3
 
 uint32_t cpu_flags_arith(const struct cpu *c) {
   unsigned op = c->cc_op;
@@ -75,31 +86,18 @@ uint32_t cpu_flags_arith(const struct cpu *c) {
     if ((r & 0xF) == 0)
       f |= CPU_FLAG_AF;
     break;
-  default: /* K_DEC */
+  case K_DEC:
     f |= c->cc_src2 & CPU_FLAG_CF;
     if (r == s - 1)
       f |= CPU_FLAG_OF;
     if ((r & 0xF) == 0xF)
       f |= CPU_FLAG_AF;
     break;
+  default: /* K_ROT */
+    f |= c->cc_src2 & (CPU_FLAG_CF | CPU_FLAG_OF | CPU_FLAG_AF);
+    break;
   }
   return f;
-}
-
-bool cpu_cf(const struct cpu *c) {
-  unsigned op = c->cc_op;
-  if (op == CC_EAGER || op >= sizeof cc_info / sizeof cc_info[0])
-    return (c->eflags & CPU_FLAG_CF) != 0;
-  uint32_t m = cc_info[op].mask;
-  uint32_t a = c->cc_src1 & m, b = c->cc_src2 & m, r = c->cc_res & m;
-  switch (cc_info[op].kind) {
-  case K_ADD: return r < a;
-  case K_ADC: return r <= a;
-  case K_SUB: return a < b;
-  case K_SBB: return a <= b;
-  case K_LOGIC: return false;
-  default: return (c->cc_src2 & CPU_FLAG_CF) != 0; /* K_INC, K_DEC */
-  }
 }
 
 /* The full computation: all six flags, then the condition. cpu_cond's
@@ -124,9 +122,9 @@ bool cpu_cond_full(const struct cpu *c, unsigned cc) {
  * only the flags the condition reads are computed, each by the same
  * formula as cpu_flags_arith. CC_EAGER and any other operation fall back
  * to the full computation. */
-const uint32_t cpu_cc_mask[CC_DEC32 + 1] = {
-    0, 0xFFu, 0xFFFFu, 0xFFFFFFFFu, 0xFFu, 0xFFFFu, 0xFFFFFFFFu, 0xFFu, 0xFFFFu, 0xFFFFFFFFu, 0xFFu, 0xFFFFu,
-    0xFFFFFFFFu, 0xFFu, 0xFFFFu, 0xFFFFFFFFu, 0xFFu, 0xFFFFu, 0xFFFFFFFFu, 0xFFu, 0xFFFFu, 0xFFFFFFFFu};
+#define MASK3 0xFFu, 0xFFFFu, 0xFFFFFFFFu
+const uint32_t cpu_cc_mask[CC_COUNT] = {0, MASK3, MASK3, MASK3, MASK3, MASK3, MASK3, MASK3, MASK3};
+#undef MASK3
 
 bool cpu_cond_lazy(const struct cpu *c, unsigned cc) {
   unsigned op = c->cc_op;
@@ -154,7 +152,8 @@ bool cpu_cond_lazy(const struct cpu *c, unsigned cc) {
     case K_SBB: cf = a <= b; of = (a ^ b) & (a ^ r) & s; break;
     case K_LOGIC: cf = false; of = false; break;
     case K_INC: cf = c->cc_src2 & CPU_FLAG_CF; of = r == s; break;
-    default: cf = c->cc_src2 & CPU_FLAG_CF; of = r == s - 1; break; /* K_DEC */
+    case K_DEC: cf = c->cc_src2 & CPU_FLAG_CF; of = r == s - 1; break;
+    default: cf = c->cc_src2 & CPU_FLAG_CF; of = c->cc_src2 & CPU_FLAG_OF; break; /* K_ROT */
     }
     switch (cc >> 1) {
     case 0: res = of; break;                                  /* O */

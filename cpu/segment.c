@@ -30,32 +30,8 @@
 #define ATTR_S 0x10u           /* code or data (not system) */
 #define ATTR_P 0x80u           /* present */
 
+/* The rights cached for the fast path: cpu_segment_loaded (cpu-internal.h). */
 static bool protected_rights(const struct cpu *c) { return c->mode == CPU_MODE_PROT; }
-
-void cpu_segment_loaded(struct cpu *c, unsigned s) {
-  const struct cpu_segment *sg = &c->seg[s];
-  uint8_t ok = 0;
-  if (!protected_rights(c)) {
-    ok = SEG_OK_READ | SEG_OK_WRITE;
-  } else if ((sg->attr & (ATTR_P | ATTR_S)) == (ATTR_P | ATTR_S)) {
-    if (sg->attr & ATTR_TYPE_CODE) {
-      if (sg->attr & ATTR_TYPE_RW)
-        ok = SEG_OK_READ;
-    } else {
-      ok = SEG_OK_READ | ((sg->attr & ATTR_TYPE_RW) ? SEG_OK_WRITE : 0);
-    }
-  }
-  /* Expand-down data segments always take the slow path. */
-  if ((sg->attr & (ATTR_S | ATTR_TYPE_CODE | ATTR_TYPE_EXPDOWN)) == (ATTR_S | ATTR_TYPE_EXPDOWN))
-    ok = 0;
-  c->seg_ok[s] = ok;
-  if (s == CPU_CS) {
-    c->code32 = (sg->attr & CPU_SEG_ATTR_DB) != 0;
-    c->ip_mask = c->code32 ? 0xFFFFFFFFu : 0xFFFFu;
-  }
-  if (s == CPU_SS)
-    c->stack32 = (sg->attr & CPU_SEG_ATTR_DB) != 0;
-}
 
 _Noreturn static void limit_fault(struct cpu *c, unsigned s) {
   cpu_raise(c, s == CPU_SS ? CPU_EXC_SS : CPU_EXC_GP, 0);

@@ -269,7 +269,7 @@ static void load_protected_segments(struct cpu *c, const struct tss_state *s) {
 /* ---- the switch ------------------------------------------------------------------- */
 
 static void task_switch(struct cpu *c, uint16_t sel, const struct cpu_descriptor *nd, enum task_source src,
-                        uint32_t return_eip, uint32_t error_code, unsigned ext) {
+                        uint32_t return_eip, uint32_t error_code, unsigned ext, bool set_rf) {
   struct cpu_segment nt;
   cpu_descriptor_to_segment(nd, sel, &nt);
   bool new32 = is_tss32(nt.attr);
@@ -294,6 +294,8 @@ static void task_switch(struct cpu *c, uint16_t sel, const struct cpu_descriptor
 
   /* The commit point. */
   uint32_t flags = cpu_eflags(c);
+  if (set_rf) /* a fault: the image saved has RF = 1 (SDM 17.3.1.1; a 16-bit TSS drops it) */
+    flags |= CPU_FLAG_RF;
   if (src == TASK_JMP || src == TASK_IRET)
     set_busy(c, c->tr.selector, false);
   if (src == TASK_IRET)
@@ -377,12 +379,17 @@ void cpu_task_far(struct cpu *c, bool call, uint16_t sel, const struct cpu_descr
   if (!(seg.attr & CPU_ATTR_P))
     cpu_raise(c, CPU_EXC_NP, sel_error(tss_sel));
   unsigned cpl = c->cpl;
-  task_switch(c, tss_sel, &tss, call ? TASK_CALL : TASK_JMP, c->next_eip, CPU_NO_ERROR_CODE, 0);
+  task_switch(c, tss_sel, &tss, call ? TASK_CALL : TASK_JMP, c->next_eip, CPU_NO_ERROR_CODE, 0, false);
   cpu_count_ring(c, cpl, c->cpl, TRACE_MECH_task_switch);
 }
 
 void cpu_task_gate_deliver(struct cpu *c, const struct cpu_descriptor *gate, uint32_t error_code,
                            uint32_t return_eip, unsigned ext) {
+  cpu_task_gate_deliver_rf(c, gate, error_code, return_eip, ext, false);
+}
+
+void cpu_task_gate_deliver_rf(struct cpu *c, const struct cpu_descriptor *gate, uint32_t error_code,
+                              uint32_t return_eip, unsigned ext, bool set_rf) {
   uint16_t tss_sel = (uint16_t)(gate->lo >> 16);
   uint32_t err = sel_error(tss_sel) | (ext & 1);
   struct cpu_descriptor tss;
@@ -394,7 +401,7 @@ void cpu_task_gate_deliver(struct cpu *c, const struct cpu_descriptor *gate, uin
     cpu_raise(c, CPU_EXC_GP, err);
   if (!(seg.attr & CPU_ATTR_P))
     cpu_raise(c, CPU_EXC_NP, err);
-  task_switch(c, tss_sel, &tss, TASK_INT, return_eip, error_code, ext & 1);
+  task_switch(c, tss_sel, &tss, TASK_INT, return_eip, error_code, ext & 1, set_rf);
 }
 
 void cpu_task_return(struct cpu *c) {
@@ -411,6 +418,6 @@ void cpu_task_return(struct cpu *c) {
   if (!(seg.attr & CPU_ATTR_P))
     cpu_raise(c, CPU_EXC_NP, sel_error(link));
   unsigned cpl = c->cpl;
-  task_switch(c, link, &tss, TASK_IRET, c->next_eip, CPU_NO_ERROR_CODE, 0);
+  task_switch(c, link, &tss, TASK_IRET, c->next_eip, CPU_NO_ERROR_CODE, 0, false);
   cpu_count_ring(c, cpl, c->cpl, TRACE_MECH_task_switch);
 }

@@ -9,7 +9,7 @@
  *             through an entry whose D bit is not known set walks again to
  *             set it (counted as a page walk, not as a miss), as P6
  *             processors do (a dirty-bit assist).
- *   miss      counted (dtlb_miss, itlb_miss: mmu_tlb_lookup) and charged
+ *   miss      counted (dtlb_miss, itlb_miss: mmu_tlb_translate) and charged
  *             (tlb_fill); the walk is counted (page_walk) and every entry it
  *             reads charged (page_walk_access); a walk that faults sets CR2
  *             and raises #PF with its error code, filling nothing (TLBs do
@@ -35,10 +35,9 @@ static uint32_t pf_error(unsigned access, uint32_t kind) {
   return kind | ((access & MMU_ACC_WRITE) ? MMU_PF_W : 0) | ((access & MMU_ACC_USER) ? MMU_PF_U : 0);
 }
 
-/* One walk, charged (mmu_walk counts it and its A/D updates; they are
+/* Charges a walk made (mmu_walk counts it and its A/D updates; they are
  * recorded here, where the CPU's site is known). */
-static bool walk(struct cpu *c, uint32_t lin, unsigned access, struct mmu_walk *w) {
-  bool ok = mmu_walk(c->mem, lin, access, w);
+static void charge_walk(struct cpu *c, uint32_t lin, const struct mmu_walk *w) {
   for (unsigned k = 0; k < w->reads; k++)
     cpu_charge(c, CPU_TEV_page_walk_access);
   if (unlikely(c->trace != NULL)) {
@@ -47,10 +46,16 @@ static bool walk(struct cpu *c, uint32_t lin, unsigned access, struct mmu_walk *
     for (unsigned k = 0; k < w->ad_updates; k++)
       cpu_trace_record_fields(c, TRACE_EV_ad_update, 1, &w->ad_entry[k]);
   }
+}
+
+/* One walk, charged. */
+static bool walk(struct cpu *c, uint32_t lin, unsigned access, struct mmu_walk *w) {
+  bool ok = mmu_walk(c->mem, lin, access, w);
+  charge_walk(c, lin, w);
   return ok;
 }
 
-/* The record of a TLB miss (counted by mmu_tlb_lookup): the address, the
+/* The record of a TLB miss (counted by mmu_tlb_translate): the address, the
  * entries its walk read and the cycles the miss cost. */
 static void record_miss(struct cpu *c, enum mmu_tlb_which t, uint32_t lin, const struct mmu_walk *w,
                         cycles_t cost) {
@@ -58,12 +63,28 @@ static void record_miss(struct cpu *c, enum mmu_tlb_which t, uint32_t lin, const
   cpu_trace_record_fields(c, t == MMU_ITLB ? TRACE_EV_itlb_miss : TRACE_EV_dtlb_miss, 3, f);
 }
 
-static bool translate(struct cpu *c, uint32_t lin, unsigned access, uint64_t *phys, bool raise) {
+/* Forced inline: one copy raising (cpu_translate), one not. */
+static inline __attribute__((always_inline)) bool translate(struct cpu *c, uint32_t lin, unsigned access,
+                                                            uint64_t *phys, bool raise) {
   struct mmu *m = c->mem;
   enum mmu_tlb_which t = (access & MMU_ACC_EXEC) ? MMU_ITLB : MMU_DTLB;
   struct mmu_walk w;
-  struct mmu_tlb_entry *e = mmu_tlb_lookup(m, t, lin);
-  if (e) {
+  struct mmu_tlb_entry *e;
+  /* Lookup, and on a miss walk and fill, in one MMU call; the miss is
+   * charged after it (nothing in between reads the cycle counter). */
+  enum mmu_tlb_result r = mmu_tlb_translate(m, t, lin, access, &w, &e);
+  if (r != MMU_TLB_HIT) {
+    cycles_t start = c->cycles;
+    cpu_charge(c, CPU_TEV_tlb_fill); /* the miss is counted by mmu_tlb_translate */
+    charge_walk(c, lin, &w);
+    if (unlikely(c->trace != NULL))
+      record_miss(c, t, lin, &w, c->cycles - start);
+    if (r == MMU_TLB_FAULT) {
+      if (!raise)
+        return false;
+      page_fault(c, lin, w.error);
+    }
+  } else {
     if (unlikely(!mmu_tlb_allows(m, e->flags, access))) {
       if (!raise)
         return false;
@@ -78,18 +99,6 @@ static bool translate(struct cpu *c, uint32_t lin, unsigned access, uint64_t *ph
       mmu_tlb_drop(m, t, e); /* the re-walked translation replaces it */
       e = mmu_tlb_fill(m, t, lin, &w);
     }
-  } else {
-    cycles_t start = c->cycles;
-    cpu_charge(c, CPU_TEV_tlb_fill); /* the miss is counted by mmu_tlb_lookup */
-    bool ok = walk(c, lin, access, &w);
-    if (unlikely(c->trace != NULL))
-      record_miss(c, t, lin, &w, c->cycles - start);
-    if (!ok) {
-      if (!raise)
-        return false;
-      page_fault(c, lin, w.error);
-    }
-    e = mmu_tlb_fill(m, t, lin, &w);
   }
   if (t == MMU_DTLB)
     mmu_fast_install(m, lin, e);

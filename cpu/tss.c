@@ -23,7 +23,14 @@ void cpu_tss_ring_stack_ext(struct cpu *c, unsigned ring, uint16_t *ss, uint32_t
   uint32_t last = at + (tss32 ? 5 : 3);
   if (last > c->tr.limit)
     cpu_raise(c, CPU_EXC_TS, (c->tr.selector & 0xFFFCu) | (ext & 1));
-  if (tss32) {
+  /* Both fields through one host pointer when the fast path takes them
+   * (two DTLB uses, as the two reads below). */
+  unsigned esp_bytes = tss32 ? 4 : 2;
+  const uint8_t *p = cpu_lin_span_ptr(c, c->tr.base + at, esp_bytes + 2, 2, 0, 0);
+  if (likely(p != NULL)) {
+    *esp = cpu_ld_le(p, esp_bytes);
+    *ss = (uint16_t)cpu_ld_le(p + esp_bytes, 2);
+  } else if (tss32) {
     *esp = tss_read(c, at, 4);
     *ss = (uint16_t)tss_read(c, at + 4, 2);
   } else {

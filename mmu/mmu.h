@@ -83,6 +83,8 @@ struct mmu_tlb {
   uint64_t clock;             /* ticks on every use: the LRU stamps */
   uint32_t gen_all;           /* bumped by a full flush */
   uint32_t gen_ng;            /* bumped by every flush (non-global entries) */
+  uint32_t large_gen_all;     /* gen_all at the last large-page fill (0: none): the
+                               * large array holds a live entry only if equal */
 };
 
 enum mmu_tlb_which { MMU_ITLB, MMU_DTLB };
@@ -292,6 +294,15 @@ struct mmu_tlb_entry *mmu_tlb_lookup(struct mmu *m, enum mmu_tlb_which t, uint32
 /* Fills TLB t with the translation of lin from a walk, evicting the set's
  * least recently used entry (and dropping fast entries that mirrored it). */
 struct mmu_tlb_entry *mmu_tlb_fill(struct mmu *m, enum mmu_tlb_which t, uint32_t lin, const struct mmu_walk *w);
+/* mmu_tlb_lookup, mmu_walk and mmu_tlb_fill in one call, the CPU's
+ * translation path (the same counts, stamps and choices): looks lin up in
+ * TLB t (a hit: *e, stamped, counted); on a miss (counted) walks the page
+ * tables for access (mmu_walk into *w) and, if the walk succeeds, fills
+ * TLB t with its result (*e) exactly as mmu_tlb_fill would; if it faults,
+ * *e = NULL and w->error is the #PF error code. */
+enum mmu_tlb_result { MMU_TLB_HIT, MMU_TLB_FILLED, MMU_TLB_FAULT };
+enum mmu_tlb_result mmu_tlb_translate(struct mmu *m, enum mmu_tlb_which t, uint32_t lin, unsigned access,
+                                      struct mmu_walk *w, struct mmu_tlb_entry **e);
 /* Flushes: non-global entries (CR3 load), everything (CR4.PGE/PAE/PSE or
  * CR0.PG change), or the entries of every size holding lin in both TLBs
  * (INVLPG, and a page fault on lin). The first two bump generations. */

@@ -51,10 +51,23 @@
 #define PAE_PDPTE_RSVD (PAE_RSVD | 0x1E6ull) /* 63:36, 8:5, 2:1 */
 #define PAE_FRAME 0x0000000FFFFFF000ull  /* bits 35:12 */
 
-static uint64_t read_entry(struct mmu *m, uint64_t addr, bool pae) {
+/* A little-endian dword of host memory (GCC makes this one load). */
+static inline uint32_t ld32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Reads a paging-structure entry (8 bytes with PAE, else 4). Entries are
+ * naturally aligned, so with the A20 mask applied to the first dword the
+ * second follows it; in RAM (every walk of a sane guest) the entry is read
+ * through the host pointer, anything else (ROM, MMIO, unclaimed) through
+ * mmu_read as before. */
+static inline uint64_t read_entry(struct mmu *m, uint64_t addr, bool pae) {
   if (addr >= 0x100000000ull)
     return ~0ull;
   uint32_t a = (uint32_t)addr & m->a20_mask;
+  const uint8_t *p = mmu_ram_read_ptr(m, a, pae ? 8 : 4);
+  if (__builtin_expect(p != NULL, 1))
+    return pae ? ld32(p) | (uint64_t)ld32(p + 4) << 32 : ld32(p);
   uint64_t v = mmu_read(m, a, 4);
   if (pae)
     v |= (uint64_t)mmu_read(m, (a + 4) & m->a20_mask, 4) << 32;
@@ -117,13 +130,62 @@ static bool allowed(const struct mmu *m, uint32_t rights, unsigned access) {
   return true;
 }
 
-bool mmu_walk(struct mmu *m, uint32_t lin, unsigned access, struct mmu_walk *w) {
-  bool pae = m->pg.pae;
+/* The A/D writes of a successful 2-level walk: A on the PDE and on the PTE
+ * (the one entry of a 4 MiB page), D on the leaf for a write. Apart from
+ * walk_2level: most walks write nothing, so the walk keeps its registers. */
+static __attribute__((noinline, cold)) void set_ad_2level(struct mmu *m, struct mmu_walk *w, bool large,
+                                                         uint32_t pde_addr, uint32_t pde, uint32_t pte_addr,
+                                                         uint32_t pte, uint32_t leaf_bits) {
+  if (!large)
+    set_bits(m, w, pde_addr, pde, PTE_A);
+  set_bits(m, w, pte_addr, pte, leaf_bits);
+}
+
+/* 2-level paging (CR4.PAE = 0), the walk below written for 32-bit entries:
+ * the same reads, checks, faults, A/D writes and flags, in that order (the
+ * TLB miss path of TLB-bound guests). A 4 MiB page passes its PDE as both
+ * entries. */
+static __attribute__((noinline)) bool walk_2level(struct mmu *m, uint32_t lin, unsigned access, struct mmu_walk *w) {
+  uint32_t pde_addr = (m->pg.cr3 & ~0xFFFu) + (lin >> 22) * 4;
+  uint32_t pde = (uint32_t)read_entry(m, pde_addr, false);
+  w->reads = 1;
+  if (!(pde & PTE_P))
+    return fault(w, access, 0);
+  bool large = (pde & PTE_PS) && m->pg.pse;
+  uint32_t pte_addr, pte, rights;
+  if (large) {
+    if (pde & PSE_PDE_RSVD)
+      return fault(w, access, MMU_PF_P | MMU_PF_RSVD);
+    pte_addr = pde_addr;
+    pte = pde;
+    rights = pde;
+    w->phys_page = ((pde & 0xFFC00000u) >> 12) + ((lin >> 12) & 0x3FF);
+  } else {
+    pte_addr = (pde & 0xFFFFF000u) + ((lin >> 12) & 0x3FF) * 4;
+    pte = (uint32_t)read_entry(m, pte_addr, false);
+    w->reads = 2;
+    if (!(pte & PTE_P))
+      return fault(w, access, 0);
+    if (m->pg.pse && (pte & PTE_PS))
+      return fault(w, access, MMU_PF_P | MMU_PF_RSVD);
+    rights = pde & pte;
+    w->phys_page = pte >> 12;
+  }
+  if (!allowed(m, rights, access))
+    return fault(w, access, MMU_PF_P);
+  uint32_t leaf_bits = PTE_A | ((access & MMU_ACC_WRITE) ? PTE_D : 0);
+  if (__builtin_expect((!large && !(pde & PTE_A)) || (pte & leaf_bits) != leaf_bits, 0))
+    set_ad_2level(m, w, large, pde_addr, pde, pte_addr, pte, leaf_bits);
+  w->flags = (uint8_t)(((rights & PTE_U) ? MMU_TLB_U : 0) | ((rights & PTE_W) ? MMU_TLB_W : 0) |
+                       (((pte & PTE_D) || (access & MMU_ACC_WRITE)) ? MMU_TLB_D : 0) |
+                       ((m->pg.pge && (pte & PTE_G)) ? MMU_TLB_G : 0) | (large ? MMU_TLB_LARGE : 0));
+  return true;
+}
+
+/* PAE paging, and the reference the 2-level walk above follows. */
+static inline __attribute__((always_inline)) bool walk(struct mmu *m, uint32_t lin, unsigned access,
+                                                       struct mmu_walk *w, const bool pae) {
   uint64_t pde_addr, pde, pte_addr = 0, pte = 0;
-  trace_count(m->counters, TRACE_EV_page_walk);
-  w->reads = 0;
-  w->flags = 0;
-  w->ad_updates = 0;
   if (pae) {
     uint64_t pdpte = m->pg.pdpte[lin >> 30];
     if (!(pdpte & PTE_P))
@@ -179,4 +241,17 @@ bool mmu_walk(struct mmu *m, uint32_t lin, unsigned access, struct mmu_walk *w) 
                        (((leaf & PTE_D) || (access & MMU_ACC_WRITE)) ? MMU_TLB_D : 0) |
                        ((m->pg.pge && (leaf & PTE_G)) ? MMU_TLB_G : 0) | (large ? MMU_TLB_LARGE : 0));
   return true;
+}
+
+/* Each mode its own function, so that the 2-level walk keeps few registers. */
+static __attribute__((noinline)) bool walk_pae(struct mmu *m, uint32_t lin, unsigned access, struct mmu_walk *w) {
+  return walk(m, lin, access, w, true);
+}
+
+bool mmu_walk(struct mmu *m, uint32_t lin, unsigned access, struct mmu_walk *w) {
+  trace_count(m->counters, TRACE_EV_page_walk);
+  w->reads = 0;
+  w->flags = 0;
+  w->ad_updates = 0;
+  return m->pg.pae ? walk_pae(m, lin, access, w) : walk_2level(m, lin, access, w);
 }

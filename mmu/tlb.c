@@ -20,7 +20,14 @@
  * global, gen_ng matches too. A CR3 load bumps gen_ng, a CR4.PGE/PAE/PSE
  * or CR0.PG change bumps both; INVLPG clears the few entries of one page.
  * Generation 0 means empty; when a generation would wrap the arrays are
- * cleared (once every 2^32 flushes).
+ * cleared (once every 2^32 flushes). Each TLB also remembers gen_all at
+ * its last large-page fill (large_gen_all): while that differs from
+ * gen_all the large array holds nothing live, and lookups and INVLPG skip
+ * it (a guest of 4 KiB pages never probes it).
+ *
+ * The CPU's path is mmu_tlb_translate: lookup, walk on a miss and fill in
+ * one call (one pass over the set finds the page or the victim), the same
+ * counts, stamps and choices as mmu_tlb_lookup, mmu_walk, mmu_tlb_fill.
  *
  * Tagged mode (experimental, not an IA-32 feature): every entry carries the
  * ASID of the CR3 it was filled under (CR3's page-directory base); a
@@ -69,6 +76,7 @@ int mmu_tlb_configure(struct mmu *m, enum mmu_tlb_which t, unsigned small_entrie
   tlb->small = s;
   tlb->large = l;
   tlb->gen_all = tlb->gen_ng = 1;
+  tlb->large_gen_all = 0;
   mmu_fast_drop_all(m);
   return 0;
 }
@@ -131,26 +139,29 @@ struct mmu_tlb_entry *mmu_tlb_lookup(struct mmu *m, enum mmu_tlb_which t, uint32
   struct mmu_tlb *tlb = &m->tlb[t];
   uint32_t page = lin >> MMU_PAGE_SHIFT;
   struct mmu_tlb_array *a = &tlb->small;
-  struct mmu_tlb_entry *e = &a->e[(page & (a->sets - 1)) * a->ways];
-  for (unsigned w = 0; w < a->ways; w++, e++)
-    if (e->lin_page == page && live(m, tlb, e)) {
-      e->lru = ++tlb->clock;
-      trace_count(m->counters, t == MMU_ITLB ? TRACE_EV_itlb_hit : TRACE_EV_dtlb_hit);
-      return e;
-    }
-  unsigned sh = large_shift(m);
-  uint32_t big = lin >> sh;
-  uint32_t first = (big << sh) >> MMU_PAGE_SHIFT;
-  a = &tlb->large;
-  e = &a->e[(big & (a->sets - 1)) * a->ways];
-  for (unsigned w = 0; w < a->ways; w++, e++)
-    if (e->lin_page == first && (e->flags & MMU_TLB_LARGE) && live(m, tlb, e)) {
-      e->lru = ++tlb->clock;
-      trace_count(m->counters, t == MMU_ITLB ? TRACE_EV_itlb_hit : TRACE_EV_dtlb_hit);
-      return e;
-    }
+  struct mmu_tlb_entry *e = &a->e[(page & (a->sets - 1)) * a->ways], *end = e + a->ways;
+  for (; e != end; e++)
+    if (e->lin_page == page && live(m, tlb, e))
+      goto hit;
+  /* The large array is probed only when a large page was filled since the
+   * last full flush: otherwise it holds nothing live (4 KiB-only guests,
+   * and every miss, skip it). */
+  if (tlb->large_gen_all == tlb->gen_all) {
+    unsigned sh = large_shift(m);
+    uint32_t big = lin >> sh;
+    uint32_t first = (big << sh) >> MMU_PAGE_SHIFT;
+    a = &tlb->large;
+    e = &a->e[(big & (a->sets - 1)) * a->ways];
+    for (end = e + a->ways; e != end; e++)
+      if (e->lin_page == first && (e->flags & MMU_TLB_LARGE) && live(m, tlb, e))
+        goto hit;
+  }
   trace_count(m->counters, t == MMU_ITLB ? TRACE_EV_itlb_miss : TRACE_EV_dtlb_miss);
   return NULL;
+hit:
+  e->lru = ++tlb->clock;
+  trace_count(m->counters, t == MMU_ITLB ? TRACE_EV_itlb_hit : TRACE_EV_dtlb_hit);
+  return e;
 }
 
 /* Drops the fetch fast entries that mirror ITLB entry e. */
@@ -173,6 +184,52 @@ static void fast_drop_entry(struct mmu *m, const struct mmu_tlb_entry *e) {
       m->fast[k][idx].tag = 0;
 }
 
+/* The way of a set (ways entries from e) a fill takes: the first that is
+ * empty or flushed, else the one with the oldest stamp (the first such;
+ * stamps of occupied ways are distinct anyway: the clock ticks on every
+ * use). *evicts: it holds a translation. occupied() spelled out with the
+ * generations in registers. */
+static inline struct mmu_tlb_entry *victim_in(const struct mmu_tlb *tlb, struct mmu_tlb_entry *e, unsigned ways,
+                                              bool *evicts) {
+  uint32_t gen_all = tlb->gen_all, gen_ng = tlb->gen_ng;
+  struct mmu_tlb_entry *end = e + ways, *victim = e;
+  uint64_t oldest = e->lru;
+  for (; e != end; e++) {
+    if (e->gen_all != gen_all || (e->gen_ng != gen_ng && !(e->flags & MMU_TLB_G))) {
+      *evicts = false;
+      return e;
+    }
+    if (e->lru < oldest) {
+      oldest = e->lru;
+      victim = e;
+    }
+  }
+  *evicts = true;
+  return victim;
+}
+
+/* Puts a translation (linear page page, first frame phys) into way victim
+ * of TLB t (evicts: the way holds a live translation, whose fast-path
+ * mirrors go with it). */
+static struct mmu_tlb_entry *install(struct mmu *m, enum mmu_tlb_which t, struct mmu_tlb_entry *victim, bool evicts,
+                                     uint32_t page, uint32_t phys, uint8_t flags) {
+  struct mmu_tlb *tlb = &m->tlb[t];
+  if (t == MMU_DTLB) {
+    if (evicts)
+      fast_drop_entry(m, victim);
+  } else {
+    ifast_drop_entry(m, victim);
+  }
+  victim->lru = ++tlb->clock;
+  victim->lin_page = page;
+  victim->phys_page = phys;
+  victim->gen_all = tlb->gen_all;
+  victim->gen_ng = tlb->gen_ng;
+  victim->asid = m->pg.asid;
+  victim->flags = flags;
+  return victim;
+}
+
 struct mmu_tlb_entry *mmu_tlb_fill(struct mmu *m, enum mmu_tlb_which t, uint32_t lin, const struct mmu_walk *w) {
   struct mmu_tlb *tlb = &m->tlb[t];
   bool large = (w->flags & MMU_TLB_LARGE) != 0;
@@ -185,31 +242,66 @@ struct mmu_tlb_entry *mmu_tlb_fill(struct mmu *m, enum mmu_tlb_which t, uint32_t
     page = (big << sh) >> MMU_PAGE_SHIFT;
     set = big & (a->sets - 1);
     phys -= (lin >> MMU_PAGE_SHIFT) - page; /* the large page's first frame */
+    tlb->large_gen_all = tlb->gen_all;
   } else {
     page = lin >> MMU_PAGE_SHIFT;
     set = page & (a->sets - 1);
   }
-  struct mmu_tlb_entry *e = &a->e[set * a->ways], *victim = NULL;
-  for (unsigned k = 0; k < a->ways; k++) {
-    if (!occupied(tlb, &e[k])) {
-      victim = &e[k]; /* empty or flushed: the first such way */
-      break;
+  bool evicts;
+  struct mmu_tlb_entry *victim = victim_in(tlb, &a->e[set * a->ways], a->ways, &evicts);
+  return install(m, t, victim, evicts, page, phys, w->flags);
+}
+
+/* mmu_tlb_lookup, mmu_walk and mmu_tlb_fill in one call, with the counts,
+ * stamps and choices of the three. One pass over the 4 KiB set looks for
+ * the page and, as victim_in would, for the way a fill takes (the first
+ * empty or flushed way, else the oldest stamp); the walk between cannot
+ * change the TLB (it writes only A/D bits in memory), so a 4 KiB result
+ * goes straight into that way. A large page goes through mmu_tlb_fill. */
+enum mmu_tlb_result mmu_tlb_translate(struct mmu *m, enum mmu_tlb_which t, uint32_t lin, unsigned access,
+                                      struct mmu_walk *w, struct mmu_tlb_entry **out) {
+  struct mmu_tlb *tlb = &m->tlb[t];
+  uint32_t page = lin >> MMU_PAGE_SHIFT;
+  uint32_t gen_all = tlb->gen_all, gen_ng = tlb->gen_ng;
+  struct mmu_tlb_array *a = &tlb->small;
+  struct mmu_tlb_entry *e = &a->e[(page & (a->sets - 1)) * a->ways], *end = e + a->ways;
+  struct mmu_tlb_entry *empty = NULL, *oldest = NULL;
+  for (; e != end; e++) {
+    if (e->gen_all != gen_all || (e->gen_ng != gen_ng && !(e->flags & MMU_TLB_G))) {
+      if (!empty)
+        empty = e;
+      continue;
     }
-    if (!victim || e[k].lru < victim->lru)
-      victim = &e[k];
+    if (e->lin_page == page && (!m->pg.tagged || (e->flags & MMU_TLB_G) || e->asid == m->pg.asid))
+      goto hit;
+    if (!oldest || e->lru < oldest->lru)
+      oldest = e;
   }
-  if (t == MMU_DTLB && occupied(tlb, victim))
-    fast_drop_entry(m, victim);
-  if (t == MMU_ITLB)
-    ifast_drop_entry(m, victim);
-  *victim = (struct mmu_tlb_entry){.lru = ++tlb->clock,
-                                   .lin_page = page,
-                                   .phys_page = phys,
-                                   .gen_all = tlb->gen_all,
-                                   .gen_ng = tlb->gen_ng,
-                                   .asid = m->pg.asid,
-                                   .flags = w->flags};
-  return victim;
+  if (tlb->large_gen_all == gen_all) {
+    unsigned sh = large_shift(m);
+    uint32_t big = lin >> sh;
+    uint32_t first = (big << sh) >> MMU_PAGE_SHIFT;
+    struct mmu_tlb_array *l = &tlb->large;
+    e = &l->e[(big & (l->sets - 1)) * l->ways];
+    for (end = e + l->ways; e != end; e++)
+      if (e->lin_page == first && (e->flags & MMU_TLB_LARGE) && live(m, tlb, e))
+        goto hit;
+  }
+  trace_count(m->counters, t == MMU_ITLB ? TRACE_EV_itlb_miss : TRACE_EV_dtlb_miss);
+  if (!mmu_walk(m, lin, access, w)) {
+    *out = NULL;
+    return MMU_TLB_FAULT;
+  }
+  if (w->flags & MMU_TLB_LARGE)
+    *out = mmu_tlb_fill(m, t, lin, w);
+  else
+    *out = install(m, t, empty ? empty : oldest, !empty, page, w->phys_page, w->flags);
+  return MMU_TLB_FILLED;
+hit:
+  e->lru = ++tlb->clock;
+  trace_count(m->counters, t == MMU_ITLB ? TRACE_EV_itlb_hit : TRACE_EV_dtlb_hit);
+  *out = e;
+  return MMU_TLB_HIT;
 }
 
 static void bump(struct mmu *m, bool all) {
@@ -246,6 +338,8 @@ void mmu_tlb_flush_page(struct mmu *m, uint32_t lin) {
           ifast_drop_entry(m, &e[w]);
         e[w].gen_all = 0;
       }
+    if (tlb->large_gen_all != tlb->gen_all)
+      continue; /* no large entry holds a translation: nothing to drop */
     a = &tlb->large;
     e = &a->e[((lin >> sh) & (a->sets - 1)) * a->ways];
     for (unsigned w = 0; w < a->ways; w++)

@@ -49,8 +49,18 @@ static inline void jump_near(struct cpu *c, uint32_t target, unsigned n) {
 
 /* ---- Jcc, JMP near ------------------------------------------------------------ */
 
+/* Jcc whose condition cpu_cond_quick cannot decide, out of line: so the
+ * common case (JZ/JNZ after a lazy operation) is a leaf without a frame. */
+static __attribute__((noinline)) void jcc_lazy(struct cpu *c, const struct insn *i, unsigned n) {
+  if (cpu_cond_lazy(c, i->opcode & 0xF))
+    jump_near(c, c->next_eip + i->imm, n);
+}
+
 static inline void jcc(struct cpu *c, const struct insn *i, unsigned n) {
-  if (cpu_cond(c, i->opcode & 0xF))
+  bool taken;
+  if (!cpu_cond_quick(c, i->opcode & 0xF, &taken))
+    jcc_lazy(c, i, n);
+  else if (taken)
     jump_near(c, c->next_eip + i->imm, n);
 }
 void Jcc_Jbw(struct cpu *c, const struct insn *i) { jcc(c, i, 2); }
@@ -598,6 +608,15 @@ static void ret_far_protected(struct cpu *c, unsigned n, uint32_t release) {
 
 #define FLAGS_IRET_ALWAYS 0x00004DD5u /* CF PF AF ZF SF TF DF OF NT */
 
+/* Reads `count` stack slots of n bytes from SS:(ESP + first * n) into v, as
+ * that many cpu_stack_peek calls would (the same faults, the same DTLB
+ * uses), through one host pointer when they lie side by side in a page. */
+static void stack_peek_slots(struct cpu *c, unsigned first, unsigned count, unsigned n, uint32_t *v) {
+  const uint8_t *p = cpu_stack_span_ptr(c, first * n, count * n, count);
+  for (unsigned k = 0; k < count; k++)
+    v[k] = likely(p != NULL) ? cpu_ld_le(p + k * n, n) : cpu_stack_peek(c, (first + k) * n, n);
+}
+
 /* IRETD at CPL 0 with VM set in the EFLAGS image (SDM IRET, RETURN-TO-
  * VIRTUAL-8086-MODE; vol. 3, 20.3.3): below EIP, CS and EFLAGS the frame
  * holds ESP, SS, ES, DS, FS, GS in dword slots (the selectors' upper halves
@@ -633,9 +652,11 @@ static void iret_protected(struct cpu *c, unsigned n) {
     cpu_task_return(c); /* task.c: a task switch to the back link */
     return;
   }
-  uint32_t off = cpu_stack_peek(c, 0, n);
-  uint16_t sel = (uint16_t)cpu_stack_peek(c, n, n);
-  uint32_t flags = cpu_stack_peek(c, 2 * n, n);
+  uint32_t top[3]; /* EIP, CS, EFLAGS */
+  stack_peek_slots(c, 0, 3, n, top);
+  uint32_t off = top[0];
+  uint16_t sel = (uint16_t)top[1];
+  uint32_t flags = top[2];
   if (n == 4 && (flags & CPU_FLAG_VM) && c->cpl == 0) {
     iret_to_v86(c, off, sel, flags);
     return;
@@ -646,8 +667,10 @@ static void iret_protected(struct cpu *c, unsigned n) {
   uint32_t esp = 0;
   uint16_t ss_sel = 0;
   if (outer) {
-    esp = cpu_stack_peek(c, 3 * n, n);
-    ss_sel = (uint16_t)cpu_stack_peek(c, 4 * n, n);
+    uint32_t outer_slots[2]; /* ESP, SS */
+    stack_peek_slots(c, 3, 2, n, outer_slots);
+    esp = outer_slots[0];
+    ss_sel = (uint16_t)outer_slots[1];
     check_return_ss(c, ss_sel, sel, &ss);
   }
   if (off > cs.seg.limit)

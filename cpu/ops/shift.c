@@ -14,7 +14,8 @@
  *   SAR                      OF = 0
  * Intel defines OF only for a count of 1; for larger counts this is what
  * the last single-bit step leaves, which the 286 vectors record too.
- * Rotates touch only CF and OF. SHL/SHR/SAR set SF ZF PF from the result;
+ * Rotates touch only CF and OF (cpu_set_cf_of: the others stay lazy).
+ * SHL/SHR/SAR set SF ZF PF from the result;
  * AF is undefined and ringlab clears it. A shift count at least the operand
  * width shifts everything out: CF is the last bit out (0 for SHL/SHR beyond
  * the width, the sign for SAR).
@@ -32,7 +33,7 @@ enum shift_op { SH_ROL, SH_ROR, SH_RCL, SH_RCR, SH_SHL, SH_SHR, SH_SAL, SH_SAR }
 
 /* Computes the shift of v (an n-byte value) by a nonzero masked count and
  * sets the flags. Returns the result. Called only after every fault. */
-static uint32_t shift_compute(struct cpu *c, enum shift_op op, unsigned n, uint32_t v, unsigned count) {
+static inline uint32_t shift_compute(struct cpu *c, enum shift_op op, unsigned n, uint32_t v, unsigned count) {
   unsigned bits = 8 * n;
   uint32_t m = cpu_mask(n), s = cpu_sign(n);
   uint32_t r, cf;
@@ -41,14 +42,14 @@ static uint32_t shift_compute(struct cpu *c, enum shift_op op, unsigned n, uint3
     unsigned k = count % bits;
     r = k ? ((v << k) | (v >> (bits - k))) & m : v;
     cf = r & 1;
-    cpu_eflags_write(c, cf | (!!(r & s) != cf ? CPU_FLAG_OF : 0), CPU_FLAG_CF | CPU_FLAG_OF);
+    cpu_set_cf_of(c, cf | (!!(r & s) != cf ? CPU_FLAG_OF : 0));
     return r;
   }
   case SH_ROR: {
     unsigned k = count % bits;
     r = k ? ((v >> k) | (v << (bits - k))) & m : v;
     cf = !!(r & s);
-    cpu_eflags_write(c, cf | (!!(r & s) != !!(r & (s >> 1)) ? CPU_FLAG_OF : 0), CPU_FLAG_CF | CPU_FLAG_OF);
+    cpu_set_cf_of(c, cf | (!!(r & s) != !!(r & (s >> 1)) ? CPU_FLAG_OF : 0));
     return r;
   }
   case SH_RCL: {
@@ -58,7 +59,7 @@ static uint32_t shift_compute(struct cpu *c, enum shift_op op, unsigned n, uint3
       wide = ((wide << k) | (wide >> (bits + 1 - k))) & ((2ull << bits) - 1);
     r = (uint32_t)wide & m;
     cf = (uint32_t)(wide >> bits) & 1;
-    cpu_eflags_write(c, cf | (!!(r & s) != cf ? CPU_FLAG_OF : 0), CPU_FLAG_CF | CPU_FLAG_OF);
+    cpu_set_cf_of(c, cf | (!!(r & s) != cf ? CPU_FLAG_OF : 0));
     return r;
   }
   case SH_RCR: {
@@ -68,7 +69,7 @@ static uint32_t shift_compute(struct cpu *c, enum shift_op op, unsigned n, uint3
       wide = ((wide >> k) | (wide << (bits + 1 - k))) & ((2ull << bits) - 1);
     r = (uint32_t)wide & m;
     cf = (uint32_t)(wide >> bits) & 1;
-    cpu_eflags_write(c, cf | (!!(r & s) != !!(r & (s >> 1)) ? CPU_FLAG_OF : 0), CPU_FLAG_CF | CPU_FLAG_OF);
+    cpu_set_cf_of(c, cf | (!!(r & s) != !!(r & (s >> 1)) ? CPU_FLAG_OF : 0));
     return r;
   }
   case SH_SHL:
@@ -102,29 +103,46 @@ static uint32_t shift_compute(struct cpu *c, enum shift_op op, unsigned n, uint3
   }
 }
 
-static inline void shift_rm(struct cpu *c, const struct insn *i, enum shift_op op, unsigned n, unsigned raw) {
+/* mem is a constant: each handler's register form is a leaf without a
+ * stack frame, its memory form a function of its own (as in alu.c). */
+static inline __attribute__((always_inline)) void shift_rm(struct cpu *c, const struct insn *i, enum shift_op op,
+                                                           unsigned n, unsigned raw, bool mem) {
   unsigned count = raw & 0x1F;
-  uint32_t ea = (i->flags & INSN_MEM) ? cpu_ea(c, i) : 0;
-  uint32_t v = (i->flags & INSN_MEM) ? cpu_read(c, i->seg, ea, n) : cpu_reg_read(c, i->rm, n);
+  uint32_t ea = mem ? cpu_ea(c, i) : 0;
+  uint32_t v = mem ? cpu_read(c, i->seg, ea, n) : cpu_reg_read(c, i->rm, n);
   if (count == 0)
     return;
   /* Probe the write first so a faulting write leaves the flags unchanged. */
-  if (i->flags & INSN_MEM)
+  if (mem)
     cpu_probe_write(c, i->seg, ea, n);
   uint32_t r = shift_compute(c, op, n, v, count);
-  cpu_rm_write(c, i, n, ea, r);
+  if (mem)
+    cpu_write(c, i->seg, ea, n, r);
+  else
+    cpu_reg_write(c, i->rm, n, r);
 }
 
-#define SHIFT_HANDLERS(OP, op)                                                                   \
-  void OP##_EbIb(struct cpu *c, const struct insn *i) { shift_rm(c, i, op, 1, i->imm); }         \
-  void OP##_EwIb(struct cpu *c, const struct insn *i) { shift_rm(c, i, op, 2, i->imm); }         \
-  void OP##_EdIb(struct cpu *c, const struct insn *i) { shift_rm(c, i, op, 4, i->imm); }         \
-  void OP##_Eb1(struct cpu *c, const struct insn *i) { shift_rm(c, i, op, 1, 1); }               \
-  void OP##_Ew1(struct cpu *c, const struct insn *i) { shift_rm(c, i, op, 2, 1); }               \
-  void OP##_Ed1(struct cpu *c, const struct insn *i) { shift_rm(c, i, op, 4, 1); }               \
-  void OP##_EbCL(struct cpu *c, const struct insn *i) { shift_rm(c, i, op, 1, cpu_r8(c, CPU_ECX)); } \
-  void OP##_EwCL(struct cpu *c, const struct insn *i) { shift_rm(c, i, op, 2, cpu_r8(c, CPU_ECX)); } \
-  void OP##_EdCL(struct cpu *c, const struct insn *i) { shift_rm(c, i, op, 4, cpu_r8(c, CPU_ECX)); }
+#define SHIFT_SPLIT(name, op, n, raw)                                                       \
+  static __attribute__((noinline)) void name##_mem(struct cpu *c, const struct insn *i) {   \
+    shift_rm(c, i, op, n, raw, true);                                                     \
+  }                                                                                       \
+  void name(struct cpu *c, const struct insn *i) {                                        \
+    if (i->flags & INSN_MEM)                                                              \
+      name##_mem(c, i);                                                                   \
+    else                                                                                  \
+      shift_rm(c, i, op, n, raw, false);                                                  \
+  }
+
+#define SHIFT_HANDLERS(OP, op)                           \
+  SHIFT_SPLIT(OP##_EbIb, op, 1, i->imm)                  \
+  SHIFT_SPLIT(OP##_EwIb, op, 2, i->imm)                  \
+  SHIFT_SPLIT(OP##_EdIb, op, 4, i->imm)                  \
+  SHIFT_SPLIT(OP##_Eb1, op, 1, 1)                        \
+  SHIFT_SPLIT(OP##_Ew1, op, 2, 1)                        \
+  SHIFT_SPLIT(OP##_Ed1, op, 4, 1)                        \
+  SHIFT_SPLIT(OP##_EbCL, op, 1, cpu_r8(c, CPU_ECX))      \
+  SHIFT_SPLIT(OP##_EwCL, op, 2, cpu_r8(c, CPU_ECX))      \
+  SHIFT_SPLIT(OP##_EdCL, op, 4, cpu_r8(c, CPU_ECX))
 
 SHIFT_HANDLERS(ROL, SH_ROL)
 SHIFT_HANDLERS(ROR, SH_ROR)

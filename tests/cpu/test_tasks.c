@@ -241,6 +241,22 @@ static void int_through_a_task_gate_saves_the_next_eip_and_links_back(void **sta
   assert_int_equal(trace_counter_at(cpu_counters(h->cpu), TRACE_EV_softint, 0x50), 1);
 }
 
+/* A fault delivered through a task gate saves EFLAGS with RF = 1 in the old
+ * TSS, as a gate's frame pushes it (SDM vol. 3, 17.3.1.1: "for any
+ * fault-class exception ... the value pushed for RF is 1"); the EIP saved
+ * is the faulting instruction's. */
+static void a_fault_through_a_task_gate_saves_eflags_with_rf_set(void **state) {
+  struct harness *h = *state;
+  harness_idt_gate(h, CPU_EXC_UD, 0x5, 0, SEL_TSS_B, 0);
+  mmu_write(h->mem, CODE_B, 1, 0xF4);
+  cpu_set_eflags(h->cpu, 0x202);
+  enum cpu_exit e = HARNESS_RUN(h, 0x0F, 0x0B); /* ud2 */
+  assert_int_equal(e, CPU_EXIT_HALT);
+  assert_int_equal(tr_of(h), SEL_TSS_B);
+  assert_int_equal(rd32(h, TSS_A + 0x20), HARNESS_CODE);
+  assert_int_equal(rd32(h, TSS_A + 0x24), 0x202 | CPU_FLAG_RF);
+}
+
 /* The classic #DF task: task A's stack is exhausted (SS limit 0xFFF, ESP 8),
  * so #UD's frame does not fit (#SS), nor does the #SS's (#SS again: a
  * double fault). The #DF gate is a task gate: task C runs on its own stack
@@ -459,6 +475,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(iret_with_nt_and_a_back_link_that_is_not_busy_is_ts, setup, harness_teardown),
       cmocka_unit_test_setup_teardown(int_through_a_task_gate_saves_the_next_eip_and_links_back, setup,
                                       harness_teardown),
+      cmocka_unit_test_setup_teardown(a_fault_through_a_task_gate_saves_eflags_with_rf_set, setup, harness_teardown),
       cmocka_unit_test_setup_teardown(a_double_fault_through_a_task_gate_runs_on_a_fresh_stack, setup,
                                       harness_teardown),
       cmocka_unit_test_setup_teardown(a_tss_limit_below_0x67_is_ts_in_the_old_task, setup, harness_teardown),
