@@ -45,6 +45,8 @@ struct opsport {
   uint32_t status;   /* of the last op */
   bool pending;      /* an op was written; the run loop runs it */
   uint32_t op;
+  uint8_t hypercall[RINGLAB_OPS_HYPERCALL_DEPTH]; /* numbers of the open hypercalls, innermost last */
+  unsigned hypercalls;                            /* open hypercalls */
 };
 
 /* Why the machine stopped. */

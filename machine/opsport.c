@@ -149,6 +149,30 @@ static uint32_t op_annotate(struct machine *m) {
   return RINGLAB_OPS_OK;
 }
 
+/* HYPERCALL_ENTER/EXIT: the hypervisor's marks (ringlab_ops.h). They are
+ * counted in the machine's own array like the other ops events; the trace
+ * stream does not carry the machine's events yet (trace/README.md), so the
+ * arguments and result, the records' fields in events.def, are checked
+ * here and wait for that. */
+static uint32_t op_hypercall(struct machine *m, bool enter) {
+  struct opsport *o = &m->ops;
+  uint32_t nr = o->arg[0];
+  if (nr > RINGLAB_OPS_HYPERCALL_MAX)
+    return RINGLAB_OPS_EINVAL;
+  if (enter) {
+    if (o->hypercalls == RINGLAB_OPS_HYPERCALL_DEPTH)
+      return RINGLAB_OPS_EFULL;
+    o->hypercall[o->hypercalls++] = (uint8_t)nr;
+    trace_count_at(&m->counted, TRACE_EV_hypercall, nr);
+    return RINGLAB_OPS_OK;
+  }
+  if (o->hypercalls == 0 || o->hypercall[o->hypercalls - 1] != nr)
+    return RINGLAB_OPS_ESTATE;
+  o->hypercalls--;
+  trace_count_at(&m->counted, TRACE_EV_hypercall_return, nr);
+  return RINGLAB_OPS_OK;
+}
+
 static void op_dump(struct machine *m) {
   struct machine_snap now, d;
   machine_snap(m, &now);
@@ -192,6 +216,10 @@ void opsport_run(struct machine *m) {
     break;
   case RINGLAB_OP_ANNOTATE:
     st = op_annotate(m);
+    break;
+  case RINGLAB_OP_HYPERCALL_ENTER:
+  case RINGLAB_OP_HYPERCALL_EXIT:
+    st = op_hypercall(m, o->op == RINGLAB_OP_HYPERCALL_ENTER);
     break;
   default:
     st = RINGLAB_OPS_EINVAL;

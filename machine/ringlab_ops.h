@@ -33,6 +33,8 @@
  *   REGION_END      name address     name length -           -
  *   RESULT          name address     name length value low   value high
  *   ANNOTATE        text address     text length -           -
+ *   HYPERCALL_ENTER number (0-255)   argument 1  argument 2  argument 3
+ *   HYPERCALL_EXIT  number (0-255)   result      -           -
  *
  * EXIT ends the run; `ringlab run` exits with that status. A status above
  * 63 fails with RINGLAB_OPS_EINVAL and the guest runs on.
@@ -48,6 +50,16 @@
  * RESULT records a named signed 64-bit value (the last report wins).
  * ANNOTATE marks the trace with a text (counted; the trace stream arrives
  * with trace/).
+ * HYPERCALL_ENTER/EXIT are the hypervisor's marks around a hypercall
+ * (Xen-style 32-bit PV ABI: the number in EAX, arguments in EBX, ECX, EDX,
+ * ESI, EDI, the result in EAX; the first three arguments are marked). They
+ * count events hypercall.N and hypercall_return.N (trace/events.def, class
+ * hv). Hypercalls nest (a multicall's members inside it) up to
+ * RINGLAB_OPS_HYPERCALL_DEPTH deep; an EXIT must name the innermost open
+ * hypercall. A number above 255 fails with RINGLAB_OPS_EINVAL, an EXIT with
+ * no hypercall open or another number open innermost with
+ * RINGLAB_OPS_ESTATE, an ENTER past the depth with RINGLAB_OPS_EFULL; a
+ * failed mark counts nothing and changes no nesting.
  *
  * Names and texts are passed by guest PHYSICAL address and length (paging
  * code translates first). Names are 1-63 bytes of [A-Za-z0-9_.:/-]; texts
@@ -83,6 +95,8 @@
 #define RINGLAB_OP_REGION_END 5     /* close region ARG0/ARG1 */
 #define RINGLAB_OP_RESULT 6         /* result ARG0/ARG1 = ARG3:ARG2 */
 #define RINGLAB_OP_ANNOTATE 7       /* trace annotation ARG0/ARG1 */
+#define RINGLAB_OP_HYPERCALL_ENTER 8 /* hypercall ARG0 entered, arguments ARG1-ARG3 */
+#define RINGLAB_OP_HYPERCALL_EXIT 9  /* hypercall ARG0 returns result ARG1 */
 
 /* STATUS values */
 #define RINGLAB_OPS_OK 0
@@ -94,6 +108,8 @@
 #define RINGLAB_OPS_NAME_MAX 63  /* bytes in a name */
 #define RINGLAB_OPS_TEXT_MAX 255 /* bytes in an annotation */
 #define RINGLAB_OPS_EXIT_MAX 63  /* largest EXIT status */
+#define RINGLAB_OPS_HYPERCALL_MAX 255  /* largest hypercall number */
+#define RINGLAB_OPS_HYPERCALL_DEPTH 8  /* hypercalls open at once */
 
 /* ---- guest helpers (freestanding 32-bit x86 only) --------------------------- */
 #if defined(__i386__) && defined(__STDC_HOSTED__) && __STDC_HOSTED__ == 0
@@ -147,6 +163,16 @@ static inline uint32_t ringlab_result(const char *name, int64_t value) {
 
 static inline uint32_t ringlab_annotate(const char *text) {
   return ringlab_op(RINGLAB_OP_ANNOTATE, (uint32_t)text, ringlab_ops_strlen(text), 0, 0);
+}
+
+/* The hypervisor's marks: call at entry with the guest's EAX, EBX, ECX,
+ * EDX, and before returning with EAX and the result. */
+static inline uint32_t ringlab_hypercall_enter(uint32_t nr, uint32_t a1, uint32_t a2, uint32_t a3) {
+  return ringlab_op(RINGLAB_OP_HYPERCALL_ENTER, nr, a1, a2, a3);
+}
+
+static inline uint32_t ringlab_hypercall_exit(uint32_t nr, uint32_t result) {
+  return ringlab_op(RINGLAB_OP_HYPERCALL_EXIT, nr, result, 0, 0);
 }
 
 static inline uint32_t ringlab_counters_reset(void) { return ringlab_op(RINGLAB_OP_COUNTERS_RESET, 0, 0, 0, 0); }

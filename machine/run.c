@@ -580,88 +580,204 @@ static char *config_text(const struct run_options *o) {
 
 /* ---- --trace: the recording hook -------------------------------------------------------------
  * The CPU hands each record to record_hook (cpu_set_trace), which adds the
- * bytes of the instruction at the record's CS:EIP (trace/FORMAT.md, version
- * 2) and passes it to the writer. The bytes are read through a read-only
+ * bytes of the instruction at the record's CS:EIP (trace/FORMAT.md) and
+ * passes it to the writer. The bytes are read through a read-only
  * translation of its own: no TLB lookup or fill, no A/D bit, no count, only
  * RAM and ROM (mmu_code_ptr: no device is read), so recording changes
  * nothing the guest sees or the counters count. PAE reads the PDPTEs from
  * memory (the processor uses the ones loaded with CR3: they differ only if
- * the guest rewrote them without reloading CR3). */
+ * the guest rewrote them without reloading CR3).
+ *
+ * That translation and the decode that cuts the bytes to the instruction's
+ * length cost more than the rest of a record, and a trace hits the same few
+ * sites again and again (an INT and its IRET, a MOV CR3): so a fetch is kept
+ * in a small cache by linear address and checked on each use against what
+ * it was read from: CR0, CR3, CR4 and the code mode, the paging entries the
+ * walk read (host pointers and their values) and the 15 bytes themselves.
+ * A hit is exactly what a fresh fetch would give, cheaper. */
+#define FETCH_ENTRIES_MAX 3 /* PAE: PDPTE, PDE, PTE */
+#define FETCH_CACHE_SIZE 256
+
+struct fetch_log { /* the paging entries a translation read */
+  unsigned n;
+  const uint8_t *at[FETCH_ENTRIES_MAX];
+  uint64_t raw[FETCH_ENTRIES_MAX]; /* as read_raw reads them (host order: compared, never interpreted) */
+  uint8_t size[FETCH_ENTRIES_MAX];
+};
+
+struct fetch {
+  bool valid, code32;
+  uint32_t lin, cr0, cr3, cr4, phys;
+  struct fetch_log log;
+  const uint8_t *bytes; /* the TRACE_INSN_MAX bytes at phys (one page) */
+  uint8_t insn[TRACE_INSN_MAX];
+  uint8_t len; /* cut to the instruction */
+};
+
 struct trace_hook {
   struct trace_writer *w;
   struct machine *m;
+  struct fetch *cache;               /* FETCH_CACHE_SIZE, by linear address */
+  uint8_t wants[TRACE_SLOT_COUNT]; /* trace_writer_wants, by slot (an inline test) */
 };
 
-static bool peek_entry(struct mmu *mem, uint64_t phys, unsigned n, uint64_t *out) {
+static uint64_t load_le(const uint8_t *p, unsigned n) {
+  uint64_t v = 0;
+  for (unsigned k = n; k-- > 0;)
+    v = v << 8 | p[k];
+  return v;
+}
+
+/* An entry's bytes as one integer, cheaply (only compared for equality). */
+static inline uint64_t read_raw(const uint8_t *p, unsigned size) {
+  if (size == 8) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+  }
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+static bool peek_entry(struct mmu *mem, uint64_t phys, unsigned n, uint64_t *out, struct fetch_log *log) {
   const uint8_t *p = phys >> 32 ? NULL : mmu_code_ptr(mem, (uint32_t)phys, n);
   if (!p)
     return false;
-  *out = 0;
-  for (unsigned k = n; k-- > 0;)
-    *out = *out << 8 | p[k];
+  *out = load_le(p, n);
+  if (log->n < FETCH_ENTRIES_MAX) {
+    log->at[log->n] = p;
+    log->raw[log->n] = read_raw(p, n);
+    log->size[log->n++] = (uint8_t)n;
+  }
   return (*out & 1) != 0; /* present */
 }
 
-/* lin to physical as the processor would translate it now, or false. */
-static bool peek_translate(struct machine *m, uint32_t lin, uint64_t *phys) {
-  uint32_t cr0 = cpu_get_cr(m->cpu, 0), cr3 = cpu_get_cr(m->cpu, 3), cr4 = cpu_get_cr(m->cpu, 4);
+/* lin to physical as the processor would translate it now, or false; the
+ * entries read go to log. */
+static bool peek_translate(struct machine *m, uint32_t cr0, uint32_t cr3, uint32_t cr4, uint32_t lin, uint64_t *phys,
+                           struct fetch_log *log) {
   uint64_t e;
+  log->n = 0;
   if (!(cr0 & 0x80000000u)) {
     *phys = mmu_phys(m->mem, lin);
     return true;
   }
   if (cr4 & 0x20u) { /* PAE: PDPTE, PDE (PS: 2 MiB), PTE */
     const uint64_t addr = 0xFFFFFF000ull;
-    if (!peek_entry(m->mem, (cr3 & ~0x1Fu) + (lin >> 30) * 8u, 8, &e) ||
-        !peek_entry(m->mem, (e & addr) + ((lin >> 21) & 0x1FFu) * 8u, 8, &e))
+    if (!peek_entry(m->mem, (cr3 & ~0x1Fu) + (lin >> 30) * 8u, 8, &e, log) ||
+        !peek_entry(m->mem, (e & addr) + ((lin >> 21) & 0x1FFu) * 8u, 8, &e, log))
       return false;
     if (e & 0x80u) {
       *phys = (e & 0xFFFE00000ull) | (lin & 0x1FFFFFu);
       return true;
     }
-    if (!peek_entry(m->mem, (e & addr) + ((lin >> 12) & 0x1FFu) * 8u, 8, &e))
+    if (!peek_entry(m->mem, (e & addr) + ((lin >> 12) & 0x1FFu) * 8u, 8, &e, log))
       return false;
     *phys = (e & addr) | (lin & 0xFFFu);
     return true;
   }
-  if (!peek_entry(m->mem, (cr3 & ~0xFFFu) + (lin >> 22) * 4u, 4, &e))
+  if (!peek_entry(m->mem, (cr3 & ~0xFFFu) + (lin >> 22) * 4u, 4, &e, log))
     return false;
   if ((e & 0x80u) && (cr4 & 0x10u)) { /* PSE: 4 MiB page */
     *phys = (e & 0xFFC00000u) | (lin & 0x3FFFFFu);
     return true;
   }
-  if (!peek_entry(m->mem, (e & ~0xFFFull) + ((lin >> 12) & 0x3FFu) * 4u, 4, &e))
+  if (!peek_entry(m->mem, (e & ~0xFFFull) + ((lin >> 12) & 0x3FFu) * 4u, 4, &e, log))
     return false;
   *phys = (e & 0xFFFFF000u) | (lin & 0xFFFu);
   return true;
 }
 
-static void record_hook(void *ctx, const struct trace_record *r) {
-  struct trace_hook *h = ctx;
-  if (!trace_writer_wants(h->w, r->slot))
-    return;
-  struct trace_record rec = *r;
-  uint32_t lin = r->cs_base + r->eip;
-  rec.insn_len = 0;
-  while (rec.insn_len < TRACE_INSN_MAX) { /* page by page */
-    uint32_t at = lin + rec.insn_len;
+/* Whether the cached fetch f still holds: the same key, the same entries
+ * with the same values, the same bytes. */
+static inline bool fetch_holds(struct machine *m, const struct fetch *f, uint32_t lin, uint32_t cr0, uint32_t cr3,
+                               uint32_t cr4, bool code32) {
+  if (!f->valid || f->lin != lin || f->cr3 != cr3 || f->cr0 != cr0 || f->cr4 != cr4 || f->code32 != code32)
+    return false;
+  switch (f->log.n) { /* the walk's entries, last first (they fail first if anything moved) */
+  case 3:
+    if (read_raw(f->log.at[2], f->log.size[2]) != f->log.raw[2])
+      return false;
+    /* fall through */
+  case 2:
+    if (read_raw(f->log.at[1], f->log.size[1]) != f->log.raw[1])
+      return false;
+    /* fall through */
+  case 1:
+    if (read_raw(f->log.at[0], f->log.size[0]) != f->log.raw[0])
+      return false;
+    break;
+  default: /* paging off */
+    if (mmu_phys(m->mem, lin) != f->phys) /* the A20 gate */
+      return false;
+  }
+  return memcmp(f->bytes, f->insn, TRACE_INSN_MAX) == 0;
+}
+
+/* Reads up to TRACE_INSN_MAX bytes at lin into rec->insn, page by page.
+ * When they were all read from one page, *one_page gets their host
+ * pointer and *log the entries of the translation. */
+static void fetch_bytes(struct machine *m, uint32_t cr0, uint32_t cr3, uint32_t cr4, uint32_t lin,
+                        struct trace_record *rec, const uint8_t **one_page, uint32_t *phys0, struct fetch_log *log) {
+  rec->insn_len = 0;
+  *one_page = NULL;
+  while (rec->insn_len < TRACE_INSN_MAX) {
+    uint32_t at = lin + rec->insn_len;
     unsigned n = 4096u - (at & 0xFFFu);
-    if (n > TRACE_INSN_MAX - (unsigned)rec.insn_len)
-      n = TRACE_INSN_MAX - (unsigned)rec.insn_len;
+    if (n > TRACE_INSN_MAX - (unsigned)rec->insn_len)
+      n = TRACE_INSN_MAX - (unsigned)rec->insn_len;
     uint64_t phys;
-    const uint8_t *p = peek_translate(h->m, at, &phys) && !(phys >> 32) ? mmu_code_ptr(h->m->mem, (uint32_t)phys, n)
-                                                                         : NULL;
+    const uint8_t *p = peek_translate(m, cr0, cr3, cr4, at, &phys, log) && !(phys >> 32)
+                           ? mmu_code_ptr(m->mem, (uint32_t)phys, n)
+                           : NULL;
     if (!p)
       break;
-    memcpy(rec.insn + rec.insn_len, p, n);
-    rec.insn_len = (uint8_t)(rec.insn_len + n);
+    if (n == TRACE_INSN_MAX) {
+      *one_page = p;
+      *phys0 = (uint32_t)phys;
+    }
+    memcpy(rec->insn + rec->insn_len, p, n);
+    rec->insn_len = (uint8_t)(rec->insn_len + n);
   }
+}
+
+/* A fetch the cache did not hold: read, decode, keep. */
+static __attribute__((noinline)) void fetch_fresh(struct trace_hook *h, struct fetch *f, uint32_t lin, uint32_t cr0,
+                                                  uint32_t cr3, uint32_t cr4, struct trace_record *rec) {
+  bool code32 = (rec->flags & TRACE_REC_CODE32) != 0;
+  const uint8_t *one_page;
+  uint32_t phys = 0;
+  struct fetch_log log;
+  fetch_bytes(h->m, cr0, cr3, cr4, lin, rec, &one_page, &phys, &log);
   /* Only the instruction's own bytes (smaller records, less to compress);
    * all 15 read if they do not decode (#UD, too long). */
   unsigned row;
-  int len = rec.insn_len ? cpu_decode_length(rec.insn, rec.insn_len, (rec.flags & TRACE_REC_CODE32) != 0, &row) : 0;
+  int len = rec->insn_len ? cpu_decode_length(rec->insn, rec->insn_len, code32, &row) : 0;
+  if (one_page) { /* all 15 from one page, one translation: cached */
+    *f = (struct fetch){.valid = true, .code32 = code32, .lin = lin, .cr0 = cr0, .cr3 = cr3, .cr4 = cr4,
+                        .phys = phys, .log = log, .bytes = one_page,
+                        .len = (uint8_t)(len > 0 ? len : TRACE_INSN_MAX)};
+    memcpy(f->insn, rec->insn, TRACE_INSN_MAX);
+  }
   if (len > 0)
-    rec.insn_len = (uint8_t)len;
+    rec->insn_len = (uint8_t)len;
+}
+
+static void record_hook(void *ctx, const struct trace_record *r) {
+  struct trace_hook *h = ctx;
+  if (r->slot >= TRACE_SLOT_COUNT || !h->wants[r->slot])
+    return;
+  struct trace_record rec = *r;
+  uint32_t lin = r->cs_base + r->eip;
+  uint32_t cr0 = cpu_get_cr(h->m->cpu, 0), cr3 = cpu_get_cr(h->m->cpu, 3), cr4 = cpu_get_cr(h->m->cpu, 4);
+  struct fetch *f = &h->cache[(lin * 0x9E3779B1u) >> 24];
+  if (fetch_holds(h->m, f, lin, cr0, cr3, cr4, (rec.flags & TRACE_REC_CODE32) != 0)) {
+    memcpy(rec.insn, f->insn, TRACE_INSN_MAX); /* all 15: a fixed-size copy (the rest is ignored) */
+    rec.insn_len = f->len;
+  } else {
+    fetch_fresh(h, f, lin, cr0, cr3, cr4, &rec);
+  }
   trace_writer_record(h->w, &rec);
 }
 
@@ -732,7 +848,13 @@ int run_main(int argc, char **argv) {
       status = bad(err);
       goto out;
     }
-    hook = (struct trace_hook){.w = trace, .m = m};
+    hook = (struct trace_hook){.w = trace, .m = m, .cache = calloc(FETCH_CACHE_SIZE, sizeof *hook.cache)};
+    if (!hook.cache) {
+      status = bad("out of memory");
+      goto out;
+    }
+    for (unsigned s = 0; s < TRACE_SLOT_COUNT; s++)
+      hook.wants[s] = (uint8_t)trace_writer_wants(trace, s);
     cpu_set_trace(m->cpu, record_hook, &hook);
   }
   mods = calloc(o.n_modules + 1, sizeof *mods);
@@ -793,6 +915,7 @@ out:
     cpu_set_trace(m->cpu, NULL, NULL);
     trace_writer_abort(trace);
   }
+  free(hook.cache);
   free(mods);
   machine_free(m);
   if (serial && serial != stdout)

@@ -1,12 +1,19 @@
 /* trace/cli.c - `ringlab trace stats|dump|export FILE`: reads a trace
- * file (trace/FORMAT.md). A damaged file: the records before the damage are
- * still used, then one error line naming the damaged block, exit 64.
+ * file (trace/FORMAT.md) through the public reader API only (trace.h). A
+ * damaged file: the records before the damage are still used, then one
+ * error line naming the damaged block, exit 64.
  *
- *   ringlab trace stats FILE
+ *   ringlab trace stats FILE [FILTERS]
  *   ringlab trace dump FILE [FILTERS] [--disasm]
  *   ringlab trace export --format chrome|csv FILE [FILTERS] [-o PATH]
- *   FILTERS: [--event NAME] [--class CLASS] [--cpl N] [--from CYCLE] [--to CYCLE]
+ *   FILTERS: [--event NAME,...] [--class CLASS,...] [--cpl N] [--from CYCLE] [--to CYCLE]
  *            [--eip-from ADDR] [--eip-to ADDR]
+ *
+ * Beyond the records one by one, two things are rebuilt from them: the CPL
+ * over time (a record's CPL held up to it; after ring.FtoT it is T) and the
+ * hypercalls (hypercall.N opens one, hypercall_return.N closes the
+ * innermost open one). stats totals cycles by both; export --format chrome
+ * draws both as complete events on the track of their CPL.
  */
 #include "trace.h"
 
@@ -21,20 +28,25 @@
 #define EXIT_USAGE 64
 
 static void usage(FILE *out) {
-  fprintf(out, "usage: ringlab trace stats FILE\n"
+  fprintf(out, "usage: ringlab trace stats FILE [FILTERS]\n"
                "       ringlab trace dump FILE [FILTERS] [--disasm]\n"
                "       ringlab trace export --format chrome|csv FILE [FILTERS] [-o PATH]\n"
-               "FILTERS: [--event NAME] [--class CLASS] [--cpl N] [--from CYCLE] [--to CYCLE]\n"
+               "FILTERS: [--event NAME,...] [--class CLASS,...] [--cpl N] [--from CYCLE] [--to CYCLE]\n"
                "         [--eip-from ADDR] [--eip-to ADDR]\n"
                "\n"
-               "stats: record counts by event (the names of run --stats \"events\"), by CPL,\n"
-               "and the cycle span. dump: one line per record,\n"
-               "\"CYCLE cpuN cplN CS:EIP EVENT [FIELD=VALUE ...]\", with --disasm \"| INSTRUCTION\"\n"
+               "stats: record counts by event (event.NAME, the names of run --stats \"events\"),\n"
+               "cycle totals where an event has a span or a cycles field (event.NAME.cycles:\n"
+               "hypercall.N from entry to return), records and cycles by CPL (cpl.N,\n"
+               "cpl.N.cycles), the cycle span. dump: one line per record,\n"
+               "\"CYCLE cpuN cplN CS:EIP EVENT [FIELD=VALUE ...]\", values by name where they\n"
+               "have one (mechanism=iret, register=cr3), with --disasm \"| INSTRUCTION\"\n"
                "(the instruction at CS:EIP, Capstone). export: chrome (trace-event JSON for\n"
-               "Perfetto or chrome://tracing: ts in microseconds, one track per CPL) or csv\n"
-               "(header cycle,cpu,cpl,cs,eip,event,fields,bytes), to standard output or PATH.\n"
-               "--event takes a counter name (exception.14) or a row's key (exception);\n"
-               "--from/--to bound the cycle and --eip-from/--eip-to the EIP, all inclusive.\n"
+               "Perfetto or chrome://tracing: ts in microseconds, one track per CPL with its\n"
+               "stretches and hypercalls as spans, events as instants) or csv (header\n"
+               "cycle,cpu,cpl,cs,eip,event,fields,bytes; field values in hex), to standard\n"
+               "output or PATH. --event takes counter names (exception.14) or rows' keys\n"
+               "(exception), --class class names, comma-separated; --from/--to bound the cycle\n"
+               "and --eip-from/--eip-to the EIP, all inclusive.\n"
                "exit status: 0, 64 bad usage or a damaged, truncated or foreign file.\n");
 }
 
@@ -67,73 +79,12 @@ static int by_name(const void *a, const void *b) {
   return c ? c : x->slot < y->slot ? -1 : x->slot > y->slot;
 }
 
-static int stats(const char *path) {
-  char err[ERR_BYTES];
-  struct trace_reader *r = trace_reader_open(path, err, sizeof err);
-  if (!r)
-    return fail(err);
-  unsigned n = trace_reader_slot_count(r);
-  uint64_t *count = calloc(n ? n : 1, sizeof *count);
-  struct name_slot *names = calloc(n ? n : 1, sizeof *names);
-  if (!count || !names) {
-    free(count);
-    free(names);
-    trace_reader_close(r);
-    return fail("out of memory");
-  }
-  uint64_t cpl[4] = {0}, records = 0, first = 0, last = 0;
-  struct trace_record rec;
-  int rc;
-  while ((rc = trace_reader_next(r, &rec, err, sizeof err)) == 1) {
-    if (rec.slot < n)
-      count[rec.slot]++;
-    cpl[rec.cpl & 3]++;
-    if (!records++)
-      first = rec.cycle;
-    last = rec.cycle;
-  }
-  const struct trace_run_info *info = trace_reader_info(r);
-  printf("format_version %u\nringlab_version %s\npreset %s\nfrequency_hz %llu\n", trace_reader_version(r),
-         info->ringlab_version, info->preset, (unsigned long long)info->frequency_hz);
-  printf("records %llu\n", (unsigned long long)records);
-  if (rc == 0)
-    printf("end_cycle %llu\n", (unsigned long long)trace_reader_end_cycle(r));
-  printf("first_cycle %llu\nlast_cycle %llu\n", (unsigned long long)first, (unsigned long long)last);
-  for (unsigned k = 0; k < 4; k++)
-    printf("cpl.%u %llu\n", k, (unsigned long long)cpl[k]);
-  /* The events, as --stats lists them: every recorded plain counter and
-   * every nonzero indexed one, sorted by name. */
-  unsigned m = 0;
-  for (unsigned s = 0; s < n; s++) {
-    int indexed;
-    const char *key = trace_reader_slot_key(r, s, &indexed);
-    if (!key || !trace_reader_slot_recorded(r, s) || (indexed && count[s] == 0))
-      continue;
-    snprintf(names[m].key, sizeof names[m].key, "%s", key);
-    names[m++].slot = s;
-  }
-  qsort(names, m, sizeof names[0], by_name);
-  for (unsigned k = 0; k < m; k++) {
-    char name[40];
-    trace_reader_slot_name(r, names[k].slot, name, sizeof name);
-    printf("event.%s %llu\n", name, (unsigned long long)count[names[k].slot]);
-  }
-  /* Rows this file does not record (filtered out, or not recorded yet). */
-  for (unsigned s = 0; s < n; s++) {
-    int indexed;
-    const char *key = trace_reader_slot_key(r, s, &indexed);
-    if (key && !trace_reader_slot_recorded(r, s) && trace_reader_slot_key(r, s - 1, &indexed) != key)
-      printf("not_recorded %s\n", key);
-  }
-  free(count);
-  free(names);
-  trace_reader_close(r);
-  if (rc < 0)
-    return fail(err);
-  return 0;
+static void record_name(const struct trace_reader *r, const struct trace_record *rec, char *name, size_t n) {
+  if (trace_reader_slot_name(r, rec->slot, name, n) < 0)
+    snprintf(name, n, "slot.%u", rec->slot);
 }
 
-/* The record filters of dump and export. */
+/* The record filters of stats, dump and export. */
 struct filter {
   const char *event, *class;
   int cpl;
@@ -177,26 +128,292 @@ static void filter_init(struct filter *f) {
   *f = (struct filter){.cpl = -1, .to = UINT64_MAX, .eip_to = UINT64_MAX};
 }
 
+/* Whether name is in list, a comma-separated list of names, or (prefix
+ * true) starts with one of them and a '.' (a row's key matches its
+ * counters: "exception" matches "exception.14"). */
+static bool in_list(const char *list, const char *name, bool prefix) {
+  for (const char *p = list; *p;) {
+    size_t w = strcspn(p, ",");
+    if (w && strncmp(name, p, w) == 0 && (name[w] == 0 || (prefix && name[w] == '.')))
+      return true;
+    p += w;
+    p += *p == ',';
+  }
+  return false;
+}
+
+/* Whether the records of slot (named name) pass the --event and --class
+ * filters of f. */
+static bool filter_names_pass(const struct filter *f, const struct trace_reader *r, unsigned slot,
+                              const char *name) {
+  if (f->event && !in_list(f->event, name, true))
+    return false;
+  const char *cls = trace_reader_slot_class(r, slot);
+  return !f->class || (cls && in_list(f->class, cls, false));
+}
+
 /* Whether rec (named name) passes f. */
 static bool filter_pass(const struct filter *f, const struct trace_reader *r, const struct trace_record *rec,
                         const char *name) {
   if (rec->cycle < f->from || rec->cycle > f->to || (f->cpl >= 0 && rec->cpl != f->cpl) || rec->eip < f->eip_from ||
       rec->eip > f->eip_to)
     return false;
-  size_t elen = f->event ? strlen(f->event) : 0;
-  if (f->event && strcmp(name, f->event) != 0 && !(strncmp(name, f->event, elen) == 0 && name[elen] == '.'))
-    return false;
-  const char *cls = trace_reader_slot_class(r, rec->slot);
-  return !f->class || (cls && strcmp(cls, f->class) == 0);
+  return filter_names_pass(f, r, rec->slot, name);
 }
 
-static void record_name(const struct trace_reader *r, const struct trace_record *rec, char *name, size_t n) {
-  if (trace_reader_slot_name(r, rec->slot, name, n) < 0)
-    snprintf(name, n, "slot.%u", rec->slot);
+/* What the reader does with a slot beyond naming it: privilege-level
+ * changes move the CPL timeline, hypercall marks open and close spans, a
+ * "cycles" field adds to the event's cycle total. From the file's own
+ * catalog (its keys and field names), so a file of another build reads the
+ * same way. */
+enum slot_kind { SLOT_PLAIN, SLOT_RING, SLOT_HYPERCALL, SLOT_HYPERCALL_RETURN };
+struct slot_info {
+  uint8_t kind;       /* enum slot_kind */
+  uint8_t index;      /* hypercall number; ring: the CPL changed to */
+  int8_t cycles_field; /* the field named "cycles", or -1 */
+};
+
+/* The per-slot table of r's catalog (trace_reader_slot_count entries), or
+ * NULL when out of memory. */
+static struct slot_info *slot_infos(const struct trace_reader *r) {
+  unsigned n = trace_reader_slot_count(r);
+  struct slot_info *t = calloc(n ? n : 1, sizeof *t);
+  for (unsigned s = 0; t && s < n; s++) {
+    int indexed = 0;
+    const char *key = trace_reader_slot_key(r, s, &indexed);
+    char name[40];
+    t[s].cycles_field = -1;
+    if (!key || trace_reader_slot_name(r, s, name, sizeof name) < 0)
+      continue;
+    const char *idx = name + strlen(key);
+    unsigned v = 0, from = 0, to = 0;
+    if (indexed && strcmp(key, "ring") == 0 && sscanf(idx, ".%uto%u", &from, &to) == 2 && to < 4) {
+      t[s].kind = SLOT_RING;
+      t[s].index = (uint8_t)to;
+    } else if (indexed && (strcmp(key, "hypercall") == 0 || strcmp(key, "hypercall_return") == 0) &&
+               sscanf(idx, ".%u", &v) == 1 && v < 256) {
+      t[s].kind = strcmp(key, "hypercall") == 0 ? SLOT_HYPERCALL : SLOT_HYPERCALL_RETURN;
+      t[s].index = (uint8_t)v;
+    }
+    const char *f = trace_reader_slot_fields(r, s);
+    for (int k = 0; f && *f && k < TRACE_FIELDS_MAX; k++) {
+      size_t w = strcspn(f, " ");
+      if (w == 6 && strncmp(f, "cycles", 6) == 0)
+        t[s].cycles_field = (int8_t)k;
+      f += w;
+      f += strspn(f, " ");
+    }
+  }
+  return t;
 }
 
-/* "name=0xVALUE name=0xVALUE" for the record's fields (names from the
- * file's header; "field3" past them), separated by sep. */
+/* The CPL over time, from the records: a record's CPL held up to it (its
+ * site's), and after a ring.FtoT record the CPL is T. Before the first
+ * record the run was at the first record's CPL, from cycle 0. Each stretch
+ * at one CPL is handed to span(ctx, cpl, start, end) as it closes. */
+struct cpl_timeline {
+  int cpl; /* -1 before the first record */
+  uint64_t since;
+  void (*span)(void *ctx, unsigned cpl, uint64_t start, uint64_t end);
+  void *ctx;
+};
+
+static void cpl_move(struct cpl_timeline *t, unsigned cpl, uint64_t cycle) {
+  if (t->cpl < 0) {
+    t->cpl = (int)cpl;
+    t->since = 0;
+  } else if ((unsigned)t->cpl != cpl) {
+    if (cycle > t->since)
+      t->span(t->ctx, (unsigned)t->cpl, t->since, cycle);
+    t->cpl = (int)cpl;
+    t->since = cycle;
+  }
+}
+
+static void cpl_record(struct cpl_timeline *t, const struct slot_info *si, const struct trace_record *rec) {
+  cpl_move(t, rec->cpl & 3u, rec->cycle);
+  if (si && si->kind == SLOT_RING)
+    cpl_move(t, si->index, rec->cycle);
+}
+
+static void cpl_end(struct cpl_timeline *t, uint64_t end) {
+  if (t->cpl >= 0 && end > t->since)
+    t->span(t->ctx, (unsigned)t->cpl, t->since, end);
+}
+
+/* Hypercalls open at a record: the marks nest (ringlab_ops.h), a return
+ * closes the innermost open hypercall of its number. A return that matches
+ * none is left unpaired (its instant stays); hypercalls still open at the
+ * end close at the end cycle, without a result. */
+#define HYPERCALL_STACK 16
+struct hypercall_span {
+  unsigned number, cpl, n_args;
+  uint64_t start;
+  uint32_t arg[3];
+};
+struct hypercall_stack {
+  struct hypercall_span open[HYPERCALL_STACK];
+  unsigned depth;
+  /* closed(ctx, span, end, has_result, result) */
+  void (*closed)(void *ctx, const struct hypercall_span *h, uint64_t end, bool has_result, uint32_t result);
+  void *ctx;
+};
+
+static void hypercall_record(struct hypercall_stack *st, const struct slot_info *si,
+                             const struct trace_record *rec) {
+  if (!si)
+    return;
+  if (si->kind == SLOT_HYPERCALL && st->depth < HYPERCALL_STACK) {
+    struct hypercall_span *h = &st->open[st->depth++];
+    *h = (struct hypercall_span){.number = si->index, .cpl = rec->cpl & 3u, .start = rec->cycle};
+    h->n_args = rec->n_fields < 3 ? rec->n_fields : 3;
+    memcpy(h->arg, rec->field, h->n_args * sizeof h->arg[0]);
+  } else if (si->kind == SLOT_HYPERCALL_RETURN && st->depth && st->open[st->depth - 1].number == si->index) {
+    st->depth--;
+    st->closed(st->ctx, &st->open[st->depth], rec->cycle, rec->n_fields > 0, rec->field[0]);
+  }
+}
+
+static void hypercall_end(struct hypercall_stack *st, uint64_t end) {
+  while (st->depth) {
+    st->depth--;
+    st->closed(st->ctx, &st->open[st->depth], end, false, 0);
+  }
+}
+
+/* stats: cycles by CPL and by hypercall number. */
+struct stat_cycles {
+  uint64_t cpl[4];
+  uint64_t hypercall[256];
+  bool hypercall_seen[256];
+};
+
+static void stat_cpl_span(void *ctx, unsigned cpl, uint64_t start, uint64_t end) {
+  ((struct stat_cycles *)ctx)->cpl[cpl] += end - start;
+}
+
+static void stat_hypercall(void *ctx, const struct hypercall_span *h, uint64_t end, bool has_result,
+                           uint32_t result) {
+  (void)has_result;
+  (void)result;
+  struct stat_cycles *c = ctx;
+  c->hypercall[h->number] += end - h->start;
+  c->hypercall_seen[h->number] = true;
+}
+
+/* stats FILE [FILTERS]: the filters select the records counted (and with
+ * --event/--class the events listed); the CPL timeline and the hypercall
+ * spans are built from every record, as the export's. */
+static int stats(const char *path, int argc, char **argv) {
+  struct filter f;
+  filter_init(&f);
+  for (int k = 0; k < argc; k++) {
+    int t = filter_option(&f, argc, argv, &k);
+    if (t < 0)
+      return EXIT_USAGE;
+    if (!t) {
+      fprintf(stderr, "ringlab trace: bad option '%s' (try 'ringlab trace --help')\n", argv[k]);
+      return EXIT_USAGE;
+    }
+  }
+  char err[ERR_BYTES];
+  struct trace_reader *r = trace_reader_open(path, err, sizeof err);
+  if (!r)
+    return fail(err);
+  unsigned n = trace_reader_slot_count(r);
+  uint64_t *count = calloc(n ? n : 1, sizeof *count);
+  uint64_t *cycles = calloc(n ? n : 1, sizeof *cycles);
+  struct name_slot *names = calloc(n ? n : 1, sizeof *names);
+  struct slot_info *si = slot_infos(r);
+  struct stat_cycles *sc = calloc(1, sizeof *sc);
+  if (!count || !cycles || !names || !si || !sc) {
+    free(count);
+    free(cycles);
+    free(names);
+    free(si);
+    free(sc);
+    trace_reader_close(r);
+    return fail("out of memory");
+  }
+  uint64_t cpl[4] = {0}, records = 0, first = 0, last = 0;
+  struct trace_record rec;
+  int rc;
+  struct cpl_timeline tl = {.cpl = -1, .span = stat_cpl_span, .ctx = sc};
+  struct hypercall_stack hs = {.closed = stat_hypercall, .ctx = sc};
+  while ((rc = trace_reader_next(r, &rec, err, sizeof err)) == 1) {
+    const struct slot_info *i = rec.slot < n ? &si[rec.slot] : NULL;
+    cpl_record(&tl, i, &rec);
+    hypercall_record(&hs, i, &rec);
+    char name[40];
+    record_name(r, &rec, name, sizeof name);
+    if (!filter_pass(&f, r, &rec, name))
+      continue;
+    if (i) {
+      count[rec.slot]++;
+      if (i->cycles_field >= 0 && i->cycles_field < rec.n_fields)
+        cycles[rec.slot] += rec.field[(unsigned)i->cycles_field];
+    }
+    cpl[rec.cpl & 3]++;
+    if (!records++)
+      first = rec.cycle;
+    last = rec.cycle;
+  }
+  const struct trace_run_info *info = trace_reader_info(r);
+  printf("format_version %u\nringlab_version %s\npreset %s\nfrequency_hz %llu\n", trace_reader_version(r),
+         info->ringlab_version, info->preset, (unsigned long long)info->frequency_hz);
+  printf("records %llu\n", (unsigned long long)records);
+  if (rc == 0)
+    printf("end_cycle %llu\n", (unsigned long long)trace_reader_end_cycle(r));
+  printf("first_cycle %llu\nlast_cycle %llu\n", (unsigned long long)first, (unsigned long long)last);
+  uint64_t end = rc == 0 ? trace_reader_end_cycle(r) : last;
+  cpl_end(&tl, end);
+  hypercall_end(&hs, end);
+  for (unsigned k = 0; k < 4; k++)
+    printf("cpl.%u %llu\ncpl.%u.cycles %llu\n", k, (unsigned long long)cpl[k], k,
+           (unsigned long long)sc->cpl[k]);
+  /* The events, as --stats lists them: every recorded plain counter and
+   * every nonzero indexed one, sorted by name. */
+  unsigned m = 0;
+  for (unsigned s = 0; s < n; s++) {
+    int indexed;
+    const char *key = trace_reader_slot_key(r, s, &indexed);
+    char name[40];
+    if (!key || !trace_reader_slot_recorded(r, s) || (indexed && count[s] == 0) ||
+        trace_reader_slot_name(r, s, name, sizeof name) < 0 || !filter_names_pass(&f, r, s, name))
+      continue;
+    snprintf(names[m].key, sizeof names[m].key, "%s", key);
+    names[m++].slot = s;
+  }
+  qsort(names, m, sizeof names[0], by_name);
+  for (unsigned k = 0; k < m; k++) {
+    char name[40];
+    trace_reader_slot_name(r, names[k].slot, name, sizeof name);
+    unsigned s = names[k].slot;
+    printf("event.%s %llu\n", name, (unsigned long long)count[s]);
+    if (si[s].cycles_field >= 0)
+      printf("event.%s.cycles %llu\n", name, (unsigned long long)cycles[s]);
+    else if (si[s].kind == SLOT_HYPERCALL && sc->hypercall_seen[si[s].index])
+      printf("event.%s.cycles %llu\n", name, (unsigned long long)sc->hypercall[si[s].index]);
+  }
+  /* Rows this file does not record (filtered out, or not recorded yet). */
+  for (unsigned s = 0; s < n; s++) {
+    int indexed;
+    const char *key = trace_reader_slot_key(r, s, &indexed);
+    if (key && !trace_reader_slot_recorded(r, s) && trace_reader_slot_key(r, s - 1, &indexed) != key &&
+        filter_names_pass(&f, r, s, key))
+      printf("not_recorded %s\n", key);
+  }
+  free(count);
+  free(cycles);
+  free(names);
+  free(si);
+  free(sc);
+  trace_reader_close(r);
+  if (rc < 0)
+    return fail(err);
+  return 0;
+}
+
 /* The name of field k from the space-separated list at *names (advanced
  * past it), or "fieldK" when the list has none. */
 static void next_field_name(const char **names, unsigned k, char fname[32]) {
@@ -212,15 +429,37 @@ static void next_field_name(const char **names, unsigned k, char fname[32]) {
     (*names)++;
 }
 
+/* The value of field fname of a record of row key, as text: the name the
+ * value stands for where trace.h or events.def gives one (a ring record's
+ * mechanism, "iret"; cr_write's register, "cr3"), else hex. symbolic false:
+ * always hex (the CSV export keeps numbers). */
+static void field_text(const char *key, const char *fname, uint32_t v, bool symbolic, char *buf, size_t n) {
+  const char *sym = NULL;
+  if (symbolic && strcmp(fname, "mechanism") == 0)
+    sym = trace_mechanism_name(v);
+  if (sym)
+    snprintf(buf, n, "%s", sym);
+  else if (symbolic && key && strcmp(key, "cr_write") == 0 && strcmp(fname, "register") == 0 &&
+           (v == 0 || v == 2 || v == 3 || v == 4))
+    snprintf(buf, n, "cr%" PRIu32, v);
+  else
+    snprintf(buf, n, "0x%" PRIx32, v);
+}
+
+/* "name=VALUE name=VALUE" for the record's fields (names from the file's
+ * header; "field3" past them), separated by sep. */
 static void format_fields(const struct trace_reader *r, const struct trace_record *rec, char *out, size_t n,
-                          const char *sep) {
+                          const char *sep, bool symbolic) {
   const char *names = trace_reader_slot_fields(r, rec->slot);
+  int indexed;
+  const char *key = trace_reader_slot_key(r, rec->slot, &indexed);
   size_t len = 0;
   out[0] = 0;
   for (unsigned k = 0; k < rec->n_fields && len < n; k++) {
-    char fname[32];
+    char fname[32], value[24];
     next_field_name(&names, k, fname);
-    len += (size_t)snprintf(out + len, n - len, "%s%s=0x%" PRIx32, k ? sep : "", fname, rec->field[k]);
+    field_text(key, fname, rec->field[k], symbolic, value, sizeof value);
+    len += (size_t)snprintf(out + len, n - len, "%s%s=%s", k ? sep : "", fname, value);
   }
 }
 
@@ -307,7 +546,7 @@ static int dump(const char *path, int argc, char **argv) {
     record_name(r, &rec, name, sizeof name);
     if (!filter_pass(&f, r, &rec, name))
       continue;
-    format_fields(r, &rec, fields, sizeof fields, " ");
+    format_fields(r, &rec, fields, sizeof fields, " ", true);
     printf("%llu cpu%u cpl%u %04x:%08x %s%s%s", (unsigned long long)rec.cycle, rec.cpu, rec.cpl, rec.cs, rec.eip,
            name, fields[0] ? " " : "", fields);
     if (want_disasm) {
@@ -353,6 +592,46 @@ static cJSON *chrome_event(const char *name, const char *cat, const char *ph, do
   return ev;
 }
 
+/* The spans of the Chrome export: a CPL's stretch ("ring N", category
+ * "cpl") and a hypercall ("hypercall.N", category "hv", with its arguments
+ * and result), both complete events ("X") on the track of their CPL. */
+struct chrome_out {
+  FILE *out;
+  bool first;
+  uint64_t hz;
+};
+
+static void chrome_cpl_span(void *ctx, unsigned cpl, uint64_t start, uint64_t end) {
+  struct chrome_out *c = ctx;
+  char sname[16];
+  snprintf(sname, sizeof sname, "ring %u", cpl);
+  cJSON *s = chrome_event(sname, "cpl", "X", cycle_us(start, c->hz), cpl);
+  cJSON_AddNumberToObject(s, "dur", cycle_us(end - start, c->hz));
+  chrome_put(c->out, s, &c->first);
+}
+
+static void chrome_hypercall_span(void *ctx, const struct hypercall_span *h, uint64_t end, bool has_result,
+                                  uint32_t result) {
+  static const char *const arg_names[] = {"arg1", "arg2", "arg3"};
+  struct chrome_out *c = ctx;
+  char name[32], buf[24];
+  snprintf(name, sizeof name, "hypercall.%u", h->number);
+  cJSON *s = chrome_event(name, "hv", "X", cycle_us(h->start, c->hz), h->cpl);
+  cJSON_AddNumberToObject(s, "dur", cycle_us(end - h->start, c->hz));
+  cJSON *args = cJSON_AddObjectToObject(s, "args");
+  cJSON_AddNumberToObject(args, "number", h->number);
+  cJSON_AddNumberToObject(args, "cycles", (double)(end - h->start));
+  for (unsigned k = 0; k < h->n_args; k++) {
+    snprintf(buf, sizeof buf, "0x%" PRIx32, h->arg[k]);
+    cJSON_AddStringToObject(args, arg_names[k], buf);
+  }
+  if (has_result) {
+    snprintf(buf, sizeof buf, "0x%" PRIx32, result);
+    cJSON_AddStringToObject(args, "result", buf);
+  }
+  chrome_put(c->out, s, &c->first);
+}
+
 static int export(int argc, char **argv) {
   struct filter f;
   filter_init(&f);
@@ -390,7 +669,15 @@ static int export(int argc, char **argv) {
   }
   const struct trace_run_info *info = trace_reader_info(r);
   uint64_t hz = info->frequency_hz;
-  bool first = true;
+  struct chrome_out co = {.out = out, .first = true, .hz = hz};
+  bool *first = &co.first;
+  struct slot_info *si = slot_infos(r);
+  if (!si) {
+    trace_reader_close(r);
+    if (out != stdout)
+      fclose(out);
+    return fail("out of memory");
+  }
   if (chrome) {
     fprintf(out, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"ringlab_version\":\"%s\",\"preset\":\"%s\","
                  "\"frequency_hz\":%llu,\"format_version\":%u},\"traceEvents\":[",
@@ -398,38 +685,34 @@ static int export(int argc, char **argv) {
     cJSON *p = chrome_event("process_name", NULL, "M", 0, 0);
     cJSON_AddItemToObject(p, "args", cJSON_CreateObject());
     cJSON_AddStringToObject(cJSON_GetObjectItem(p, "args"), "name", "ringlab cpu0");
-    chrome_put(out, p, &first);
+    chrome_put(out, p, first);
     for (unsigned cpl = 0; cpl < 4; cpl++) {
       char tname[16];
       snprintf(tname, sizeof tname, "ring %u", cpl);
       cJSON *t = chrome_event("thread_name", NULL, "M", 0, cpl);
       cJSON_AddItemToObject(t, "args", cJSON_CreateObject());
       cJSON_AddStringToObject(cJSON_GetObjectItem(t, "args"), "name", tname);
-      chrome_put(out, t, &first);
+      chrome_put(out, t, first);
     }
   } else {
     fprintf(out, "cycle,cpu,cpl,cs,eip,event,fields,bytes\n");
   }
-  /* chrome: the time at each CPL as spans ("X") on its track, from the
-   * records' CPLs (a span ends where a record shows another CPL). */
-  int span_cpl = -1;
-  uint64_t span_start = 0, last_cycle = 0;
+  /* chrome: the time at each CPL and the hypercalls as spans on their
+   * tracks, from every record (the filters select the instants). */
+  struct cpl_timeline tl = {.cpl = -1, .span = chrome_cpl_span, .ctx = &co};
+  struct hypercall_stack hs = {.closed = chrome_hypercall_span, .ctx = &co};
+  unsigned n_slots = trace_reader_slot_count(r);
+  uint64_t last_cycle = 0;
   struct trace_record rec;
   int rc;
   while ((rc = trace_reader_next(r, &rec, err, sizeof err)) == 1) {
     char name[40], fields[256];
     record_name(r, &rec, name, sizeof name);
     last_cycle = rec.cycle;
-    if (chrome && rec.cpl != span_cpl) {
-      if (span_cpl >= 0) {
-        char sname[16];
-        snprintf(sname, sizeof sname, "ring %d", span_cpl);
-        cJSON *s = chrome_event(sname, "cpl", "X", cycle_us(span_start, hz), (unsigned)span_cpl);
-        cJSON_AddNumberToObject(s, "dur", cycle_us(rec.cycle, hz) - cycle_us(span_start, hz));
-        chrome_put(out, s, &first);
-      }
-      span_cpl = rec.cpl;
-      span_start = rec.cycle;
+    if (chrome) {
+      const struct slot_info *i = rec.slot < n_slots ? &si[rec.slot] : NULL;
+      cpl_record(&tl, i, &rec);
+      hypercall_record(&hs, i, &rec);
     }
     if (!filter_pass(&f, r, &rec, name))
       continue;
@@ -443,15 +726,17 @@ static int export(int argc, char **argv) {
       snprintf(buf, sizeof buf, "%04x:%08x", rec.cs, rec.eip);
       cJSON_AddStringToObject(args, "cs_eip", buf);
       const char *names = trace_reader_slot_fields(r, rec.slot);
+      int indexed;
+      const char *key = trace_reader_slot_key(r, rec.slot, &indexed);
       for (unsigned k = 0; k < rec.n_fields; k++) {
         char fname[32];
         next_field_name(&names, k, fname);
-        snprintf(buf, sizeof buf, "0x%" PRIx32, rec.field[k]);
+        field_text(key, fname, rec.field[k], true, buf, sizeof buf);
         cJSON_AddStringToObject(args, fname, buf);
       }
-      chrome_put(out, ev, &first);
+      chrome_put(out, ev, first);
     } else {
-      format_fields(r, &rec, fields, sizeof fields, " ");
+      format_fields(r, &rec, fields, sizeof fields, " ", false);
       fprintf(out, "%llu,%u,%u,0x%04x,0x%08x,%s,%s,", (unsigned long long)rec.cycle, rec.cpu, rec.cpl, rec.cs,
               rec.eip, name, fields);
       for (unsigned k = 0; k < rec.insn_len; k++)
@@ -461,15 +746,11 @@ static int export(int argc, char **argv) {
   }
   if (chrome) {
     uint64_t end = rc == 0 ? trace_reader_end_cycle(r) : last_cycle;
-    if (span_cpl >= 0 && end >= span_start) {
-      char sname[16];
-      snprintf(sname, sizeof sname, "ring %d", span_cpl);
-      cJSON *s = chrome_event(sname, "cpl", "X", cycle_us(span_start, hz), (unsigned)span_cpl);
-      cJSON_AddNumberToObject(s, "dur", cycle_us(end, hz) - cycle_us(span_start, hz));
-      chrome_put(out, s, &first);
-    }
+    cpl_end(&tl, end);
+    hypercall_end(&hs, end);
     fprintf(out, "\n]}\n");
   }
+  free(si);
   trace_reader_close(r);
   bool werr = ferror(out) != 0;
   if (out != stdout)
@@ -492,8 +773,8 @@ int trace_main(int argc, char **argv) {
     usage(stderr);
     return EXIT_USAGE;
   }
-  if (strcmp(argv[1], "stats") == 0 && argc == 3)
-    return stats(argv[2]);
+  if (strcmp(argv[1], "stats") == 0)
+    return stats(argv[2], argc - 3, argv + 3);
   if (strcmp(argv[1], "dump") == 0)
     return dump(argv[2], argc - 3, argv + 3);
   if (strcmp(argv[1], "export") == 0)

@@ -36,6 +36,7 @@ struct trace_reader {
   unsigned n_rows, n_slots;
   uint32_t filter;
   unsigned char *block; /* uncompressed records of the current block */
+  struct trace_record *recs, *sites; /* version 3: the block's records, decoded; its sites */
   unsigned count, next; /* records in block, next to return */
   size_t at, ulen;      /* byte offset of the next record, bytes in block */
   uint32_t block_no;    /* blocks read so far (1-based name of the current) */
@@ -57,6 +58,8 @@ void trace_reader_close(struct trace_reader *r) {
   free(r->config);
   free(r->rows);
   free(r->block);
+  free(r->recs);
+  free(r->sites);
   free(r);
 }
 
@@ -184,6 +187,75 @@ struct trace_reader *trace_reader_open(const char *path, char *err, size_t n) {
   return r;
 }
 
+/* A LEB128 varint of at most max bytes at b[*at] (len bytes in all); 0, or
+ * -1 if it runs past the end or is longer. */
+static int get_varint(const unsigned char *b, size_t len, size_t *at, unsigned max, uint64_t *v) {
+  *v = 0;
+  for (unsigned k = 0; k < max && *at < len; k++) {
+    unsigned char c = b[(*at)++];
+    *v |= (uint64_t)(c & 0x7F) << (7 * k);
+    if (!(c & 0x80))
+      return 0;
+  }
+  return -1;
+}
+
+/* Decodes a version 3 block (FORMAT.md) of ulen bytes and count records
+ * into r->recs: 0, -1 if it is malformed (a record does not decode, the
+ * records do not fill the block exactly, the first cycle is not the
+ * header's), -2 out of memory. */
+static int decode_v3(struct trace_reader *r, const unsigned char *b, size_t ulen, uint32_t count, uint64_t first) {
+  struct trace_record *recs = realloc(r->recs, count * sizeof *recs);
+  if (!recs)
+    return -2;
+  r->recs = recs;
+  struct trace_record *sites = realloc(r->sites, count * sizeof *sites);
+  if (!sites)
+    return -2;
+  r->sites = sites;
+  unsigned n_sites = 0;
+  uint64_t cycle = first;
+  size_t at = 0;
+  for (uint32_t k = 0; k < count; k++) {
+    uint64_t head, delta, site;
+    if (get_varint(b, ulen, &at, 3, &head) || head >> 3 > 0xFFFF || (head & 7) > TRACE_FIELDS_MAX ||
+        get_varint(b, ulen, &at, 10, &delta) || get_varint(b, ulen, &at, 3, &site) || site > n_sites)
+      return -1;
+    struct trace_record *rec = &recs[k];
+    if (site == 0) { /* a new site: cpu, cpl, flags, cs, eip, insn_len, bytes */
+      if (at + TRACE_V3_SITE_BYTES > ulen || b[at + 9] > TRACE_INSN_MAX ||
+          at + TRACE_V3_SITE_BYTES + b[at + 9] > ulen)
+        return -1;
+      struct trace_record *s = &sites[n_sites++];
+      memset(s, 0, sizeof *s);
+      s->cpu = b[at];
+      s->cpl = b[at + 1];
+      s->flags = b[at + 2];
+      s->cs = get16(b + at + 3);
+      s->eip = get32(b + at + 5);
+      s->insn_len = b[at + 9];
+      memcpy(s->insn, b + at + TRACE_V3_SITE_BYTES, s->insn_len);
+      at += TRACE_V3_SITE_BYTES + s->insn_len;
+      *rec = *s;
+    } else {
+      *rec = sites[site - 1];
+    }
+    cycle += (delta >> 1) ^ (0 - (delta & 1)); /* zigzag */
+    if (k == 0 && cycle != first)
+      return -1;
+    rec->cycle = cycle;
+    rec->slot = (uint16_t)(head >> 3);
+    rec->n_fields = (uint8_t)(head & 7);
+    for (unsigned f = 0; f < rec->n_fields; f++) {
+      uint64_t v;
+      if (get_varint(b, ulen, &at, 5, &v) || v > 0xFFFFFFFFu)
+        return -1;
+      rec->field[f] = (uint32_t)v;
+    }
+  }
+  return at == ulen ? 0 : -1;
+}
+
 /* Reads the next block or the end block. 1 block loaded, 0 end, -1 error. */
 static int load_block(struct trace_reader *r, char *err, size_t n) {
   unsigned no = r->block_no + 1;
@@ -216,7 +288,8 @@ static int load_block(struct trace_reader *r, char *err, size_t n) {
     return -1;
   }
   uint32_t clen = get32(h + 4), ulen = get32(h + 8), count = get32(h + 12);
-  uint64_t fixed = (uint64_t)count * TRACE_RECORD_BYTES;
+  /* the smallest record: 20 bytes (version 1), 23 (2), 3 (3: head, delta, site) */
+  uint64_t fixed = (uint64_t)count * (r->version >= 3 ? 3 : TRACE_RECORD_BYTES);
   if (clen > TRACE_BLOCK_MAX || ulen > TRACE_BLOCK_MAX || count == 0 ||
       (r->version == 1 ? fixed != ulen : fixed > ulen)) {
     snprintf(err, n, "%s: block %u: inconsistent lengths (corrupted)", r->path, no);
@@ -238,10 +311,23 @@ static int load_block(struct trace_reader *r, char *err, size_t n) {
   uLongf out = ulen;
   int zrc = uncompress(b, &out, z, clen);
   free(z);
-  if (zrc != Z_OK || out != ulen || get32(h + 24) != (uint32_t)crc32(0L, b, ulen) || get64(h + 16) != get64(b)) {
+  if (zrc != Z_OK || out != ulen || get32(h + 24) != (uint32_t)crc32(0L, b, ulen) ||
+      (r->version < 3 && get64(h + 16) != get64(b))) {
     snprintf(err, n, "%s: block %u: corrupted (%s)", r->path, no,
              zrc != Z_OK ? "zlib data does not inflate" : "CRC-32 mismatch");
     return -1;
+  }
+  if (r->version >= 3) {
+    int rc = decode_v3(r, b, ulen, count, get64(h + 16));
+    if (rc < 0) {
+      snprintf(err, n, "%s: block %u: %s", r->path, no,
+               rc == -2 ? "out of memory" : "corrupted (records do not decode to the block)");
+      return -1;
+    }
+    r->block_no = no;
+    r->count = count;
+    r->next = 0;
+    return 1;
   }
   /* Every record's per-event part must fit the block and be well formed
    * (version 2), checked before any record of the block is returned. */
@@ -282,6 +368,10 @@ int trace_reader_next(struct trace_reader *r, struct trace_record *rec, char *er
         r->done = 1; /* stays at the error: nothing after a damaged block is read */
       return rc;
     }
+  }
+  if (r->version >= 3) {
+    *rec = r->recs[r->next++];
+    return 1;
   }
   const unsigned char *p = r->block + r->at;
   memset(rec, 0, sizeof *rec);

@@ -170,7 +170,7 @@ int trace_catalog_write_markdown(FILE *f);
 
 /* The newest format version this build writes and reads. A reader accepts
  * every version up to it and refuses newer ones. */
-#define TRACE_FORMAT_VERSION 2
+#define TRACE_FORMAT_VERSION 3
 /* The exit status of `ringlab trace` for a damaged, truncated or foreign
  * file (EX_USAGE, as every bad input of ringlab). */
 #define TRACE_EXIT_BAD_FILE 64
@@ -222,10 +222,10 @@ struct trace_run_info {
 /* Parses "cpu,exception,..." into a mask; -1 with err set if a name is not
  * a class. */
 int trace_classes_parse(const char *list, uint32_t *mask, char *err, size_t n);
-/* Whether event e (a row's first slot) is recorded in a trace: the events
- * counted through the CPU's count helpers are; those the MMU counts (TLB
- * hits and misses, page walks, A/D updates) and the machine's own (ops
- * port) are counted but not recorded yet (FORMAT.md). */
+/* Whether event e (a row's first slot) is recorded in a trace: every event
+ * but the TLB hits (one per memory access: a record each would be the run
+ * over again) and the machine's own (ops port), which are counted and not
+ * recorded (FORMAT.md). */
 int trace_event_recorded(enum trace_event e);
 
 /* The writer. Records go to PATH.tmp, which trace_writer_finish renames to
@@ -236,7 +236,8 @@ struct trace_writer *trace_writer_open(const char *path, const struct trace_run_
 /* Whether the writer records slot (its class is in the filter). */
 int trace_writer_wants(const struct trace_writer *w, unsigned slot);
 /* Appends a record (a slot the filter excludes is dropped). 0, or -1 after
- * a write error (reported by trace_writer_finish). */
+ * a write error (reported by trace_writer_finish; the worker thread that
+ * compresses and writes blocks reports its errors at the next block). */
 int trace_writer_add(struct trace_writer *w, const struct trace_record *r);
 /* trace_writer_add for the CPU's record hook (cpu_set_trace(cpu,
  * trace_writer_record, writer)): a failed write is kept and reported by

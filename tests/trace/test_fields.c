@@ -98,7 +98,7 @@ static void version_2_records_round_trip_with_bytes_and_fields(void **state) {
   char err[256];
   struct trace_reader *r = trace_reader_open(path, err, sizeof err);
   assert_non_null(r);
-  assert_int_equal(trace_reader_version(r), 2);
+  assert_int_equal(trace_reader_version(r), TRACE_FORMAT_VERSION);
   assert_string_equal(trace_reader_slot_fields(r, TRACE_EV_exception + 14), "error_code cr2");
   assert_string_equal(trace_reader_slot_fields(r, TRACE_EV_cr_write), "register old new");
   assert_string_equal(trace_reader_slot_fields(r, TRACE_EV_iret), "");
@@ -247,7 +247,7 @@ static void dump_disassembles_the_instruction_at_cs_eip(void **state) {
   static char buf[8192];
   char *argv[] = {"trace", "dump", path, "--disasm", NULL};
   assert_int_equal(run_cli(buf, sizeof buf, 4, argv), 0);
-  assert_non_null(strstr(buf, "3000 cpu0 cpl0 0008:00100228 cr_write register=0x3 old=0x108000 new=0x10c000 | mov cr3, eax\n"));
+  assert_non_null(strstr(buf, "3000 cpu0 cpl0 0008:00100228 cr_write register=cr3 old=0x108000 new=0x10c000 | mov cr3, eax\n"));
   assert_non_null(strstr(buf, "6000 cpu0 cpl3 001b:00001234 softint.128 | int 0x80\n"));
   assert_non_null(strstr(buf, "exception.14 error_code=0x6 cr2=0x400123 | push 0\n"));
   write_version_1();
@@ -279,7 +279,7 @@ static void chrome_export_is_json_with_ts_in_microseconds(void **state) {
       assert_true(ts == 10.0);
       assert_int_equal(tid, 0);
       assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(ev, "args"), "register")),
-                          "0x3");
+                          "cr3");
       cr = true;
     } else if (strcmp(name, "exception.14") == 0) {
       assert_true(ts == 30.0);

@@ -1,0 +1,283 @@
+/* tests/trace/test_export.c - the reader's views of a trace that crosses
+ * rings and makes hypercalls: `trace export --format chrome` puts the CPL
+ * stretches and the hypercalls on the track of their CPL as complete
+ * events (checked with cJSON: Perfetto and chrome://tracing read this),
+ * `trace stats` totals cycles by CPL and by hypercall, `trace dump` names
+ * the values trace.h names and the CSV keeps numbers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include "trace.h"
+
+static char path[64], out[64];
+
+static int setup(void **state) {
+  (void)state;
+  snprintf(path, sizeof path, "test_export_%d.rtrace", (int)getpid());
+  snprintf(out, sizeof out, "test_export_%d.out", (int)getpid());
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  remove(path);
+  remove(out);
+  return 0;
+}
+
+/* 100 MHz: 100 cycles a microsecond. */
+static const struct trace_run_info info = {
+    .ringlab_version = "9.9.9", .preset = "p6", .frequency_hz = 100000000, .config = "mem=128\n"};
+
+static struct trace_record rec(uint64_t cycle, unsigned slot, unsigned cpl, unsigned n, uint32_t a, uint32_t b,
+                               uint32_t c) {
+  return (struct trace_record){.cycle = cycle,
+                               .slot = (uint16_t)slot,
+                               .cpl = (uint8_t)cpl,
+                               .cs = cpl ? 0x1b : 0x08,
+                               .eip = 0x100000 + (uint32_t)cycle,
+                               .flags = TRACE_REC_CODE32,
+                               .n_fields = (uint8_t)n,
+                               .field = {a, b, c}};
+}
+
+/* A guest at CPL 3 traps into the hypervisor at 3000 (INT), which runs
+ * multicall 13 from 3300 to 3900 with hypercall 1 inside it (3400-3500),
+ * and returns to CPL 3 at 4200 (IRET). The run ends at 6000. */
+static void write_hypercall_trace(void) {
+  const struct trace_record recs[] = {
+      rec(1000, TRACE_EV_iret, 3, 0, 0, 0, 0),
+      rec(3000, TRACE_EV_ring + TRACE_RING_INDEX(3, 0), 3, 1, TRACE_MECH_int, 0, 0),
+      rec(3300, TRACE_EV_hypercall + 13, 0, 3, 0x1000, 3, 0),
+      rec(3400, TRACE_EV_hypercall + 1, 0, 3, 0x2000, 1, 0x7ff0),
+      rec(3500, TRACE_EV_hypercall_return + 1, 0, 1, 0, 0, 0),
+      rec(3900, TRACE_EV_hypercall_return + 13, 0, 1, (uint32_t)-22, 0, 0),
+      rec(4000, TRACE_EV_cr_write, 0, 3, 3, 0x108000, 0x10c000),
+      rec(4200, TRACE_EV_ring + TRACE_RING_INDEX(0, 3), 0, 1, TRACE_MECH_iret, 0, 0),
+  };
+  char err[256];
+  struct trace_writer *w = trace_writer_open(path, &info, TRACE_CLASSES_ALL, err, sizeof err);
+  assert_non_null(w);
+  for (unsigned k = 0; k < sizeof recs / sizeof recs[0]; k++)
+    assert_int_equal(trace_writer_add(w, &recs[k]), 0);
+  assert_int_equal(trace_writer_finish(w, 6000, err, sizeof err), 0);
+}
+
+/* Runs `ringlab trace ARGS...` with standard output into the file out;
+ * returns the exit status and the output in buf. */
+static int run_cli(char *buf, size_t n, int argc, char **argv) {
+  fflush(stdout);
+  int saved = dup(1);
+  FILE *f = fopen(out, "w");
+  assert_non_null(f);
+  dup2(fileno(f), 1);
+  int rc = trace_main(argc, argv);
+  fflush(stdout);
+  dup2(saved, 1);
+  close(saved);
+  fclose(f);
+  f = fopen(out, "r");
+  size_t got = fread(buf, 1, n - 1, f);
+  buf[got] = 0;
+  fclose(f);
+  return rc;
+}
+
+static cJSON *export_chrome(void) {
+  static char buf[65536];
+  char *argv[] = {"trace", "export", "--format", "chrome", path, NULL};
+  assert_int_equal(run_cli(buf, sizeof buf, 5, argv), 0);
+  cJSON *doc = cJSON_Parse(buf);
+  assert_non_null(doc);
+  assert_true(cJSON_IsArray(cJSON_GetObjectItem(doc, "traceEvents")));
+  return doc;
+}
+
+static const char *str(const cJSON *o, const char *key) { return cJSON_GetStringValue(cJSON_GetObjectItem(o, key)); }
+static double num(const cJSON *o, const char *key) { return cJSON_GetNumberValue(cJSON_GetObjectItem(o, key)); }
+
+/* The complete event named name starting at ts, or NULL. */
+static cJSON *find_span(cJSON *doc, const char *name, double ts) {
+  cJSON *ev;
+  cJSON_ArrayForEach(ev, cJSON_GetObjectItem(doc, "traceEvents")) {
+    if (strcmp(str(ev, "name"), name) == 0 && strcmp(str(ev, "ph"), "X") == 0 && num(ev, "ts") == ts)
+      return ev;
+  }
+  return NULL;
+}
+
+static void chrome_export_shows_each_hypercall_as_a_span_on_its_cpl_track(void **state) {
+  (void)state;
+  write_hypercall_trace();
+  cJSON *doc = export_chrome();
+  cJSON *mc = find_span(doc, "hypercall.13", 33.0);
+  assert_non_null(mc);
+  assert_string_equal(str(mc, "cat"), "hv");
+  assert_int_equal((int)num(mc, "tid"), 0);
+  assert_true(num(mc, "dur") == 6.0);
+  cJSON *args = cJSON_GetObjectItem(mc, "args");
+  assert_int_equal((int)num(args, "number"), 13);
+  assert_int_equal((int)num(args, "cycles"), 600);
+  assert_string_equal(str(args, "arg1"), "0x1000");
+  assert_string_equal(str(args, "arg2"), "0x3");
+  assert_string_equal(str(args, "result"), "0xffffffea");
+  cJSON *inner = find_span(doc, "hypercall.1", 34.0);
+  assert_non_null(inner);
+  assert_true(num(inner, "dur") == 1.0);
+  assert_string_equal(str(cJSON_GetObjectItem(inner, "args"), "arg3"), "0x7ff0");
+  /* the marks stay as instants too */
+  bool instant = false;
+  cJSON *ev;
+  cJSON_ArrayForEach(ev, cJSON_GetObjectItem(doc, "traceEvents")) {
+    if (strcmp(str(ev, "name"), "hypercall.13") == 0 && strcmp(str(ev, "ph"), "i") == 0)
+      instant = true;
+  }
+  assert_true(instant);
+  cJSON_Delete(doc);
+}
+
+static void chrome_cpl_spans_follow_the_ring_records_destination(void **state) {
+  (void)state;
+  write_hypercall_trace();
+  cJSON *doc = export_chrome();
+  /* CPL 3 from the start to the ring.3to0 at 3000, CPL 0 up to the
+   * ring.0to3 at 4200, CPL 3 up to the end at 6000 */
+  cJSON *r3 = find_span(doc, "ring 3", 0.0), *r0 = find_span(doc, "ring 0", 30.0),
+        *r3b = find_span(doc, "ring 3", 42.0);
+  assert_non_null(r3);
+  assert_non_null(r0);
+  assert_non_null(r3b);
+  assert_true(num(r3, "dur") == 30.0);
+  assert_int_equal((int)num(r3, "tid"), 3);
+  assert_true(num(r0, "dur") == 12.0);
+  assert_int_equal((int)num(r0, "tid"), 0);
+  assert_true(num(r3b, "dur") == 18.0);
+  cJSON_Delete(doc);
+}
+
+/* The viewers draw a track's complete events as a stack: any two on one
+ * track are disjoint or one holds the other. */
+static void chrome_spans_on_a_track_nest(void **state) {
+  (void)state;
+  write_hypercall_trace();
+  cJSON *doc = export_chrome();
+  cJSON *evs = cJSON_GetObjectItem(doc, "traceEvents");
+  unsigned spans = 0;
+  cJSON *a, *b;
+  cJSON_ArrayForEach(a, evs) {
+    if (strcmp(str(a, "ph"), "X") != 0)
+      continue;
+    spans++;
+    double a0 = num(a, "ts"), a1 = a0 + num(a, "dur");
+    cJSON_ArrayForEach(b, evs) {
+      if (a == b || strcmp(str(b, "ph"), "X") != 0 || num(a, "tid") != num(b, "tid"))
+        continue;
+      double b0 = num(b, "ts"), b1 = b0 + num(b, "dur");
+      bool disjoint = a1 <= b0 || b1 <= a0, nested = (a0 <= b0 && b1 <= a1) || (b0 <= a0 && a1 <= b1);
+      assert_true(disjoint || nested);
+    }
+  }
+  assert_int_equal(spans, 5); /* three CPL stretches, two hypercalls */
+  cJSON_Delete(doc);
+}
+
+static void a_hypercall_open_at_the_end_closes_there_without_a_result(void **state) {
+  (void)state;
+  const struct trace_record recs[] = {
+      rec(2000, TRACE_EV_hypercall_return + 9, 0, 1, 0, 0, 0), /* unpaired: no span */
+      rec(5000, TRACE_EV_hypercall + 5, 0, 1, 0x42, 0, 0),
+  };
+  char err[256];
+  struct trace_writer *w = trace_writer_open(path, &info, TRACE_CLASSES_ALL, err, sizeof err);
+  assert_non_null(w);
+  for (unsigned k = 0; k < 2; k++)
+    assert_int_equal(trace_writer_add(w, &recs[k]), 0);
+  assert_int_equal(trace_writer_finish(w, 6000, err, sizeof err), 0);
+  cJSON *doc = export_chrome();
+  cJSON *h = find_span(doc, "hypercall.5", 50.0);
+  assert_non_null(h);
+  assert_true(num(h, "dur") == 10.0);
+  assert_string_equal(str(cJSON_GetObjectItem(h, "args"), "arg1"), "0x42");
+  assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(h, "args"), "result"));
+  assert_null(find_span(doc, "hypercall.9", 20.0));
+  cJSON_Delete(doc);
+}
+
+static void stats_totals_cycles_by_cpl_and_by_hypercall(void **state) {
+  (void)state;
+  write_hypercall_trace();
+  static char buf[65536];
+  char *argv[] = {"trace", "stats", path, NULL};
+  assert_int_equal(run_cli(buf, sizeof buf, 3, argv), 0);
+  assert_non_null(strstr(buf, "\ncpl.0 6\ncpl.0.cycles 1200\n"));
+  assert_non_null(strstr(buf, "\ncpl.3 2\ncpl.3.cycles 4800\n"));
+  assert_non_null(strstr(buf, "\nevent.hypercall.1 1\nevent.hypercall.1.cycles 100\n"));
+  assert_non_null(strstr(buf, "\nevent.hypercall.13 1\nevent.hypercall.13.cycles 600\n"));
+  assert_non_null(strstr(buf, "\nevent.hypercall_return.13 1\n"));
+  assert_non_null(strstr(buf, "\nevent.ring.3to0 1\n"));
+}
+
+static void stats_with_an_event_list_counts_and_lists_only_those_events(void **state) {
+  (void)state;
+  write_hypercall_trace();
+  static char buf[65536];
+  char *argv[] = {"trace", "stats", path, "--event", "ring,cr_write", NULL};
+  assert_int_equal(run_cli(buf, sizeof buf, 5, argv), 0);
+  assert_non_null(strstr(buf, "\nrecords 3\n"));
+  assert_non_null(strstr(buf, "\nevent.cr_write 1\nevent.ring.0to3 1\nevent.ring.3to0 1\n"));
+  assert_null(strstr(buf, "hypercall"));
+  assert_null(strstr(buf, "event.iret"));
+  /* the CPL timeline still comes from every record */
+  assert_non_null(strstr(buf, "\ncpl.0.cycles 1200\n"));
+  char *bad[] = {"trace", "stats", path, "--disasm", NULL};
+  assert_int_equal(run_cli(buf, sizeof buf, 4, bad), 64);
+}
+
+static void dump_names_the_mechanism_and_the_control_register(void **state) {
+  (void)state;
+  write_hypercall_trace();
+  static char buf[65536];
+  char *argv[] = {"trace", "dump", path, NULL};
+  assert_int_equal(run_cli(buf, sizeof buf, 3, argv), 0);
+  assert_non_null(strstr(buf, "3000 cpu0 cpl3 001b:00100bb8 ring.3to0 mechanism=int\n"));
+  assert_non_null(strstr(buf, "4200 cpu0 cpl0 0008:00101068 ring.0to3 mechanism=iret\n"));
+  assert_non_null(strstr(buf, " cr_write register=cr3 old=0x108000 new=0x10c000\n"));
+  assert_non_null(strstr(buf, " hypercall.13 arg1=0x1000 arg2=0x3 arg3=0x0\n"));
+  assert_non_null(strstr(buf, " hypercall_return.13 result=0xffffffea\n"));
+}
+
+static void csv_keeps_the_field_values_numeric(void **state) {
+  (void)state;
+  write_hypercall_trace();
+  static char buf[65536];
+  char *argv[] = {"trace", "export", "--format", "csv", path, NULL};
+  assert_int_equal(run_cli(buf, sizeof buf, 5, argv), 0);
+  assert_non_null(strstr(buf, ",ring.3to0,mechanism=0x2,"));
+  assert_non_null(strstr(buf, ",cr_write,register=0x3 old=0x108000 new=0x10c000,"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(chrome_export_shows_each_hypercall_as_a_span_on_its_cpl_track, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(chrome_cpl_spans_follow_the_ring_records_destination, setup, teardown),
+      cmocka_unit_test_setup_teardown(chrome_spans_on_a_track_nest, setup, teardown),
+      cmocka_unit_test_setup_teardown(a_hypercall_open_at_the_end_closes_there_without_a_result, setup, teardown),
+      cmocka_unit_test_setup_teardown(stats_totals_cycles_by_cpl_and_by_hypercall, setup, teardown),
+      cmocka_unit_test_setup_teardown(stats_with_an_event_list_counts_and_lists_only_those_events, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(dump_names_the_mechanism_and_the_control_register, setup, teardown),
+      cmocka_unit_test_setup_teardown(csv_keeps_the_field_values_numeric, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
