@@ -182,7 +182,7 @@ static void code_write(void *ctx, uint32_t phys, unsigned size_bytes) {
     dropped |= invalidate_range(cc, last, split, end);
   /* The block running may be one of them: leave it after this insn. */
   if (dropped)
-    cc->cpu->block_exit = true;
+    cpu_end_block(cc->cpu);
 }
 
 /* Fetches n instruction bytes at physical address pa (within one page).
@@ -214,6 +214,16 @@ static void link_page(struct cpu_code_cache *cc, struct cpu_block *b, uint32_t p
   b->page_next[which] = cc->page_head[page];
   cc->page_head[page] = b;
   mmu_mark_code_page(cc->cpu->mem, page, true);
+}
+
+/* The block-ending rows after which the run loop may go straight on to the
+ * next block: near jumps, calls and returns change EIP alone, never EFLAGS.IF,
+ * CS, the mode, the shadow or the NMI block (every other F_BRANCH row may). */
+static bool near_transfer(cpu_handler fn) {
+  return fn == Jcc_Jbw || fn == Jcc_Jbd || fn == Jcc_Jw || fn == Jcc_Jd || fn == JMP_Jbw || fn == JMP_Jbd ||
+         fn == JMP_Jw || fn == JMP_Jd || fn == JMP_Ew || fn == JMP_Ed || fn == CALL_Jw || fn == CALL_Jd ||
+         fn == CALL_Ew || fn == CALL_Ed || fn == RET_near || fn == RET_near_Iw || fn == LOOPNE_Jb ||
+         fn == LOOPE_Jb || fn == LOOP_Jb || fn == JCXZ_Jb;
 }
 
 /* Decodes a block at CS:EIP (linear lin, physical pa) into out (room for
@@ -258,17 +268,28 @@ static unsigned build(struct cpu *c, struct insn *out, uint32_t lin, uint64_t pa
       own += c->timing.memory_operand;
     in->cost = (uint16_t)(own > 0xFFFF ? 0xFFFF : own);
     in->cost_before = cost;
+    in->retired = (uint8_t)(k + 1);
     cost += in->cost;
     if (in->fn == POP_SS || (in->fn == MOV_SwEw && in->reg == CPU_SS))
       in->after = INSN_AFTER_SHADOW;
     else if (in->fn == IRET || in->fn == IRETD)
       in->after = INSN_AFTER_IRET;
+    if ((cpu_rows[in->row].flags & F_BRANCH) && !near_transfer(in->fn))
+      in->after |= INSN_AFTER_CHECK;
+    in->fn = cpu_jcc_handler(in->fn, in->opcode & 0xF);
     off += len;
     k++;
     if (cpu_rows[in->row].flags & F_BRANCH || in->row == CPU_ROW_UD || in->row == CPU_ROW_TOOLONG)
       break;
     if (((lin + off) >> MMU_PAGE_SHIFT) != (lin >> MMU_PAGE_SHIFT))
       break;
+  }
+  /* What the run loop reads instead of the block: its length, and on
+   * every instruction but the last that a block stopping there was cut. */
+  for (unsigned j = 0; j < k; j++) {
+    out[j].block_n = (uint8_t)k;
+    if (j + 1 < k)
+      out[j].after |= INSN_AFTER_CUT;
   }
   *span = off;
   return k;
@@ -313,7 +334,7 @@ static __attribute__((noinline)) const struct insn *lookup_at(struct cpu *c, uns
   int slot = -1; /* the link to fill if the hash finds the block */
   cc->cpu->cc_last = NULL;
   if (prev && cc->cpu->cc_last_gen == cc->cpu->cc_gen && !above_4g) {
-    slot = phys == prev->phys + prev->span ? 0 : 1;
+    slot = phys == prev->end_phys ? 0 : 1;
     struct cpu_block *s = prev->succ[slot].to;
     if (s && prev->succ[slot].gen == cc->cpu->cc_gen && s->phys == phys && s->code32 == c->code32)
       b = s;
@@ -386,6 +407,7 @@ static __attribute__((noinline)) const struct insn *decode_block(struct cpu *c, 
   *b = (struct cpu_block){.phys = phys,
                           .last_page = (uint32_t)last_page,
                           .span = span,
+                          .end_phys = phys + span,
                           .n = (uint16_t)n,
                           .code32 = c->code32,
                           .valid = true,

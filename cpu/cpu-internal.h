@@ -136,12 +136,19 @@ struct insn {
   uint8_t ea_index;     /* register, or CPU_REG_NONE */
   uint8_t ea_scale;     /* shift count 0-3 */
   uint8_t after;        /* INSN_AFTER_*: what the run loop checks when a block stops here */
+  uint8_t retired;      /* 1 + its index in the block: instructions retired when it ends it */
+  uint8_t block_n;      /* instructions in its block (the run loop reads the first's) */
 };
 
 /* insn.after, set when the block is built (codecache.c), so that the run
  * loop tests one byte instead of comparing handlers after every block. */
 #define INSN_AFTER_SHADOW 0x01 /* MOV SS / POP SS: an interrupt shadow follows */
 #define INSN_AFTER_IRET 0x02   /* IRET: ends the NMI block (SDM vol. 3, 6.7.1) */
+#define INSN_AFTER_CHECK 0x04  /* a block-ending row other than a near transfer: it may
+                                * change IF, the mode or CS, so the interrupt checks run
+                                * before the next block (exec.c) */
+#define INSN_AFTER_CUT 0x08    /* not its block's last: a block that stops here was cut
+                                * short (by `until`, the shadow or cpu_end_block) */
 
 /* Decodes one instruction from bytes[0..n). Returns the length, or 0 if n
  * bytes are too few to hold it (the caller then knows whether that is a
@@ -357,6 +364,7 @@ struct cpu {
   struct trace_counters counters; /* every architectural event, always on */
   cpu_trace_fn trace;        /* recording (--trace): where records go, or NULL: off */
   void *trace_ctx;
+  const uint8_t *trace_want; /* while recording: nonzero by counter slot if the slot is recorded (never NULL then) */
   /* The site of the events being recorded (struct trace_record): CS, CPL
    * and mode of the block running (set at block start, only when
    * recording), or, while trace_site_fixed, all of it including EIP as it
@@ -378,10 +386,14 @@ struct cpu {
   uint32_t cc_gen;           /* bumped by every invalidation and flush (codecache.c) */
   const struct insn *cur;    /* the instruction executing */
   const struct insn *block_first;
-  bool block_exit;           /* leave the block after the current insn */
+  /* Past the last insn of the block running: the loop runs while the next
+   * insn lies below it. cpu_end_block() sets it to NULL (leave after the
+   * current insn); a block that ran to its end with it unchanged ended by
+   * itself. */
+  const struct insn *block_end;
   bool halted;
   bool stop_requested;
-  enum cpu_exit exit;        /* set with block_exit when cpu_run must return */
+  enum cpu_exit exit;        /* set with cpu_end_block when cpu_run must return */
   jmp_buf fault_jmp;
   int fault_vector;          /* raised, being delivered */
   uint32_t fault_error;
@@ -436,12 +448,6 @@ void cpu_stop(struct cpu *c, enum cpu_exit why, const char *fmt, ...)
  * SSn and ESPn of a 32-bit TSS, SSn and SPn of a 16-bit one. Raises
  * #TS(TR selector) if the entry lies past the TSS limit. */
 void cpu_tss_ring_stack(struct cpu *c, unsigned ring, uint16_t *ss, uint32_t *esp);
-/* cpu_task_gate_deliver (task.c) for interrupt delivery: with set_rf (a
- * fault-class exception, SDM vol. 3, 17.3.1.1) the EFLAGS image saved in
- * the old TSS has RF set, as a gate's frame has. */
-struct cpu_descriptor;
-void cpu_task_gate_deliver_rf(struct cpu *c, const struct cpu_descriptor *gate, uint32_t error_code,
-                              uint32_t return_eip, unsigned ext, bool set_rf);
 
 /* ---- segments (segment.c) ------------------------------------------------------- */
 
@@ -487,6 +493,7 @@ void cpu_segment_check(struct cpu *c, unsigned s, uint32_t off, unsigned n, bool
 #define CPU_ATTR_S 0x0010u     /* attr: code/data (1) or system (0) */
 #define CPU_ATTR_DPL 0x0060u   /* attr: descriptor privilege level */
 #define CPU_ATTR_P 0x0080u     /* attr: present */
+#define CPU_ATTR_ACCESSED 0x0001u /* attr: code/data type bit 0, accessed */
 #define CPU_ATTR_DB CPU_SEG_ATTR_DB
 #define CPU_ATTR_G 0x8000u     /* attr: granularity */
 static inline unsigned cpu_attr_dpl(uint16_t attr) { return (attr & CPU_ATTR_DPL) >> 5; }
@@ -586,6 +593,18 @@ uint64_t cpu_translate(struct cpu *c, uint32_t lin, unsigned access);
 /* The same without raising: false if the access would fault (CR2 and the
  * TLBs untouched beyond the walk's A bits). */
 bool cpu_translate_try(struct cpu *c, uint32_t lin, unsigned access, uint64_t *phys);
+/* The fast paths' misses with paging on (translate.c): n bytes at linear
+ * address lin, in one page, whose segment checks have passed. The DTLB
+ * path of cpu_translate (the same counts, charges, records, #PF, fast-path
+ * entries installed), then the access through the page's host address, or
+ * cpu_phys_read/cpu_phys_write when it is not plain RAM (ROM, MMIO,
+ * nothing, above 4 GiB; for a write, a page holding decoded code). */
+uint32_t cpu_read_paged(struct cpu *c, uint32_t lin, unsigned n);
+void cpu_write_paged(struct cpu *c, uint32_t lin, unsigned n, uint32_t v);
+/* Physical accesses (memory.c): RAM, else mmu_read/mmu_write; above 4 GiB
+ * nothing (reads all ones, writes dropped). */
+uint32_t cpu_phys_read(struct cpu *c, uint64_t pa, unsigned n);
+void cpu_phys_write(struct cpu *c, uint64_t pa, unsigned n, uint32_t v);
 /* MMU_ACC_USER if the CPU runs at CPL 3, else 0. */
 static inline unsigned cpu_acc_user(const struct cpu *c) { return c->cpl == 3 ? MMU_ACC_USER : 0; }
 
@@ -624,16 +643,20 @@ static inline void cpu_st_le(uint8_t *p, unsigned n, uint32_t v) {
 }
 
 /* Reads n (1, 2, 4) bytes at seg:off. Forced inline: the handlers' hot
- * path (GCC's heuristics stop inlining it once the paged branch is there). */
+ * path (GCC's heuristics stop inlining it once the paged branch is there).
+ * Paging is asked first: the guests whose speed matters run paged. */
 static inline __attribute__((always_inline)) uint32_t cpu_read(struct cpu *c, unsigned s, uint32_t off, unsigned n) {
   const struct cpu_segment *sg = &c->seg[s];
   if (likely((c->seg_ok[s] & SEG_OK_READ) && (uint64_t)off + n - 1 <= sg->limit)) {
     uint32_t lin = sg->base + off;
     if (likely((lin & (MMU_PAGE_BYTES - 1)) <= MMU_PAGE_BYTES - n)) {
-      const uint8_t *p = mmu_direct_read_ptr(c->mem, lin, n); /* paging off */
-      if (likely(p != NULL))
-        return cpu_ld_le(p, n);
-      if (c->mem->paging && (p = mmu_fast_ptr(c->mem, lin, c->cpl == 3, 0)) != NULL)
+      const uint8_t *p;
+      if (c->mem->paging) {
+        if (likely((p = mmu_fast_ptr(c->mem, lin, c->cpl == 3, 0)) != NULL))
+          return cpu_ld_le(p, n);
+        return cpu_read_paged(c, lin, n); /* a host-cache miss: nothing else to check */
+      }
+      if (likely((p = mmu_direct_read_ptr(c->mem, lin, n)) != NULL))
         return cpu_ld_le(p, n);
     }
   }
@@ -646,8 +669,15 @@ static inline __attribute__((always_inline)) void cpu_write(struct cpu *c, unsig
   if (likely((c->seg_ok[s] & SEG_OK_WRITE) && (uint64_t)off + n - 1 <= sg->limit)) {
     uint32_t lin = sg->base + off;
     if (likely((lin & (MMU_PAGE_BYTES - 1)) <= MMU_PAGE_BYTES - n)) {
-      uint8_t *p = mmu_direct_write_ptr(c->mem, lin, n); /* paging off */
-      if (likely(p != NULL) || (c->mem->paging && (p = mmu_fast_ptr(c->mem, lin, c->cpl == 3, 1)) != NULL)) {
+      uint8_t *p;
+      if (c->mem->paging) {
+        if (likely((p = mmu_fast_ptr(c->mem, lin, c->cpl == 3, 1)) != NULL))
+          cpu_st_le(p, n, v);
+        else
+          cpu_write_paged(c, lin, n, v); /* a host-cache miss: nothing else to check */
+        return;
+      }
+      if (likely((p = mmu_direct_write_ptr(c->mem, lin, n)) != NULL)) {
         cpu_st_le(p, n, v);
         return;
       }
@@ -735,6 +765,30 @@ uint32_t cpu_stack_peek(struct cpu *c, uint32_t offset, unsigned n);
  * leave the segment's fast-path rights: what those reads would see and
  * count (cpu_lin_span_ptr), or NULL, nothing counted: then peek them one
  * by one. */
+/* cpu_lin_span_ptr with the `uses` DTLB uses of the paged fast path made
+ * at once: one look-up, then the clock advanced and the hits counted as
+ * `uses` look-ups of the same entry would leave them (each stamps the
+ * entry's LRU with ++clock, so only the last stamp survives). For the
+ * system accesses of deliveries and returns, which make several uses of
+ * one page in a row. */
+static inline __attribute__((always_inline)) uint8_t *cpu_span_ptr_uses(struct cpu *c, uint32_t lin, unsigned n,
+                                                                       unsigned uses, unsigned user,
+                                                                       unsigned write) {
+  if (unlikely((lin & (MMU_PAGE_BYTES - 1)) > MMU_PAGE_BYTES - n))
+    return NULL;
+  struct mmu *m = c->mem;
+  if (!m->paging)
+    return write ? mmu_direct_write_ptr(m, lin, n) : (uint8_t *)mmu_direct_read_ptr(m, lin, n);
+  struct mmu_fast_entry *f = &m->fast[user * 2 + write][(lin >> MMU_PAGE_SHIFT) & (MMU_FAST_ENTRIES - 1)];
+  if (unlikely(f->tag != ((lin >> MMU_PAGE_SHIFT) | m->fast_gen)))
+    return cpu_lin_span_ptr(c, lin, n, uses, user, write); /* NULL, or the direct RAM pointer */
+  m->tlb[MMU_DTLB].clock += uses;
+  *f->lru = m->tlb[MMU_DTLB].clock;
+  for (unsigned k = 0; k < uses; k++)
+    trace_count(m->counters, TRACE_EV_dtlb_hit);
+  return f->host + (lin & (MMU_PAGE_BYTES - 1));
+}
+
 static inline __attribute__((always_inline)) const uint8_t *cpu_stack_span_ptr(struct cpu *c, uint32_t offset,
                                                                               unsigned n, unsigned uses) {
   uint32_t mask = cpu_sp_mask(c);
@@ -742,7 +796,7 @@ static inline __attribute__((always_inline)) const uint8_t *cpu_stack_span_ptr(s
   uint64_t last = (uint64_t)sp + n - 1;
   if (unlikely(!(c->seg_ok[CPU_SS] & SEG_OK_READ) || last > c->seg[CPU_SS].limit || last > mask))
     return NULL;
-  return cpu_lin_span_ptr(c, c->seg[CPU_SS].base + sp, n, uses, c->cpl == 3, 0);
+  return cpu_span_ptr_uses(c, c->seg[CPU_SS].base + sp, n, uses, c->cpl == 3, 0);
 }
 
 /* ---- flags (flags.c) ----------------------------------------------------------- */
@@ -833,6 +887,9 @@ static inline void cpu_set_arith(struct cpu *c, uint32_t value) {
 static inline void cpu_set_lazy(struct cpu *c, unsigned op, uint32_t src1, uint32_t src2, uint32_t res) {
   c->cc_op = op;
   c->cc_src1 = src1;
+  /* An empty asm between the stores: without it GCC packs two of them
+   * into one vector store, two more instructions in every handler. */
+  __asm__("" ::: "memory");
   c->cc_src2 = src2;
   c->cc_res = res;
 }
@@ -846,8 +903,12 @@ static inline cycles_t cpu_now(const struct cpu *c) {
   return c->cycles + (c->cur ? c->cur->cost_before : 0);
 }
 
-/* Ends the block after the current instruction (mode changes, SMC). */
-static inline void cpu_end_block(struct cpu *c) { c->block_exit = true; }
+/* Ends the block after the current instruction (mode changes, SMC, an
+ * interrupt or a stop request from a device). Every way out of a block
+ * goes through here: the run loop then takes the slow way between blocks
+ * (interrupts, shadow, stop). Between blocks it does nothing: the next
+ * block sets block_end anew. */
+static inline void cpu_end_block(struct cpu *c) { c->block_end = NULL; }
 
 /* Port I/O through the environment. */
 uint32_t cpu_port_in(struct cpu *c, uint16_t port, unsigned n);
@@ -863,6 +924,10 @@ void cpu_repeat_charge(struct cpu *c, const struct insn *i);
 void cpu_restart_insn(struct cpu *c);
 
 /* Code cache (codecache.c) */
+/* The handler the block builder puts in insn.fn for a row handler fn of
+ * condition code cc: a Jcc specialised to its condition (ops/control.c),
+ * or fn itself. */
+cpu_handler cpu_jcc_handler(cpu_handler fn, unsigned cc);
 struct cpu_code_cache *cpu_code_cache_new(struct cpu *c);
 void cpu_code_cache_free(struct cpu_code_cache *cc);
 void cpu_code_cache_flush(struct cpu_code_cache *cc);
@@ -878,6 +943,7 @@ struct cpu_block {
   uint32_t phys;             /* physical address of the first byte */
   uint32_t last_page;        /* physical page of the last byte */
   uint32_t span;             /* bytes from the first to past the last insn */
+  uint32_t end_phys;         /* phys + span: where its fall-through successor starts */
   uint16_t n;                /* instructions */
   bool code32;
   bool valid;
@@ -901,8 +967,8 @@ struct cpu_block {
  * full way. The link's generation alone proves both blocks valid: every
  * drop bumps the generation, a flush also forgets the last block, and
  * links are made only from a block valid in the link's generation. */
-static inline __attribute__((always_inline)) const struct insn *cpu_code_cache_next(struct cpu *c,
-                                                                                   unsigned *n_insns) {
+static inline __attribute__((always_inline)) const struct insn *cpu_code_cache_next(struct cpu *c) {
+  unsigned n_insns[1]; /* the slow ways' count: insn.block_n has it too */
   struct cpu_block *prev = c->cc_last;
   uint32_t eip = c->eip, limit = c->seg[CPU_CS].limit;
   if (unlikely(prev == NULL || eip > limit))
@@ -912,14 +978,13 @@ static inline __attribute__((always_inline)) const struct insn *cpu_code_cache_n
     phys = mmu_phys(c->mem, lin);
   else if (unlikely(!mmu_ifast_phys(c->mem, lin, c->cpl == 3, &phys)))
     return cpu_code_cache_lookup(c, n_insns);
-  const struct cpu_link *l = &prev->succ[phys != prev->phys + prev->span];
+  const struct cpu_link *l = &prev->succ[phys != prev->end_phys];
   struct cpu_block *b = l->to;
   uint32_t gen = c->cc_gen;
   if (likely(b && l->gen == gen && b->phys == phys && b->link_code32 == c->code32 &&
              b->span - 1 <= limit - eip)) {
     c->cc_last = b;
     c->cc_last_gen = gen;
-    *n_insns = b->n;
     return b->insns;
   }
   /* Not linked: the full way must not translate (and count) again. */
@@ -932,7 +997,7 @@ static inline __attribute__((always_inline)) const struct insn *cpu_code_cache_n
 static inline void cpu_charge(struct cpu *c, enum cpu_timing_event e) {
   c->cycles += cpu_timing_event(&c->timing, e);
 }
-/* Records counter slot `slot` in the trace (cpu.c; only when c->trace),
+/* Records counter slot `slot` in the trace (cpu.c; only when cpu_trace_wants),
  * with the event's fields (events.def EVENT_FIELDS) inferred from the
  * state at hand; cpu_trace_record_fields takes them from the count site. */
 void cpu_trace_record(struct cpu *c, unsigned slot);
@@ -940,17 +1005,25 @@ void cpu_trace_record_fields(struct cpu *c, unsigned slot, unsigned n, const uin
 /* Makes the current CS, CPL, mode and EIP the site of the records to come
  * (the run loop at a block's start; cpu_deliver before it delivers). */
 void cpu_trace_site_now(struct cpu *c);
+/* Whether counter slot `slot` is being recorded (a trace is on and its
+ * filter, cpu_set_trace_filter, takes the slot). Off, that costs what
+ * `c->trace != NULL` costs; a caller that does extra work for a record
+ * (scans the TLBs for a flush's entries) asks this first. */
+static inline bool cpu_trace_wants(const struct cpu *c, unsigned slot) {
+  return unlikely(c->trace != NULL) && c->trace_want[slot];
+}
 /* Counts trace event e (always on: one increment) and, when a trace is
- * being recorded, records it: off, that costs one predictable branch. */
+ * being recorded and takes e, records it: off, that costs one predictable
+ * branch; filtered out, one more load. */
 static inline void cpu_count(struct cpu *c, enum trace_event e) {
   trace_count(&c->counters, e);
-  if (unlikely(c->trace != NULL))
+  if (cpu_trace_wants(c, (unsigned)e))
     cpu_trace_record(c, (unsigned)e);
 }
 /* Counts indexed trace event e at index (a vector 0-255). */
 static inline void cpu_count_at(struct cpu *c, enum trace_event e, unsigned index) {
   trace_count_at(&c->counters, e, index);
-  if (unlikely(c->trace != NULL))
+  if (cpu_trace_wants(c, (unsigned)e + index))
     cpu_trace_record(c, (unsigned)e + index);
 }
 /* Counts plain event e with up to three fields given at the count site
@@ -958,7 +1031,7 @@ static inline void cpu_count_at(struct cpu *c, enum trace_event e, unsigned inde
 static inline void cpu_count_with(struct cpu *c, enum trace_event e, unsigned n, uint32_t a, uint32_t b,
                                   uint32_t d) {
   trace_count(&c->counters, e);
-  if (unlikely(c->trace != NULL)) {
+  if (cpu_trace_wants(c, (unsigned)e)) {
     const uint32_t f[3] = {a, b, d};
     cpu_trace_record_fields(c, (unsigned)e, n, f);
   }
@@ -969,7 +1042,7 @@ static inline void cpu_count_ring(struct cpu *c, unsigned from, unsigned to, enu
   if (from != to) {
     unsigned slot = (unsigned)TRACE_EV_ring + TRACE_RING_INDEX(from, to);
     trace_count_at(&c->counters, TRACE_EV_ring, TRACE_RING_INDEX(from, to));
-    if (unlikely(c->trace != NULL)) {
+    if (cpu_trace_wants(c, slot)) {
       const uint32_t f[1] = {(uint32_t)mech};
       cpu_trace_record_fields(c, slot, 1, f);
     }
@@ -1008,9 +1081,11 @@ void cpu_task_far(struct cpu *c, bool call, uint16_t sel, const struct cpu_descr
 /* Delivery through a task gate of the IDT (the gate's DPL and P bit are
  * checked by the caller): the TSS checks with EXT in their error codes, the
  * switch (return_eip saved in the old TSS, back link and NT set), then the
- * error code, if any, pushed on the new task's stack. */
-void cpu_task_gate_deliver(struct cpu *c, const struct cpu_descriptor *gate, uint32_t error_code,
-                           uint32_t return_eip, unsigned ext);
+ * error code, if any, pushed on the new task's stack. With set_rf (a
+ * fault-class exception, SDM vol. 3, 17.3.1.1) the EFLAGS image saved in
+ * the old TSS has RF set, as a gate's frame has. */
+void cpu_task_gate_deliver_rf(struct cpu *c, const struct cpu_descriptor *gate, uint32_t error_code,
+                              uint32_t return_eip, unsigned ext, bool set_rf);
 
 /* IRET with EFLAGS.NT = 1 in protected mode: back to the task named by the
  * back link of the current TSS. */

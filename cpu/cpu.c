@@ -113,7 +113,7 @@ void cpu_load_segment_real(struct cpu *c, enum cpu_sreg s, uint16_t selector) {
 void cpu_set_intr(struct cpu *c, bool asserted) {
   c->sys.intr = asserted;
   if (asserted)
-    c->block_exit = true; /* from a device callback: take it at the next boundary */
+    cpu_end_block(c); /* from a device callback: take it at the next boundary */
 }
 
 void cpu_set_interrupt_ack(struct cpu *c, int (*ack)(void *ctx), void *ctx) {
@@ -123,7 +123,7 @@ void cpu_set_interrupt_ack(struct cpu *c, int (*ack)(void *ctx), void *ctx) {
 
 void cpu_nmi(struct cpu *c) {
   c->sys.nmi_pending = true;
-  c->block_exit = true;
+  cpu_end_block(c);
 }
 
 void cpu_sys_reset(struct cpu *c) {
@@ -171,9 +171,17 @@ cycles_t cpu_cycles_now(const struct cpu *c) { return cpu_now(c); }
 const struct trace_counters *cpu_counters(const struct cpu *c) { return &c->counters; }
 void cpu_counters_reset(struct cpu *c) { trace_counters_reset(&c->counters); }
 
+/* Every slot recorded: the filter of a trace set without one. */
+static const uint8_t trace_want_all[TRACE_SLOT_COUNT] = {[0 ... TRACE_SLOT_COUNT - 1] = 1};
+
 void cpu_set_trace(struct cpu *c, cpu_trace_fn record, void *ctx) {
   c->trace = record;
   c->trace_ctx = record ? ctx : NULL;
+  c->trace_want = trace_want_all;
+}
+
+void cpu_set_trace_filter(struct cpu *c, const uint8_t *want_slot) {
+  c->trace_want = want_slot ? want_slot : trace_want_all;
 }
 
 /* Snapshots the current CS, CPL and mode (and EIP) as the site of the
@@ -204,7 +212,13 @@ static struct trace_record record_at_site(struct cpu *c, unsigned slot) {
                                .flags = s.code32 ? TRACE_REC_CODE32 : 0};
 }
 
+/* The callers test cpu_trace_wants before building anything (the inline
+ * counters), or call here directly for records whose count is elsewhere
+ * (the MMU's walks and A/D updates, the machine's ops events): the filter
+ * is checked again, so a filtered-out slot costs no record either way. */
 void cpu_trace_record_fields(struct cpu *c, unsigned slot, unsigned n, const uint32_t *fields) {
+  if (slot >= TRACE_SLOT_COUNT || !cpu_trace_wants(c, slot))
+    return;
   struct trace_record r = record_at_site(c, slot);
   for (unsigned k = 0; k < n && k < TRACE_FIELDS_MAX; k++)
     r.field[r.n_fields++] = fields[k];
@@ -215,6 +229,8 @@ void cpu_trace_record_fields(struct cpu *c, unsigned slot, unsigned n, const uin
  * state at hand holds; the recording hook (machine/run.c) adds the
  * instruction bytes. Reads only: nothing the guest sees changes. */
 void cpu_trace_record(struct cpu *c, unsigned slot) {
+  if (slot >= TRACE_SLOT_COUNT || !cpu_trace_wants(c, slot))
+    return;
   struct trace_record r = record_at_site(c, slot);
   const struct insn *i = c->cur;
   if (slot - TRACE_EV_exception < 256u) {
@@ -237,6 +253,10 @@ void cpu_trace_record(struct cpu *c, unsigned slot) {
       r.field[r.n_fields++] = c->gpr[CPU_EAX];
   }
   c->trace(c->trace_ctx, &r);
+}
+
+void cpu_trace_emit(struct cpu *c, unsigned slot, unsigned n, const uint32_t *fields) {
+  cpu_trace_record_fields(c, slot, n, fields);
 }
 
 void cpu_set_uncharged_ports(struct cpu *c, uint16_t first, uint16_t count) {

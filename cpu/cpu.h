@@ -159,6 +159,17 @@ void cpu_counters_reset(struct cpu *cpu);
 struct trace_record;
 typedef void (*cpu_trace_fn)(void *ctx, const struct trace_record *r);
 void cpu_set_trace(struct cpu *cpu, cpu_trace_fn record, void *ctx);
+/* Records only the counter slots whose byte in want_slot (TRACE_SLOT_COUNT
+ * bytes, owned by the caller, alive while recording) is nonzero; NULL:
+ * every slot (what cpu_set_trace sets). The CPU checks it before it builds
+ * a record, so a filtered-out event costs a test, not a record. */
+void cpu_set_trace_filter(struct cpu *cpu, const uint8_t *want_slot);
+/* Records counter slot `slot` with the first n of fields (at most
+ * TRACE_FIELDS_MAX) at the CPU's current site (between instructions: the
+ * CS:EIP of the next one, the current CPL), as the CPU's own records are
+ * made: for events counted outside the CPU (the machine's ops port).
+ * Nothing when not recording or when the filter drops the slot. */
+void cpu_trace_emit(struct cpu *cpu, unsigned slot, unsigned n, const uint32_t *fields);
 
 /* Ports [first, first + count) are the experiment's instrumentation (the
  * ringlab ops port): accesses to them are neither charged the preset's I/O

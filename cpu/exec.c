@@ -86,54 +86,84 @@ static void block_end_slow(struct cpu *c, const struct insn *last) {
     c->sys.nmi_blocked = false;
 }
 
+/* Runs the block at i up to end, stopping early at `until` or where a
+ * handler calls cpu_end_block; commits EIP, accounts the instructions that
+ * ran and returns the last. */
+static inline __attribute__((always_inline)) const struct insn *run_block(struct cpu *c, const struct insn *i,
+                                                                         const struct insn *end, cycles_t until) {
+  const struct insn *first = i;
+  /* A block that would run past `until` stops at the first instruction
+   * boundary at or after it, so the machine's next device event (a timer
+   * interrupt) is taken on its cycle, not a block later. */
+  cycles_t left = until - c->cycles;
+  if (unlikely(end[-1].cost_before + end[-1].cost > left)) {
+    const struct insn *k = i + 1; /* at least one instruction runs */
+    while (k < end && k->cost_before < left)
+      k++;
+    end = k;
+  }
+  c->block_first = first;
+  c->block_end = end;
+  if (unlikely(c->trace != NULL))
+    cpu_trace_site_now(c); /* the site of this block's records */
+  /* Within a block only its last instruction changes CS or the mode
+   * (those end the block), and a handler that redirects next_eip
+   * (branches, restarts) ends it: so EIP and the IP mask stay in
+   * registers, and next_eip is read back once, after the block. */
+  uint32_t eip = c->eip;
+  const uint32_t ip_mask = c->ip_mask; /* 16-bit code: IP wraps */
+  do {
+    c->cur = i;
+    c->eip = eip;
+    eip = (eip + i->len) & ip_mask;
+    c->next_eip = eip;
+    i->fn(c, i);
+    i++;
+  } while ((uintptr_t)i < (uintptr_t)c->block_end); /* cpu_end_block: NULL */
+  const struct insn *last = i - 1;
+  /* retire(c, i - first), inline. The empty asm keeps the two adds two
+   * adds: GCC would otherwise pack them into vector registers (slower). */
+  c->instructions += last->retired;
+  __asm__("" ::: "memory");
+  c->eip = c->next_eip;
+  c->cycles += last->cost_before + last->cost;
+  c->cur = NULL;
+  return last;
+}
+
 /* The loop proper. Kept apart from the setjmp of cpu_run, where every
  * local must live in memory: here the CPU pointer, the instruction and the
  * block's end stay in registers. A fault longjmps out of it to cpu_run,
- * which calls it again. */
+ * which calls it again.
+ *
+ * Between two blocks the interrupt checks run (block_start_slow) unless
+ * nothing they read can have changed: the checks before the block found
+ * nothing, and the block ran to its end by itself (not cut short, no
+ * cpu_end_block: no device raised INTR or NMI, nothing asked to stop) and
+ * ended with a near transfer or no transfer at all (its last instruction
+ * changed neither IF, nor the shadow, nor the NMI block): insn.after is 0
+ * and block_end is still set. Then the next block follows at once, which
+ * gives what the checks would have given. */
 static __attribute__((noinline)) enum cpu_exit run_blocks(struct cpu *c, cycles_t until) {
   while (c->cycles < until) {
-    unsigned n;
-    bool one = false; /* run one instruction: it is in an interrupt shadow */
-    if (unlikely(c->sys.shadow || interrupt_ready(c)))
-      one = block_start_slow(c);
-    const struct insn *first = cpu_code_cache_next(c, &n);
-    const struct insn *i = first;
-    const struct insn *end = one ? i + 1 : i + n;
-    /* A block that would run past `until` stops at the first instruction
-     * boundary at or after it, so the machine's next device event (a timer
-     * interrupt) is taken on its cycle, not a block later. */
-    cycles_t left = until - c->cycles;
-    if (unlikely(end[-1].cost_before + end[-1].cost > left)) {
-      const struct insn *k = i + 1; /* at least one instruction runs */
-      while (k < end && k->cost_before < left)
-        k++;
-      end = k;
+    const struct insn *i, *last;
+    if (unlikely(c->sys.shadow || interrupt_ready(c))) {
+      bool one = block_start_slow(c); /* run one instruction: it is in an interrupt shadow */
+      i = cpu_code_cache_next(c);
+      last = run_block(c, i, one ? i + 1 : i + i->block_n, until);
+    } else {
+      i = cpu_code_cache_next(c);
+      for (;;) {
+        last = run_block(c, i, i + i->block_n, until);
+        if (unlikely(last->after | (c->block_end == NULL)))
+          break;
+        if (c->cycles >= until)
+          return CPU_EXIT_BUDGET;
+        i = cpu_code_cache_next(c);
+      }
     }
-    c->block_first = i;
-    c->block_exit = false;
-    if (unlikely(c->trace != NULL))
-      cpu_trace_site_now(c); /* the site of this block's records */
-    /* Within a block only its last instruction changes CS or the mode
-     * (those end the block), so EIP and the IP mask stay in registers; the
-     * handler may still redirect next_eip (branches, restarts). */
-    uint32_t eip = c->eip;
-    const uint32_t ip_mask = c->ip_mask; /* 16-bit code: IP wraps */
-    do {
-      c->cur = i;
-      c->next_eip = (eip + i->len) & ip_mask;
-      i->fn(c, i);
-      eip = c->next_eip;
-      c->eip = eip;
-      i++;
-    } while (i < end && !c->block_exit);
-    const struct insn *last = i - 1;
-    if (unlikely(last->after))
+    if (last->after & (INSN_AFTER_SHADOW | INSN_AFTER_IRET))
       block_end_slow(c, last);
-    /* retire(c, i - first), inline */
-    c->cycles += last->cost_before + last->cost;
-    c->instructions += (uint64_t)(i - first);
-    c->cur = NULL;
-    c->block_first = NULL;
     if (c->stop_requested)
       return c->exit;
   }
@@ -182,5 +212,5 @@ void cpu_restart_insn(struct cpu *c) {
 void cpu_request_stop(struct cpu *c) {
   c->exit = CPU_EXIT_STOP;
   c->stop_requested = true;
-  c->block_exit = true;
+  cpu_end_block(c);
 }

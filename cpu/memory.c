@@ -6,7 +6,11 @@
  * off) or a host-cache entry mirroring the DTLB (paging on). Everything else
  * comes here: a full segment check (which may fault), then the translation
  * of every page the access touches, then the access, split where it crosses
- * a page (the two pages may map anywhere).
+ * a page (the two pages may map anywhere). An access that the fast path
+ * missed only for want of a host-cache entry (segment rights and limit
+ * passed, one page, paging on) does not come here: cpu_read_paged and
+ * cpu_write_paged (translate.c) translate it and access the page's host
+ * address, or cpu_phys_read/cpu_phys_write when it is not plain RAM.
  *
  * Fault discipline: an access that crosses a page translates both pages
  * before reading or writing any byte.
@@ -15,7 +19,7 @@
 
 /* Physical accesses; above 4 GiB (PAE) there is nothing: all ones, writes
  * dropped. */
-static uint32_t phys_read(struct cpu *c, uint64_t pa, unsigned n) {
+uint32_t cpu_phys_read(struct cpu *c, uint64_t pa, unsigned n) {
   if (pa >= 0x100000000ull)
     return cpu_mask(n);
   const uint8_t *p = mmu_ram_read_ptr(c->mem, (uint32_t)pa, n); /* RAM: what mmu_read reads */
@@ -24,7 +28,7 @@ static uint32_t phys_read(struct cpu *c, uint64_t pa, unsigned n) {
   return mmu_read(c->mem, (uint32_t)pa, n);
 }
 
-static void phys_write(struct cpu *c, uint64_t pa, unsigned n, uint32_t v) {
+void cpu_phys_write(struct cpu *c, uint64_t pa, unsigned n, uint32_t v) {
   if (pa >= 0x100000000ull)
     return;
   uint8_t *p = mmu_ram_write_ptr(c->mem, (uint32_t)pa, n); /* RAM without code: what mmu_write writes */
@@ -52,11 +56,11 @@ static uint32_t linear_read(struct cpu *c, uint32_t lin, unsigned n, unsigned ac
   unsigned n1 = in_page(lin, n);
   uint64_t p1 = cpu_translate(c, lin, access);
   if (n1 == n)
-    return phys_read(c, p1, n);
+    return cpu_phys_read(c, p1, n);
   uint64_t p2 = cpu_translate(c, lin + n1, access);
   uint32_t v = 0;
   for (unsigned k = 0; k < n; k++)
-    v |= phys_read(c, k < n1 ? p1 + k : p2 + (k - n1), 1) << (8 * k);
+    v |= cpu_phys_read(c, k < n1 ? p1 + k : p2 + (k - n1), 1) << (8 * k);
   return v;
 }
 
@@ -74,12 +78,12 @@ static void linear_write(struct cpu *c, uint32_t lin, unsigned n, uint32_t v, un
   unsigned n1 = in_page(lin, n);
   uint64_t p1 = cpu_translate(c, lin, access);
   if (n1 == n) {
-    phys_write(c, p1, n, v);
+    cpu_phys_write(c, p1, n, v);
     return;
   }
   uint64_t p2 = cpu_translate(c, lin + n1, access); /* both pages before any byte */
   for (unsigned k = 0; k < n; k++)
-    phys_write(c, k < n1 ? p1 + k : p2 + (k - n1), 1, v >> (8 * k));
+    cpu_phys_write(c, k < n1 ? p1 + k : p2 + (k - n1), 1, v >> (8 * k));
 }
 
 /* Translates every page of [lin, lin + n) (linear addresses wrap at 4 GiB). */

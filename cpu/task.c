@@ -19,7 +19,7 @@
  *
  *   before the commit point, in the old task's context (nothing changed):
  *     the new TSS descriptor checked by the caller (GDT, type, busy, DPL,
- *     present: cpu_task_far, cpu_task_gate_deliver, cpu_task_return);
+ *     present: cpu_task_far, cpu_task_gate_deliver_rf, cpu_task_return);
  *     new TSS limit >= 0x67 / 0x2B            #TS(new TSS)
  *     old TSS limit covers the state saved    #TS(old TSS)
  *   commit:
@@ -381,11 +381,6 @@ void cpu_task_far(struct cpu *c, bool call, uint16_t sel, const struct cpu_descr
   unsigned cpl = c->cpl;
   task_switch(c, tss_sel, &tss, call ? TASK_CALL : TASK_JMP, c->next_eip, CPU_NO_ERROR_CODE, 0, false);
   cpu_count_ring(c, cpl, c->cpl, TRACE_MECH_task_switch);
-}
-
-void cpu_task_gate_deliver(struct cpu *c, const struct cpu_descriptor *gate, uint32_t error_code,
-                           uint32_t return_eip, unsigned ext) {
-  cpu_task_gate_deliver_rf(c, gate, error_code, return_eip, ext, false);
 }
 
 void cpu_task_gate_deliver_rf(struct cpu *c, const struct cpu_descriptor *gate, uint32_t error_code,

@@ -15,7 +15,11 @@
  *             and raises #PF with its error code, filling nothing (TLBs do
  *             not hold not-present translations); one that succeeds fills
  *             the TLB (LRU victim).
- *   data hit  or fill then installs the host-cache entries (mmu_fast_install).
+ *   data hit  or fill then installs the host-cache entries (mmu_fast_install;
+ *             for the data accesses the fast path missed, cpu_read_paged
+ *             and cpu_write_paged, the fill's install is part of
+ *             mmu_dtlb_translate, which hands back the page's host address
+ *             as well).
  */
 #include "cpu-internal.h"
 
@@ -23,10 +27,11 @@
  * page-fault exception ... will invalidate any TLB entries that are for a
  * page number corresponding to that linear address"), in both TLBs. */
 _Noreturn static void page_fault(struct cpu *c, uint32_t lin, uint32_t error) {
-  unsigned before = c->trace ? mmu_tlb_occupied_entries(c->mem) : 0;
+  bool want = cpu_trace_wants(c, TRACE_EV_tlb_flush_page_fault); /* the scans only then */
+  unsigned before = want ? mmu_tlb_occupied_entries(c->mem) : 0;
   mmu_tlb_flush_page(c->mem, lin);
-  cpu_count_with(c, TRACE_EV_tlb_flush_page_fault, 2, lin,
-                 c->trace ? before - mmu_tlb_occupied_entries(c->mem) : 0, 0);
+  cpu_count_with(c, TRACE_EV_tlb_flush_page_fault, 2, lin, want ? before - mmu_tlb_occupied_entries(c->mem) : 0,
+                 0);
   c->cr[2] = lin;
   cpu_raise(c, CPU_EXC_PF, error);
 }
@@ -40,7 +45,7 @@ static uint32_t pf_error(unsigned access, uint32_t kind) {
 static void charge_walk(struct cpu *c, uint32_t lin, const struct mmu_walk *w) {
   for (unsigned k = 0; k < w->reads; k++)
     cpu_charge(c, CPU_TEV_page_walk_access);
-  if (unlikely(c->trace != NULL)) {
+  if (cpu_trace_wants(c, TRACE_EV_page_walk) || cpu_trace_wants(c, TRACE_EV_ad_update)) {
     const uint32_t f[2] = {lin, w->reads};
     cpu_trace_record_fields(c, TRACE_EV_page_walk, 2, f);
     for (unsigned k = 0; k < w->ad_updates; k++)
@@ -63,21 +68,25 @@ static void record_miss(struct cpu *c, enum mmu_tlb_which t, uint32_t lin, const
   cpu_trace_record_fields(c, t == MMU_ITLB ? TRACE_EV_itlb_miss : TRACE_EV_dtlb_miss, 3, f);
 }
 
-/* Forced inline: one copy raising (cpu_translate), one not. */
+/* Forced inline: one copy raising (cpu_translate), one not, and one for
+ * the slow data accesses (host != NULL: the DTLB path with the fast-path
+ * install folded into the fill, mmu_dtlb_translate, and *host the host
+ * address of lin's page for this access, or NULL). */
 static inline __attribute__((always_inline)) bool translate(struct cpu *c, uint32_t lin, unsigned access,
-                                                            uint64_t *phys, bool raise) {
+                                                            uint64_t *phys, bool raise, uint8_t **host) {
   struct mmu *m = c->mem;
-  enum mmu_tlb_which t = (access & MMU_ACC_EXEC) ? MMU_ITLB : MMU_DTLB;
+  enum mmu_tlb_which t = (!host && (access & MMU_ACC_EXEC)) ? MMU_ITLB : MMU_DTLB;
   struct mmu_walk w;
   struct mmu_tlb_entry *e;
   /* Lookup, and on a miss walk and fill, in one MMU call; the miss is
    * charged after it (nothing in between reads the cycle counter). */
-  enum mmu_tlb_result r = mmu_tlb_translate(m, t, lin, access, &w, &e);
+  enum mmu_tlb_result r =
+      host ? mmu_dtlb_translate(m, lin, access, &w, &e, host) : mmu_tlb_translate(m, t, lin, access, &w, &e);
   if (r != MMU_TLB_HIT) {
     cycles_t start = c->cycles;
     cpu_charge(c, CPU_TEV_tlb_fill); /* the miss is counted by mmu_tlb_translate */
     charge_walk(c, lin, &w);
-    if (unlikely(c->trace != NULL))
+    if (cpu_trace_wants(c, t == MMU_ITLB ? TRACE_EV_itlb_miss : TRACE_EV_dtlb_miss))
       record_miss(c, t, lin, &w, c->cycles - start);
     if (r == MMU_TLB_FAULT) {
       if (!raise)
@@ -99,11 +108,17 @@ static inline __attribute__((always_inline)) bool translate(struct cpu *c, uint3
       mmu_tlb_drop(m, t, e); /* the re-walked translation replaces it */
       e = mmu_tlb_fill(m, t, lin, &w);
     }
+    if (host)
+      *host = mmu_fast_install_for(m, lin, e, access);
   }
-  if (t == MMU_DTLB)
-    mmu_fast_install(m, lin, e);
-  else
-    mmu_ifast_install(m, lin, e);
+  if (!host) {
+    if (t == MMU_DTLB)
+      mmu_fast_install(m, lin, e);
+    else
+      mmu_ifast_install(m, lin, e);
+  } else if (likely(*host != NULL)) {
+    return true; /* RAM: the physical address is not needed */
+  }
   uint64_t page = (uint64_t)e->phys_page + ((lin >> MMU_PAGE_SHIFT) - e->lin_page);
   uint64_t pa = (page << MMU_PAGE_SHIFT) | (lin & (MMU_PAGE_BYTES - 1));
   *phys = pa < 0x100000000ull ? (pa & m->a20_mask) : pa;
@@ -114,7 +129,7 @@ uint64_t cpu_translate(struct cpu *c, uint32_t lin, unsigned access) {
   if (!c->mem->paging)
     return mmu_phys(c->mem, lin);
   uint64_t pa = 0;
-  translate(c, lin, access, &pa, true);
+  translate(c, lin, access, &pa, true, NULL);
   return pa;
 }
 
@@ -123,6 +138,32 @@ bool cpu_translate_try(struct cpu *c, uint32_t lin, unsigned access, uint64_t *p
     *phys = mmu_phys(c->mem, lin);
     return true;
   }
-  return translate(c, lin, access, phys, false);
+  return translate(c, lin, access, phys, false, NULL);
 }
 
+/* The data accesses the inline fast path (cpu_read, cpu_write) missed with
+ * paging on: here rather than in memory.c so that the translation inlines
+ * into them (the TLB-miss path of TLB-bound guests is a chain of calls). */
+static inline __attribute__((always_inline)) uint8_t *translate_data(struct cpu *c, uint32_t lin, unsigned access,
+                                                                    uint64_t *phys) {
+  uint8_t *host = NULL;
+  translate(c, lin, access, phys, true, &host);
+  return host ? host + (lin & (MMU_PAGE_BYTES - 1)) : NULL;
+}
+
+uint32_t cpu_read_paged(struct cpu *c, uint32_t lin, unsigned n) {
+  uint64_t pa;
+  const uint8_t *p = translate_data(c, lin, cpu_acc_user(c), &pa);
+  if (likely(p != NULL))
+    return cpu_ld_le(p, n);
+  return cpu_phys_read(c, pa, n);
+}
+
+void cpu_write_paged(struct cpu *c, uint32_t lin, unsigned n, uint32_t v) {
+  uint64_t pa;
+  uint8_t *p = translate_data(c, lin, MMU_ACC_WRITE | cpu_acc_user(c), &pa);
+  if (likely(p != NULL))
+    cpu_st_le(p, n, v);
+  else
+    cpu_phys_write(c, pa, n, v);
+}

@@ -73,6 +73,29 @@ static bool read_name(struct machine *m, char out[RINGLAB_OPS_NAME_MAX + 1]) {
   return true;
 }
 
+/* The trace (cpu_trace_emit: nothing when not recording): what the port
+ * counts is recorded at the instruction boundary after the op's OUT, with
+ * the CPU's site there (the next instruction's CS:EIP, the CPL). */
+static void record(struct machine *m, unsigned slot, unsigned n, const uint32_t *fields) {
+  cpu_trace_emit(m->cpu, slot, n, fields);
+}
+
+/* The first 16 bytes of text packed little-endian into four 32-bit
+ * fields, zero-padded: a region's name or an annotation's text in a trace
+ * record (events.def "name0 .. name3"; longer ones are cut in the trace,
+ * not in --stats). */
+static void pack16(const char *text, uint32_t f[4]) {
+  memset(f, 0, 4 * sizeof f[0]);
+  for (unsigned k = 0; k < 16 && text[k]; k++)
+    f[k / 4] |= (uint32_t)(uint8_t)text[k] << (8 * (k % 4));
+}
+
+static void record_text(struct machine *m, unsigned slot, const char *text) {
+  uint32_t f[4];
+  pack16(text, f);
+  record(m, slot, 4, f);
+}
+
 static struct region *find_region(struct machine *m, const char *name) {
   for (unsigned k = 0; k < m->n_regions; k++)
     if (strcmp(m->regions[k].name, name) == 0)
@@ -110,11 +133,17 @@ static uint32_t op_region(struct machine *m, bool begin) {
     if (r->open)
       return RINGLAB_OPS_ESTATE;
     r->open = true;
+    unsigned index = (unsigned)(r - m->regions);
+    trace_count_at(&m->counted, TRACE_EV_region_begin, index);
+    record_text(m, TRACE_EV_region_begin + index, r->name);
     machine_snap(m, &r->begin);
     return RINGLAB_OPS_OK;
   }
   if (!r || !r->open)
     return RINGLAB_OPS_ESTATE;
+  unsigned index = (unsigned)(r - m->regions);
+  trace_count_at(&m->counted, TRACE_EV_region_end, index);
+  record_text(m, TRACE_EV_region_end + index, r->name);
   region_close(m, r);
   return RINGLAB_OPS_OK;
 }
@@ -145,15 +174,15 @@ static uint32_t op_annotate(struct machine *m) {
   for (uint32_t k = 0; k < len; k++)
     if (text[k] < 0x20 || text[k] > 0x7E)
       return RINGLAB_OPS_ENAME;
-  trace_count(&m->counted, TRACE_EV_ops_annotate); /* the trace stream will carry the text */
+  text[len] = 0;
+  trace_count(&m->counted, TRACE_EV_ops_annotate);
+  record_text(m, TRACE_EV_ops_annotate, text);
   return RINGLAB_OPS_OK;
 }
 
-/* HYPERCALL_ENTER/EXIT: the hypervisor's marks (ringlab_ops.h). They are
- * counted in the machine's own array like the other ops events; the trace
- * stream does not carry the machine's events yet (trace/README.md), so the
- * arguments and result, the records' fields in events.def, are checked
- * here and wait for that. */
+/* HYPERCALL_ENTER/EXIT: the hypervisor's marks (ringlab_ops.h), counted
+ * in the machine's own array like the other ops events and recorded with
+ * the arguments (arg1-arg3) and the result (events.def). */
 static uint32_t op_hypercall(struct machine *m, bool enter) {
   struct opsport *o = &m->ops;
   uint32_t nr = o->arg[0];
@@ -164,12 +193,14 @@ static uint32_t op_hypercall(struct machine *m, bool enter) {
       return RINGLAB_OPS_EFULL;
     o->hypercall[o->hypercalls++] = (uint8_t)nr;
     trace_count_at(&m->counted, TRACE_EV_hypercall, nr);
+    record(m, TRACE_EV_hypercall + nr, 3, &o->arg[1]);
     return RINGLAB_OPS_OK;
   }
   if (o->hypercalls == 0 || o->hypercall[o->hypercalls - 1] != nr)
     return RINGLAB_OPS_ESTATE;
   o->hypercalls--;
   trace_count_at(&m->counted, TRACE_EV_hypercall_return, nr);
+  record(m, TRACE_EV_hypercall_return + nr, 1, &o->arg[1]);
   return RINGLAB_OPS_OK;
 }
 
@@ -189,6 +220,7 @@ void opsport_run(struct machine *m) {
     return;
   o->pending = false;
   trace_count(&m->counted, TRACE_EV_ops_request);
+  record(m, TRACE_EV_ops_request, 1, &o->op);
   uint32_t st = RINGLAB_OPS_OK;
   switch (o->op) {
   case RINGLAB_OP_EXIT:

@@ -43,18 +43,22 @@
  * results are kept). COUNTERS_DUMP writes the counters since the last reset
  * to the emulator's stderr, one "name value" line each.
  * REGION_BEGIN/END bracket a region of interest: each region's cycles,
- * instructions and events sum over all its begin-end pairs. Regions may
+ * instructions and events sum over all its begin-end pairs. They count
+ * region_begin.N and region_end.N, N the region's number (the order the
+ * guest first named it, from 0), and a trace records them with the first
+ * 16 bytes of the name (`ringlab trace` shows regions as spans). Regions may
  * nest or overlap when their names differ; beginning an open region or
  * ending a closed one fails with RINGLAB_OPS_ESTATE. A region still open at
  * exit is reported up to the exit.
  * RESULT records a named signed 64-bit value (the last report wins).
- * ANNOTATE marks the trace with a text (counted; the trace stream arrives
- * with trace/).
+ * ANNOTATE marks the trace with a text: counted (ops_annotate) and recorded
+ * with its first 16 bytes. Every op, valid or not, counts ops_request (and
+ * a trace records it with the op number).
  * HYPERCALL_ENTER/EXIT are the hypervisor's marks around a hypercall
  * (Xen-style 32-bit PV ABI: the number in EAX, arguments in EBX, ECX, EDX,
  * ESI, EDI, the result in EAX; the first three arguments are marked). They
  * count events hypercall.N and hypercall_return.N (trace/events.def, class
- * hv). Hypercalls nest (a multicall's members inside it) up to
+ * hv), recorded in a trace with the three arguments and the result. Hypercalls nest (a multicall's members inside it) up to
  * RINGLAB_OPS_HYPERCALL_DEPTH deep; an EXIT must name the innermost open
  * hypercall. A number above 255 fails with RINGLAB_OPS_EINVAL, an EXIT with
  * no hypercall open or another number open innermost with

@@ -618,7 +618,7 @@ struct trace_hook {
   struct trace_writer *w;
   struct machine *m;
   struct fetch *cache;               /* FETCH_CACHE_SIZE, by linear address */
-  uint8_t wants[TRACE_SLOT_COUNT]; /* trace_writer_wants, by slot (an inline test) */
+  uint8_t wants[TRACE_SLOT_COUNT]; /* trace_writer_wants, by slot: the CPU's filter (cpu_set_trace_filter) */
 };
 
 static uint64_t load_le(const uint8_t *p, unsigned n) {
@@ -764,10 +764,10 @@ static __attribute__((noinline)) void fetch_fresh(struct trace_hook *h, struct f
     rec->insn_len = (uint8_t)len;
 }
 
+/* Only the slots the writer wants reach here: the CPU checks the filter
+ * (h->wants) before it builds a record. */
 static void record_hook(void *ctx, const struct trace_record *r) {
   struct trace_hook *h = ctx;
-  if (r->slot >= TRACE_SLOT_COUNT || !h->wants[r->slot])
-    return;
   struct trace_record rec = *r;
   uint32_t lin = r->cs_base + r->eip;
   uint32_t cr0 = cpu_get_cr(h->m->cpu, 0), cr3 = cpu_get_cr(h->m->cpu, 3), cr4 = cpu_get_cr(h->m->cpu, 4);
@@ -856,6 +856,7 @@ int run_main(int argc, char **argv) {
     for (unsigned s = 0; s < TRACE_SLOT_COUNT; s++)
       hook.wants[s] = (uint8_t)trace_writer_wants(trace, s);
     cpu_set_trace(m->cpu, record_hook, &hook);
+    cpu_set_trace_filter(m->cpu, hook.wants);
   }
   mods = calloc(o.n_modules + 1, sizeof *mods);
   if (!mods) {

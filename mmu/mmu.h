@@ -258,7 +258,9 @@ void mmu_set_paging(struct mmu *m, bool pg, bool wp, bool pse, bool pae, bool pg
  * (loading nothing) if one that is present sets a reserved bit: the CPU
  * raises #GP(0). On success they are in force and mmu->pg.cr3 = cr3. */
 bool mmu_load_pdptes(struct mmu *m, uint32_t cr3);
-/* Sets CR3 (the walk's root and, in tagged mode, the current ASID). */
+/* Sets CR3 (the walk's root and, in tagged mode, the current ASID, whose
+ * change drops the fast-path entries). Flushes no TLB entry: the caller
+ * decides (mmu_tlb_flush_nonglobal, as MOV CR3 does). */
 void mmu_set_cr3(struct mmu *m, uint32_t cr3);
 /* Walks the page tables for lin and access (MMU_ACC_*). Returns true with
  * *w filled and the A (and for writes D) bits set in memory, or false with
@@ -303,6 +305,13 @@ struct mmu_tlb_entry *mmu_tlb_fill(struct mmu *m, enum mmu_tlb_which t, uint32_t
 enum mmu_tlb_result { MMU_TLB_HIT, MMU_TLB_FILLED, MMU_TLB_FAULT };
 enum mmu_tlb_result mmu_tlb_translate(struct mmu *m, enum mmu_tlb_which t, uint32_t lin, unsigned access,
                                       struct mmu_walk *w, struct mmu_tlb_entry **e);
+/* mmu_tlb_translate for the DTLB with the fast-path install folded in (the
+ * CPU's data accesses): a fill also does what mmu_fast_install_for(m, lin,
+ * *e, access) would and sets *host to its result; a hit or a fault leaves
+ * *host alone (a hit's rights are the caller's to check before it installs
+ * with mmu_fast_install_for). */
+enum mmu_tlb_result mmu_dtlb_translate(struct mmu *m, uint32_t lin, unsigned access, struct mmu_walk *w,
+                                       struct mmu_tlb_entry **e, uint8_t **host);
 /* Flushes: non-global entries (CR3 load), everything (CR4.PGE/PAE/PSE or
  * CR0.PG change), or the entries of every size holding lin in both TLBs
  * (INVLPG, and a page fault on lin). The first two bump generations. */
@@ -318,6 +327,14 @@ void mmu_tlb_drop(struct mmu *m, enum mmu_tlb_which t, struct mmu_tlb_entry *e);
 /* Installs fast-path entries for data accesses to lin's page from DTLB
  * entry e (read for any access, write when allowed and dirty). */
 void mmu_fast_install(struct mmu *m, uint32_t lin, struct mmu_tlb_entry *e);
+/* The same for the privilege of access only (MMU_ACC_USER: the user read
+ * and write entries, else the supervisor ones: which entries exist changes
+ * nothing but speed, a fast-path hit being counted and stamped as a DTLB
+ * hit is), returning the host address of lin's page (its first byte) for
+ * an access of kind access (MMU_ACC_WRITE or not) that e allows: the page
+ * in RAM and, for a write, holding no decoded code; else NULL (ROM, MMIO,
+ * nothing, above 4 GiB, a write to a code page: mmu_read/mmu_write). */
+uint8_t *mmu_fast_install_for(struct mmu *m, uint32_t lin, struct mmu_tlb_entry *e, unsigned access);
 /* Remembers ITLB entry e as the fetch fast path for lin's page. */
 void mmu_ifast_install(struct mmu *m, uint32_t lin, struct mmu_tlb_entry *e);
 /* Drops every fast-path entry (O(1): a generation bump). */

@@ -99,7 +99,11 @@ void mmu_set_paging(struct mmu *m, bool pg, bool wp, bool pse, bool pae, bool pg
 void mmu_set_cr3(struct mmu *m, uint32_t cr3) {
   m->pg.cr3 = cr3;
   m->pg.asid = cr3 & ~0xFFFu;
-  mmu_fast_drop_all(m); /* keyed by linear page only: tagged mode needs this */
+  /* The fast path is keyed by linear page only: in tagged mode a new ASID
+   * makes the current one's entries unusable, so they go. Otherwise the
+   * DTLB keeps its entries until a flush, and so do their mirrors. */
+  if (m->pg.tagged)
+    mmu_fast_drop_all(m);
 }
 
 bool mmu_load_pdptes(struct mmu *m, uint32_t cr3) {

@@ -252,38 +252,94 @@ struct mmu_tlb_entry *mmu_tlb_fill(struct mmu *m, enum mmu_tlb_which t, uint32_t
   return install(m, t, victim, evicts, page, phys, w->flags);
 }
 
+/* One pass over a 4 KiB set (ways entries from e) for page: the live entry
+ * holding it (returned), else NULL with *empty the first empty or flushed
+ * way and *oldest the live way with the oldest stamp (the first such), the
+ * way a fill takes as victim_in would choose it. Inline with ways a
+ * constant for the common geometries: the loop unrolls. */
+static inline __attribute__((always_inline)) struct mmu_tlb_entry *
+scan_set(const struct mmu *m, const struct mmu_tlb *tlb, struct mmu_tlb_entry *e, unsigned ways, uint32_t page,
+         struct mmu_tlb_entry **empty, struct mmu_tlb_entry **oldest) {
+  uint32_t gen_all = tlb->gen_all, gen_ng = tlb->gen_ng;
+  struct mmu_tlb_entry *first_empty = NULL, *old = NULL;
+  uint64_t old_lru = 0;
+  for (unsigned k = 0; k < ways; k++, e++) {
+    if (e->gen_all != gen_all || (e->gen_ng != gen_ng && !(e->flags & MMU_TLB_G))) {
+      if (!first_empty)
+        first_empty = e;
+      continue;
+    }
+    if (e->lin_page == page && (!m->pg.tagged || (e->flags & MMU_TLB_G) || e->asid == m->pg.asid))
+      return e;
+    if (!old || e->lru < old_lru) {
+      old = e;
+      old_lru = e->lru;
+    }
+  }
+  *empty = first_empty;
+  *oldest = old;
+  return NULL;
+}
+
+/* Installs fast-path entries of lin's page (linear page number page, 4 KiB
+ * frame phys_page) from the DTLB entry with these flags and LRU stamp, as
+ * mmu_fast_install describes: for both privileges (priv < 0), or for one
+ * (priv 0: supervisor, 1: user). Returns the host address of the page's
+ * first byte if an access of kind write (0 or 1) may go through it (RAM;
+ * for a write, a page without code), else NULL. */
+static inline __attribute__((always_inline)) uint8_t *fast_install(struct mmu *m, uint32_t page, uint32_t phys_page,
+                                                                  uint8_t flags, uint64_t *lru, int priv,
+                                                                  unsigned write) {
+  if (phys_page >= MMU_PHYS_PAGE_LIMIT)
+    return NULL;
+  uint32_t phys = (phys_page << MMU_PAGE_SHIFT) & m->a20_mask;
+  if ((uint64_t)phys + MMU_PAGE_BYTES > m->ram_bytes)
+    return NULL; /* ROM, MMIO, nothing: the slow path */
+  unsigned idx = page & (MMU_FAST_ENTRIES - 1);
+  uint8_t *host = m->ram + phys;
+  struct mmu_fast_entry f = {.tag = page | m->fast_gen, .host = host, .lru = lru};
+  bool code = m->code_pages[phys >> MMU_PAGE_SHIFT] != 0;
+  if (priv <= 0) {
+    m->fast[0][idx] = f; /* supervisor read */
+    if ((flags & MMU_TLB_D) && !code && mmu_tlb_allows(m, flags, MMU_ACC_WRITE))
+      m->fast[1][idx] = f;
+  }
+  if (priv != 0 && (flags & MMU_TLB_U)) {
+    m->fast[2][idx] = f;
+    if ((flags & (MMU_TLB_D | MMU_TLB_W)) == (MMU_TLB_D | MMU_TLB_W) && !code)
+      m->fast[3][idx] = f;
+  }
+  return (write && code) ? NULL : host;
+}
+
 /* mmu_tlb_lookup, mmu_walk and mmu_tlb_fill in one call, with the counts,
  * stamps and choices of the three. One pass over the 4 KiB set looks for
  * the page and, as victim_in would, for the way a fill takes (the first
  * empty or flushed way, else the oldest stamp); the walk between cannot
  * change the TLB (it writes only A/D bits in memory), so a 4 KiB result
- * goes straight into that way. A large page goes through mmu_tlb_fill. */
-enum mmu_tlb_result mmu_tlb_translate(struct mmu *m, enum mmu_tlb_which t, uint32_t lin, unsigned access,
-                                      struct mmu_walk *w, struct mmu_tlb_entry **out) {
+ * goes straight into that way. A large page goes through mmu_tlb_fill.
+ * host != NULL (DTLB only): a fill also installs the fast-path entries
+ * (fast_install; *host its result for this access). */
+static inline __attribute__((always_inline)) enum mmu_tlb_result
+translate(struct mmu *m, enum mmu_tlb_which t, uint32_t lin, unsigned access, struct mmu_walk *w,
+          struct mmu_tlb_entry **out, uint8_t **host) {
   struct mmu_tlb *tlb = &m->tlb[t];
   uint32_t page = lin >> MMU_PAGE_SHIFT;
-  uint32_t gen_all = tlb->gen_all, gen_ng = tlb->gen_ng;
   struct mmu_tlb_array *a = &tlb->small;
-  struct mmu_tlb_entry *e = &a->e[(page & (a->sets - 1)) * a->ways], *end = e + a->ways;
-  struct mmu_tlb_entry *empty = NULL, *oldest = NULL;
-  for (; e != end; e++) {
-    if (e->gen_all != gen_all || (e->gen_ng != gen_ng && !(e->flags & MMU_TLB_G))) {
-      if (!empty)
-        empty = e;
-      continue;
-    }
-    if (e->lin_page == page && (!m->pg.tagged || (e->flags & MMU_TLB_G) || e->asid == m->pg.asid))
-      goto hit;
-    if (!oldest || e->lru < oldest->lru)
-      oldest = e;
-  }
-  if (tlb->large_gen_all == gen_all) {
+  struct mmu_tlb_entry *set = &a->e[(page & (a->sets - 1)) * a->ways], *e, *empty, *oldest;
+  if (a->ways == 4)
+    e = scan_set(m, tlb, set, 4, page, &empty, &oldest);
+  else
+    e = scan_set(m, tlb, set, a->ways, page, &empty, &oldest);
+  if (e)
+    goto hit;
+  if (tlb->large_gen_all == tlb->gen_all) {
     unsigned sh = large_shift(m);
     uint32_t big = lin >> sh;
     uint32_t first = (big << sh) >> MMU_PAGE_SHIFT;
     struct mmu_tlb_array *l = &tlb->large;
     e = &l->e[(big & (l->sets - 1)) * l->ways];
-    for (end = e + l->ways; e != end; e++)
+    for (struct mmu_tlb_entry *end = e + l->ways; e != end; e++)
       if (e->lin_page == first && (e->flags & MMU_TLB_LARGE) && live(m, tlb, e))
         goto hit;
   }
@@ -292,16 +348,34 @@ enum mmu_tlb_result mmu_tlb_translate(struct mmu *m, enum mmu_tlb_which t, uint3
     *out = NULL;
     return MMU_TLB_FAULT;
   }
-  if (w->flags & MMU_TLB_LARGE)
-    *out = mmu_tlb_fill(m, t, lin, w);
-  else
-    *out = install(m, t, empty ? empty : oldest, !empty, page, w->phys_page, w->flags);
+  if (__builtin_expect((w->flags & MMU_TLB_LARGE) != 0, 0)) {
+    e = mmu_tlb_fill(m, t, lin, w);
+    if (host)
+      *host = fast_install(m, page, w->phys_page, e->flags, &e->lru, (access & MMU_ACC_USER) != 0,
+                             access & MMU_ACC_WRITE);
+  } else {
+    e = install(m, t, empty ? empty : oldest, !empty, page, w->phys_page, w->flags);
+    if (host)
+      *host = fast_install(m, page, w->phys_page, w->flags, &e->lru, (access & MMU_ACC_USER) != 0,
+                             access & MMU_ACC_WRITE);
+  }
+  *out = e;
   return MMU_TLB_FILLED;
 hit:
   e->lru = ++tlb->clock;
   trace_count(m->counters, t == MMU_ITLB ? TRACE_EV_itlb_hit : TRACE_EV_dtlb_hit);
   *out = e;
   return MMU_TLB_HIT;
+}
+
+enum mmu_tlb_result mmu_tlb_translate(struct mmu *m, enum mmu_tlb_which t, uint32_t lin, unsigned access,
+                                      struct mmu_walk *w, struct mmu_tlb_entry **out) {
+  return translate(m, t, lin, access, w, out, NULL);
+}
+
+enum mmu_tlb_result mmu_dtlb_translate(struct mmu *m, uint32_t lin, unsigned access, struct mmu_walk *w,
+                                       struct mmu_tlb_entry **out, uint8_t **host) {
+  return translate(m, MMU_DTLB, lin, access, w, out, host);
 }
 
 static void bump(struct mmu *m, bool all) {
@@ -322,35 +396,43 @@ static void bump(struct mmu *m, bool all) {
 void mmu_tlb_flush_nonglobal(struct mmu *m) { bump(m, false); }
 void mmu_tlb_flush_all(struct mmu *m) { bump(m, true); }
 
+/* Drops the entries of a set (ways entries from e) that hold linear page
+ * number page, with their fast-path mirrors. Inline with ways a constant
+ * for the common geometries. */
+static inline __attribute__((always_inline)) void drop_page_in(struct mmu *m, enum mmu_tlb_which t,
+                                                               struct mmu_tlb_entry *e, unsigned ways,
+                                                               uint32_t page) {
+  for (unsigned w = 0; w < ways; w++)
+    if (e[w].gen_all && e[w].lin_page == page) {
+      if (t == MMU_DTLB)
+        fast_drop_entry(m, &e[w]);
+      else
+        ifast_drop_entry(m, &e[w]);
+      e[w].gen_all = 0;
+    }
+}
+
+static inline __attribute__((always_inline)) void flush_page_in(struct mmu *m, enum mmu_tlb_which t, uint32_t lin,
+                                                                uint32_t page, unsigned sh, uint32_t first) {
+  struct mmu_tlb *tlb = &m->tlb[t];
+  struct mmu_tlb_array *a = &tlb->small;
+  struct mmu_tlb_entry *e = &a->e[(page & (a->sets - 1)) * a->ways];
+  if (a->ways == 4)
+    drop_page_in(m, t, e, 4, page);
+  else
+    drop_page_in(m, t, e, a->ways, page);
+  if (tlb->large_gen_all != tlb->gen_all)
+    return; /* no large entry holds a translation: nothing to drop */
+  a = &tlb->large;
+  drop_page_in(m, t, &a->e[((lin >> sh) & (a->sets - 1)) * a->ways], a->ways, first);
+}
+
 void mmu_tlb_flush_page(struct mmu *m, uint32_t lin) {
   uint32_t page = lin >> MMU_PAGE_SHIFT;
   unsigned sh = large_shift(m);
   uint32_t first = ((lin >> sh) << sh) >> MMU_PAGE_SHIFT;
-  for (int t = 0; t < 2; t++) {
-    struct mmu_tlb *tlb = &m->tlb[t];
-    struct mmu_tlb_array *a = &tlb->small;
-    struct mmu_tlb_entry *e = &a->e[(page & (a->sets - 1)) * a->ways];
-    for (unsigned w = 0; w < a->ways; w++)
-      if (e[w].gen_all && e[w].lin_page == page) {
-        if (t == MMU_DTLB)
-          fast_drop_entry(m, &e[w]);
-        else
-          ifast_drop_entry(m, &e[w]);
-        e[w].gen_all = 0;
-      }
-    if (tlb->large_gen_all != tlb->gen_all)
-      continue; /* no large entry holds a translation: nothing to drop */
-    a = &tlb->large;
-    e = &a->e[((lin >> sh) & (a->sets - 1)) * a->ways];
-    for (unsigned w = 0; w < a->ways; w++)
-      if (e[w].gen_all && e[w].lin_page == first) {
-        if (t == MMU_DTLB)
-          fast_drop_entry(m, &e[w]);
-        else
-          ifast_drop_entry(m, &e[w]);
-        e[w].gen_all = 0;
-      }
-  }
+  flush_page_in(m, MMU_ITLB, lin, page, sh, first);
+  flush_page_in(m, MMU_DTLB, lin, page, sh, first);
 }
 
 void mmu_tlb_drop(struct mmu *m, enum mmu_tlb_which t, struct mmu_tlb_entry *e) {
@@ -361,25 +443,16 @@ void mmu_tlb_drop(struct mmu *m, enum mmu_tlb_which t, struct mmu_tlb_entry *e) 
   e->gen_all = 0;
 }
 
-void mmu_fast_install(struct mmu *m, uint32_t lin, struct mmu_tlb_entry *e) {
+uint8_t *mmu_fast_install_for(struct mmu *m, uint32_t lin, struct mmu_tlb_entry *e, unsigned access) {
   uint32_t page = lin >> MMU_PAGE_SHIFT;
   uint32_t phys_page = e->phys_page + (page - e->lin_page); /* large pages: the 4 KiB frame */
-  if (phys_page >= MMU_PHYS_PAGE_LIMIT)
-    return;
-  uint32_t phys = (phys_page << MMU_PAGE_SHIFT) & m->a20_mask;
-  if ((uint64_t)phys + MMU_PAGE_BYTES > m->ram_bytes)
-    return; /* ROM, MMIO, nothing: the slow path */
-  unsigned idx = page & (MMU_FAST_ENTRIES - 1);
-  struct mmu_fast_entry f = {.tag = page | m->fast_gen, .host = m->ram + phys, .lru = &e->lru};
-  bool code = m->code_pages[phys >> MMU_PAGE_SHIFT] != 0;
-  m->fast[0][idx] = f; /* supervisor read */
-  if ((e->flags & MMU_TLB_D) && !code && mmu_tlb_allows(m, e->flags, MMU_ACC_WRITE))
-    m->fast[1][idx] = f;
-  if (e->flags & MMU_TLB_U) {
-    m->fast[2][idx] = f;
-    if ((e->flags & (MMU_TLB_D | MMU_TLB_W)) == (MMU_TLB_D | MMU_TLB_W) && !code)
-      m->fast[3][idx] = f;
-  }
+  return fast_install(m, page, phys_page, e->flags, &e->lru, (access & MMU_ACC_USER) != 0, access & MMU_ACC_WRITE);
+}
+
+void mmu_fast_install(struct mmu *m, uint32_t lin, struct mmu_tlb_entry *e) {
+  uint32_t page = lin >> MMU_PAGE_SHIFT;
+  uint32_t phys_page = e->phys_page + (page - e->lin_page);
+  (void)fast_install(m, page, phys_page, e->flags, &e->lru, -1, 0);
 }
 
 void mmu_ifast_install(struct mmu *m, uint32_t lin, struct mmu_tlb_entry *e) {

@@ -9,11 +9,13 @@
  *   FILTERS: [--event NAME,...] [--class CLASS,...] [--cpl N] [--from CYCLE] [--to CYCLE]
  *            [--eip-from ADDR] [--eip-to ADDR]
  *
- * Beyond the records one by one, two things are rebuilt from them: the CPL
- * over time (a record's CPL held up to it; after ring.FtoT it is T) and the
- * hypercalls (hypercall.N opens one, hypercall_return.N closes the
- * innermost open one). stats totals cycles by both; export --format chrome
- * draws both as complete events on the track of their CPL.
+ * Beyond the records one by one, three things are rebuilt from them: the
+ * CPL over time (a record's CPL held up to it; after ring.FtoT it is T),
+ * the hypercalls (hypercall.N opens one, hypercall_return.N closes the
+ * innermost open one) and the regions of interest (region_begin.N opens
+ * region N, region_end.N closes it; the name is in the records' fields).
+ * stats totals cycles by all three; export --format chrome draws them as
+ * complete events on the track of their CPL.
  */
 #include "trace.h"
 
@@ -166,10 +168,10 @@ static bool filter_pass(const struct filter *f, const struct trace_reader *r, co
  * "cycles" field adds to the event's cycle total. From the file's own
  * catalog (its keys and field names), so a file of another build reads the
  * same way. */
-enum slot_kind { SLOT_PLAIN, SLOT_RING, SLOT_HYPERCALL, SLOT_HYPERCALL_RETURN };
+enum slot_kind { SLOT_PLAIN, SLOT_RING, SLOT_HYPERCALL, SLOT_HYPERCALL_RETURN, SLOT_REGION_BEGIN, SLOT_REGION_END };
 struct slot_info {
   uint8_t kind;       /* enum slot_kind */
-  uint8_t index;      /* hypercall number; ring: the CPL changed to */
+  uint8_t index;      /* hypercall or region number; ring: the CPL changed to */
   int8_t cycles_field; /* the field named "cycles", or -1 */
 };
 
@@ -193,6 +195,10 @@ static struct slot_info *slot_infos(const struct trace_reader *r) {
     } else if (indexed && (strcmp(key, "hypercall") == 0 || strcmp(key, "hypercall_return") == 0) &&
                sscanf(idx, ".%u", &v) == 1 && v < 256) {
       t[s].kind = strcmp(key, "hypercall") == 0 ? SLOT_HYPERCALL : SLOT_HYPERCALL_RETURN;
+      t[s].index = (uint8_t)v;
+    } else if (indexed && (strcmp(key, "region_begin") == 0 || strcmp(key, "region_end") == 0) &&
+               sscanf(idx, ".%u", &v) == 1 && v < 256) {
+      t[s].kind = strcmp(key, "region_begin") == 0 ? SLOT_REGION_BEGIN : SLOT_REGION_END;
       t[s].index = (uint8_t)v;
     }
     const char *f = trace_reader_slot_fields(r, s);
@@ -234,6 +240,17 @@ static void cpl_record(struct cpl_timeline *t, const struct slot_info *si, const
   cpl_move(t, rec->cpl & 3u, rec->cycle);
   if (si && si->kind == SLOT_RING)
     cpl_move(t, si->index, rec->cycle);
+}
+
+/* Cuts the stretch running at cycle in two (the same CPL on both sides):
+ * the Chrome export cuts at region boundaries, so that a region, which may
+ * span several stretches of its CPL, holds whole stretches and the spans
+ * of a track nest. */
+static void cpl_split(struct cpl_timeline *t, uint64_t cycle) {
+  if (t->cpl >= 0 && cycle > t->since) {
+    t->span(t->ctx, (unsigned)t->cpl, t->since, cycle);
+    t->since = cycle;
+  }
 }
 
 static void cpl_end(struct cpl_timeline *t, uint64_t end) {
@@ -281,12 +298,81 @@ static void hypercall_end(struct hypercall_stack *st, uint64_t end) {
   }
 }
 
-/* stats: cycles by CPL and by hypercall number. */
+/* The text packed into four 32-bit fields, little-endian, NUL-padded
+ * (region names and annotations, machine/opsport.c): up to 16 bytes. */
+#define PACKED_TEXT_MAX 16
+static void unpack_text(const uint32_t *f, unsigned n, char out[PACKED_TEXT_MAX + 1]) {
+  unsigned len = 0;
+  for (unsigned k = 0; k < n * 4 && k < PACKED_TEXT_MAX; k++) {
+    char ch = (char)(f[k / 4] >> (8 * (k % 4)));
+    if (!ch)
+      break;
+    out[len++] = ch;
+  }
+  out[len] = 0;
+}
+
+/* Regions of interest: region_begin.N opens region N (its name in the
+ * record's fields, cut to 16 bytes), region_end.N closes it. A region is
+ * open at most once (the ops port refuses a second begin); an end that
+ * matches no open region is left alone; regions still open at the end
+ * close at the end cycle, as --stats reports a region open at exit. */
+#define REGIONS_MAX 256
+struct region_span {
+  bool open, seen;
+  unsigned cpl, slot; /* slot: of its first begin record */
+  uint64_t start;
+  char name[PACKED_TEXT_MAX + 1];
+};
+struct region_set {
+  struct region_span r[REGIONS_MAX];
+  /* closed(ctx, number, region, end) */
+  void (*closed)(void *ctx, unsigned number, const struct region_span *r, uint64_t end);
+  void *ctx;
+};
+
+/* Returns whether rec opened or closed a region. */
+static bool region_record(struct region_set *rs, const struct slot_info *si, const struct trace_record *rec) {
+  if (!si || (si->kind != SLOT_REGION_BEGIN && si->kind != SLOT_REGION_END))
+    return false;
+  struct region_span *r = &rs->r[si->index];
+  if (si->kind == SLOT_REGION_BEGIN) {
+    if (r->open)
+      return false;
+    bool seen = r->seen;
+    unsigned slot = seen ? r->slot : rec->slot;
+    *r = (struct region_span){.open = true, .seen = true, .cpl = rec->cpl & 3u, .slot = slot, .start = rec->cycle};
+    unpack_text(rec->field, rec->n_fields, r->name);
+    return true;
+  }
+  if (!r->open)
+    return false;
+  r->open = false;
+  rs->closed(rs->ctx, si->index, r, rec->cycle);
+  return true;
+}
+
+static void region_end_all(struct region_set *rs, uint64_t end) {
+  for (unsigned k = 0; k < REGIONS_MAX; k++)
+    if (rs->r[k].open) {
+      rs->r[k].open = false;
+      rs->closed(rs->ctx, k, &rs->r[k], end);
+    }
+}
+
+/* stats: cycles by CPL, by hypercall number and by region. */
 struct stat_cycles {
   uint64_t cpl[4];
   uint64_t hypercall[256];
   bool hypercall_seen[256];
+  uint64_t region[REGIONS_MAX], region_spans[REGIONS_MAX];
 };
+
+static void stat_region(void *ctx, unsigned number, const struct region_span *r, uint64_t end) {
+  struct stat_cycles *c = ctx;
+  c->region[number] += end - r->start;
+  c->region_spans[number]++;
+}
 
 static void stat_cpl_span(void *ctx, unsigned cpl, uint64_t start, uint64_t end) {
   ((struct stat_cycles *)ctx)->cpl[cpl] += end - start;
@@ -340,10 +426,23 @@ static int stats(const char *path, int argc, char **argv) {
   int rc;
   struct cpl_timeline tl = {.cpl = -1, .span = stat_cpl_span, .ctx = sc};
   struct hypercall_stack hs = {.closed = stat_hypercall, .ctx = sc};
+  struct region_set *rs = calloc(1, sizeof *rs);
+  if (!rs) {
+    free(count);
+    free(cycles);
+    free(names);
+    free(si);
+    free(sc);
+    trace_reader_close(r);
+    return fail("out of memory");
+  }
+  rs->closed = stat_region;
+  rs->ctx = sc;
   while ((rc = trace_reader_next(r, &rec, err, sizeof err)) == 1) {
     const struct slot_info *i = rec.slot < n ? &si[rec.slot] : NULL;
     cpl_record(&tl, i, &rec);
     hypercall_record(&hs, i, &rec);
+    region_record(rs, i, &rec);
     char name[40];
     record_name(r, &rec, name, sizeof name);
     if (!filter_pass(&f, r, &rec, name))
@@ -368,6 +467,7 @@ static int stats(const char *path, int argc, char **argv) {
   uint64_t end = rc == 0 ? trace_reader_end_cycle(r) : last;
   cpl_end(&tl, end);
   hypercall_end(&hs, end);
+  region_end_all(rs, end);
   for (unsigned k = 0; k < 4; k++)
     printf("cpl.%u %llu\ncpl.%u.cycles %llu\n", k, (unsigned long long)cpl[k], k,
            (unsigned long long)sc->cpl[k]);
@@ -395,6 +495,13 @@ static int stats(const char *path, int argc, char **argv) {
     else if (si[s].kind == SLOT_HYPERCALL && sc->hypercall_seen[si[s].index])
       printf("event.%s.cycles %llu\n", name, (unsigned long long)sc->hypercall[si[s].index]);
   }
+  /* The regions, in the order the guest first named them (their numbers),
+   * by --stats's names (cut to 16 bytes in a trace): begin-end pairs and
+   * cycles from each begin to its end, summed. */
+  for (unsigned k = 0; k < REGIONS_MAX; k++)
+    if (rs->r[k].seen && filter_names_pass(&f, r, rs->r[k].slot, "region_begin"))
+      printf("region.%s %llu\nregion.%s.cycles %llu\n", rs->r[k].name, (unsigned long long)sc->region_spans[k],
+             rs->r[k].name, (unsigned long long)sc->region[k]);
   /* Rows this file does not record (filtered out, or not recorded yet). */
   for (unsigned s = 0; s < n; s++) {
     int indexed;
@@ -408,6 +515,7 @@ static int stats(const char *path, int argc, char **argv) {
   free(names);
   free(si);
   free(sc);
+  free(rs);
   trace_reader_close(r);
   if (rc < 0)
     return fail(err);
@@ -446,21 +554,97 @@ static void field_text(const char *key, const char *fname, uint32_t v, bool symb
     snprintf(buf, n, "0x%" PRIx32, v);
 }
 
-/* "name=VALUE name=VALUE" for the record's fields (names from the file's
- * header; "field3" past them), separated by sep. */
-static void format_fields(const struct trace_reader *r, const struct trace_record *rec, char *out, size_t n,
-                          const char *sep, bool symbolic) {
+/* Packed text (a region's name, an annotation): fields named STEM0,
+ * STEM1, ... (events.def "name0 name1 name2 name3") hold one text. If
+ * field k of names (fname, the rest after it in *rest) starts one, returns
+ * how many of the n fields from k belong to it, with STEM in stem; else 0. */
+static unsigned packed_text_fields(const char *fname, const char *rest, unsigned k, unsigned n, char stem[32]) {
+  size_t w = strlen(fname);
+  if (w < 2 || fname[w - 1] != '0')
+    return 0;
+  memcpy(stem, fname, w - 1);
+  stem[w - 1] = 0;
+  unsigned got = 1;
+  while (k + got < n && got < 4) {
+    size_t len = strcspn(rest, " ");
+    if (len != w || strncmp(rest, stem, w - 1) != 0 || rest[w - 1] != (char)('0' + got))
+      break;
+    got++;
+    rest += len;
+    rest += strspn(rest, " ");
+  }
+  return got;
+}
+
+/* text as a quoted string: '"' and '\\' escaped, other bytes outside
+ * printable ASCII as \xHH. */
+static void quote_text(const char *text, char *out, size_t n) {
+  size_t len = (size_t)snprintf(out, n, "\"");
+  for (const char *p = text; *p && len < n; p++) {
+    unsigned char ch = (unsigned char)*p;
+    if (ch == '"' || ch == '\\')
+      len += (size_t)snprintf(out + len, n - len, "\\%c", ch);
+    else if (ch < 0x20 || ch > 0x7E)
+      len += (size_t)snprintf(out + len, n - len, "\\x%02x", ch);
+    else
+      len += (size_t)snprintf(out + len, n - len, "%c", ch);
+  }
+  if (len < n)
+    snprintf(out + len, n - len, "\"");
+}
+
+/* Calls put(ctx, name, value) for each field of rec, in order: names from
+ * the file's header ("field3" past them), values as field_text gives them;
+ * with symbolic, packed text fields (STEM0..STEM3) as one STEM whose value
+ * is the text (raw: the caller quotes it; is_text set). */
+static void each_field(const struct trace_reader *r, const struct trace_record *rec, bool symbolic,
+                       void (*put)(void *ctx, const char *name, const char *value, bool is_text), void *ctx) {
   const char *names = trace_reader_slot_fields(r, rec->slot);
   int indexed;
   const char *key = trace_reader_slot_key(r, rec->slot, &indexed);
-  size_t len = 0;
-  out[0] = 0;
-  for (unsigned k = 0; k < rec->n_fields && len < n; k++) {
-    char fname[32], value[24];
+  for (unsigned k = 0; k < rec->n_fields;) {
+    char fname[32], value[24], stem[32];
     next_field_name(&names, k, fname);
+    unsigned packed = symbolic ? packed_text_fields(fname, names, k, rec->n_fields, stem) : 0;
+    if (packed) {
+      char text[PACKED_TEXT_MAX + 1];
+      unpack_text(rec->field + k, packed, text);
+      put(ctx, stem, text, true);
+      for (unsigned skip = 1; skip < packed; skip++)
+        next_field_name(&names, k + skip, fname);
+      k += packed;
+      continue;
+    }
     field_text(key, fname, rec->field[k], symbolic, value, sizeof value);
-    len += (size_t)snprintf(out + len, n - len, "%s%s=%s", k ? sep : "", fname, value);
+    put(ctx, fname, value, false);
+    k++;
   }
+}
+
+struct field_line {
+  char *out;
+  size_t n, len;
+  const char *sep;
+};
+
+static void field_line_put(void *ctx, const char *name, const char *value, bool is_text) {
+  struct field_line *l = ctx;
+  char quoted[4 * PACKED_TEXT_MAX + 3];
+  if (is_text) {
+    quote_text(value, quoted, sizeof quoted);
+    value = quoted;
+  }
+  if (l->len < l->n)
+    l->len += (size_t)snprintf(l->out + l->len, l->n - l->len, "%s%s=%s", l->len ? l->sep : "", name, value);
+}
+
+/* "name=VALUE name=VALUE" for the record's fields, separated by sep;
+ * packed text as name="TEXT" when symbolic. */
+static void format_fields(const struct trace_reader *r, const struct trace_record *rec, char *out, size_t n,
+                          const char *sep, bool symbolic) {
+  struct field_line l = {.out = out, .n = n, .sep = sep};
+  out[0] = 0;
+  each_field(r, rec, symbolic, field_line_put, &l);
 }
 
 /* The instruction at the record's CS:EIP, "mnemonic operands", or why not. */
@@ -632,6 +816,23 @@ static void chrome_hypercall_span(void *ctx, const struct hypercall_span *h, uin
   chrome_put(c->out, s, &c->first);
 }
 
+/* A region ("NAME", category "region", args: number, cycles) on the
+ * track of the CPL it began at. */
+static void chrome_region_span(void *ctx, unsigned number, const struct region_span *r, uint64_t end) {
+  struct chrome_out *c = ctx;
+  cJSON *s = chrome_event(r->name, "region", "X", cycle_us(r->start, c->hz), r->cpl);
+  cJSON_AddNumberToObject(s, "dur", cycle_us(end - r->start, c->hz));
+  cJSON *args = cJSON_AddObjectToObject(s, "args");
+  cJSON_AddNumberToObject(args, "number", number);
+  cJSON_AddNumberToObject(args, "cycles", (double)(end - r->start));
+  chrome_put(c->out, s, &c->first);
+}
+
+static void chrome_arg_put(void *ctx, const char *name, const char *value, bool is_text) {
+  (void)is_text; /* a JSON string either way */
+  cJSON_AddStringToObject(ctx, name, value);
+}
+
 static int export(int argc, char **argv) {
   struct filter f;
   filter_init(&f);
@@ -701,6 +902,16 @@ static int export(int argc, char **argv) {
    * tracks, from every record (the filters select the instants). */
   struct cpl_timeline tl = {.cpl = -1, .span = chrome_cpl_span, .ctx = &co};
   struct hypercall_stack hs = {.closed = chrome_hypercall_span, .ctx = &co};
+  struct region_set *rs = calloc(1, sizeof *rs);
+  if (!rs) {
+    free(si);
+    trace_reader_close(r);
+    if (out != stdout)
+      fclose(out);
+    return fail("out of memory");
+  }
+  rs->closed = chrome_region_span;
+  rs->ctx = &co;
   unsigned n_slots = trace_reader_slot_count(r);
   uint64_t last_cycle = 0;
   struct trace_record rec;
@@ -713,6 +924,8 @@ static int export(int argc, char **argv) {
       const struct slot_info *i = rec.slot < n_slots ? &si[rec.slot] : NULL;
       cpl_record(&tl, i, &rec);
       hypercall_record(&hs, i, &rec);
+      if (region_record(rs, i, &rec))
+        cpl_split(&tl, rec.cycle);
     }
     if (!filter_pass(&f, r, &rec, name))
       continue;
@@ -725,15 +938,7 @@ static int export(int argc, char **argv) {
       cJSON_AddNumberToObject(args, "cycle", (double)rec.cycle);
       snprintf(buf, sizeof buf, "%04x:%08x", rec.cs, rec.eip);
       cJSON_AddStringToObject(args, "cs_eip", buf);
-      const char *names = trace_reader_slot_fields(r, rec.slot);
-      int indexed;
-      const char *key = trace_reader_slot_key(r, rec.slot, &indexed);
-      for (unsigned k = 0; k < rec.n_fields; k++) {
-        char fname[32];
-        next_field_name(&names, k, fname);
-        field_text(key, fname, rec.field[k], true, buf, sizeof buf);
-        cJSON_AddStringToObject(args, fname, buf);
-      }
+      each_field(r, &rec, true, chrome_arg_put, args);
       chrome_put(out, ev, first);
     } else {
       format_fields(r, &rec, fields, sizeof fields, " ", false);
@@ -748,8 +953,10 @@ static int export(int argc, char **argv) {
     uint64_t end = rc == 0 ? trace_reader_end_cycle(r) : last_cycle;
     cpl_end(&tl, end);
     hypercall_end(&hs, end);
+    region_end_all(rs, end);
     fprintf(out, "\n]}\n");
   }
+  free(rs);
   free(si);
   trace_reader_close(r);
   bool werr = ferror(out) != 0;

@@ -88,12 +88,10 @@ int trace_event_recorded(enum trace_event e) {
   switch (e) {
   /* TLB hits: one per memory access or code-cache block entered, counted
    * on the MMU's fast path; a record each would be the whole run over
-   * again (FORMAT.md). The ops-port events are counted by the machine in
-   * its own array. Counted, never recorded. */
+   * again (FORMAT.md). Counted, never recorded. (The machine's own events,
+   * ops and hv, are recorded through cpu_trace_emit.) */
   case TRACE_EV_itlb_hit:
   case TRACE_EV_dtlb_hit:
-  case TRACE_EV_ops_request:
-  case TRACE_EV_ops_annotate:
     return 0;
   default:
     return trace_event_key(e) != NULL;

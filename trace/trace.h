@@ -224,8 +224,7 @@ struct trace_run_info {
 int trace_classes_parse(const char *list, uint32_t *mask, char *err, size_t n);
 /* Whether event e (a row's first slot) is recorded in a trace: every event
  * but the TLB hits (one per memory access: a record each would be the run
- * over again) and the machine's own (ops port), which are counted and not
- * recorded (FORMAT.md). */
+ * over again), which are counted and not recorded (FORMAT.md). */
 int trace_event_recorded(enum trace_event e);
 
 /* The writer. Records go to PATH.tmp, which trace_writer_finish renames to

@@ -26,9 +26,9 @@
  * stack size says) and check the new EIP before ESP moves. Every descriptor
  * check is done before anything is committed; the accessed bits are set at
  * commit. A CALL through a gate to an inner level checks the room on the new
- * stack (#SS(new SS)) and reads the parameters from the old one before it
- * switches; its pushes cannot fault after that (paging is not modeled yet:
- * once it is, a page fault on the new stack would come after the switch).
+ * stack (#SS(new SS)), reads the parameters from the old one and, with
+ * paging on, translates every page of the new stack it writes (#PF) before
+ * it switches.
  *
  * LOOPcc and JCXZ count in CX or ECX by ADDRESS size (INSN_A32), and branch
  * to a target truncated by OPERAND size.
@@ -67,6 +67,36 @@ void Jcc_Jbw(struct cpu *c, const struct insn *i) { jcc(c, i, 2); }
 void Jcc_Jbd(struct cpu *c, const struct insn *i) { jcc(c, i, 4); }
 void Jcc_Jw(struct cpu *c, const struct insn *i) { jcc(c, i, 2); }
 void Jcc_Jd(struct cpu *c, const struct insn *i) { jcc(c, i, 4); }
+
+/* JZ/JNZ and JB/JNB of 32-bit operand size (rel8 or rel32), the branches
+ * of most loops: the block builder puts these in insn.fn in place of
+ * Jcc_Jbd/Jcc_Jd (cpu_jcc_handler), so that the condition needs no
+ * dispatch on its code. Same results as jcc(): the tests of cpu_cond_quick
+ * for that condition, the lazy way otherwise. */
+static void jcc32_z(struct cpu *c, const struct insn *i) {
+  unsigned op = c->cc_op;
+  if (unlikely(op == CC_EAGER)) {
+    jcc_lazy(c, i, 4);
+    return;
+  }
+  if (((c->cc_res & cpu_cc_mask[op]) == 0) != (i->opcode & 1))
+    jump_near(c, c->next_eip + i->imm, 4);
+}
+static void jcc32_b(struct cpu *c, const struct insn *i) {
+  unsigned op = c->cc_op;
+  if (unlikely(cpu_cc_kind[op] != CC_K_SUB)) {
+    jcc_lazy(c, i, 4);
+    return;
+  }
+  uint32_t m = cpu_cc_mask[op];
+  if (((c->cc_src1 & m) < (c->cc_src2 & m)) != (i->opcode & 1))
+    jump_near(c, c->next_eip + i->imm, 4);
+}
+cpu_handler cpu_jcc_handler(cpu_handler fn, unsigned cc) {
+  if (fn != Jcc_Jbd && fn != Jcc_Jd)
+    return fn;
+  return (cc >> 1) == 2 ? jcc32_z : (cc >> 1) == 1 ? jcc32_b : fn;
+}
 
 void JMP_Jbw(struct cpu *c, const struct insn *i) { jump_near(c, c->next_eip + i->imm, 2); }
 void JMP_Jbd(struct cpu *c, const struct insn *i) { jump_near(c, c->next_eip + i->imm, 4); }
@@ -362,7 +392,9 @@ static void desc_read(struct cpu *c, uint16_t sel, struct desc *d, int vector) {
  * RPL of sel. */
 static void commit_cs(struct cpu *c, struct desc *d, uint16_t sel, uint32_t eip) {
   cpu_descriptor_set_accessed(c, &d->raw);
-  cpu_descriptor_to_segment(&d->raw, sel, &c->seg[CPU_CS]);
+  c->seg[CPU_CS] = d->seg; /* converted by desc_read; the accessed bit is set now */
+  c->seg[CPU_CS].selector = sel;
+  c->seg[CPU_CS].attr |= CPU_ATTR_ACCESSED;
   c->cpl = sel_rpl(sel);
   cpu_segment_loaded(c, CPU_CS);
   c->next_eip = eip;
@@ -373,7 +405,9 @@ static void commit_cs(struct cpu *c, struct desc *d, uint16_t sel, uint32_t eip)
  * NEW stack size (a 16-bit SS changes only SP). */
 static void commit_ss(struct cpu *c, struct desc *d, uint16_t sel, uint32_t esp) {
   cpu_descriptor_set_accessed(c, &d->raw);
-  cpu_descriptor_to_segment(&d->raw, sel, &c->seg[CPU_SS]);
+  c->seg[CPU_SS] = d->seg;
+  c->seg[CPU_SS].selector = sel;
+  c->seg[CPU_SS].attr |= CPU_ATTR_ACCESSED;
   cpu_segment_loaded(c, CPU_SS);
   c->gpr[CPU_ESP] = cpu_sp_merge(c, esp);
 }
@@ -433,25 +467,38 @@ static void call_gate_inner(struct cpu *c, struct desc *code, uint16_t code_sel,
   uint32_t params[31];
   for (unsigned k = 0; k < count; k++)
     params[k] = cpu_stack_peek(c, k * n, n);
-
-  /* Nothing below can fault (no paging yet). */
-  uint32_t old_ss = c->seg[CPU_SS].selector, old_esp = c->gpr[CPU_ESP];
-  uint32_t old_cs = c->seg[CPU_CS].selector, ret = c->next_eip;
-  commit_ss(c, &ss, ss_sel, esp);
-  uint32_t sp = esp & new_mask;
   uint32_t slots[4 + 31];
   unsigned m = 0;
-  slots[m++] = old_ss;
-  slots[m++] = old_esp & cpu_mask(n);
+  slots[m++] = c->seg[CPU_SS].selector;
+  slots[m++] = c->gpr[CPU_ESP] & cpu_mask(n);
   for (unsigned k = count; k-- > 0;)
     slots[m++] = params[k];
-  slots[m++] = old_cs;
-  slots[m++] = ret & cpu_mask(n);
+  slots[m++] = c->seg[CPU_CS].selector;
+  slots[m++] = c->next_eip & cpu_mask(n);
+
+  /* The pushes go to the new stack at the new CPL (ring < 3: supervisor
+   * accesses), by linear address: SS is not loaded yet. With paging on,
+   * every page they write and the descriptor bytes of the SS and CS
+   * accessed bits are translated first, so that a #PF comes before
+   * anything changes. */
+  uint32_t sp = esp & new_mask;
+  if (c->mem->paging) {
+    for (unsigned k = 0, p = sp; k < m; k++) {
+      p = (p - n) & new_mask;
+      cpu_lin_probe(c, ss.seg.base + p, n, true, false);
+    }
+    if (!(ss.raw.hi & 0x100))
+      cpu_sys_probe(c, ss.raw.addr + 5, 1, true);
+    if (!(code->raw.hi & 0x100))
+      cpu_sys_probe(c, code->raw.addr + 5, 1, true);
+  }
+
+  /* Commit: nothing below can fault. */
   for (unsigned k = 0; k < m; k++) {
     sp = (sp - n) & new_mask;
-    cpu_write(c, CPU_SS, sp, n, slots[k]);
+    cpu_lin_write(c, ss.seg.base + sp, n, slots[k], false);
   }
-  c->gpr[CPU_ESP] = cpu_sp_merge(c, sp);
+  commit_ss(c, &ss, ss_sel, sp);
   commit_cs(c, code, (uint16_t)((code_sel & ~3u) | ring), eip);
 }
 
@@ -564,6 +611,10 @@ static void check_return_ss(struct cpu *c, uint16_t ss_sel, uint16_t cs_sel, str
  * hold a data or non-conforming code segment with DPL < the new CPL become
  * null (selector 0, unusable). The DPL is the one in the register's cache. */
 static void null_inaccessible_data_segments(struct cpu *c) {
+  /* The common flat case: all four hold DPL-3 segments, which every level may use. */
+  if ((c->seg[CPU_ES].attr & c->seg[CPU_DS].attr & c->seg[CPU_FS].attr & c->seg[CPU_GS].attr &
+       (CPU_ATTR_S | CPU_ATTR_DPL)) == (CPU_ATTR_S | CPU_ATTR_DPL))
+    return;
   static const unsigned regs[] = {CPU_ES, CPU_DS, CPU_FS, CPU_GS};
   for (unsigned k = 0; k < 4; k++) {
     struct cpu_segment *sg = &c->seg[regs[k]];

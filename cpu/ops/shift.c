@@ -31,6 +31,14 @@
 
 enum shift_op { SH_ROL, SH_ROR, SH_RCL, SH_RCR, SH_SHL, SH_SHR, SH_SAL, SH_SAR };
 
+/* The flags of SHL/SAL, SHR and SAR: SF ZF PF from the n-byte result r,
+ * CF and OF as given (cf_of), AF 0. Kept lazily in the CC_ROT form (SF ZF
+ * PF from cc_res at its size, CF OF AF as flag bits in cc_src2), so a
+ * shift computes none of them. */
+static inline void shift_set_flags(struct cpu *c, unsigned n, uint32_t r, uint32_t cf_of) {
+  cpu_set_lazy(c, CC_ROT8 + cpu_cc_size(n), 0, cf_of, r);
+}
+
 /* Computes the shift of v (an n-byte value) by a nonzero masked count and
  * sets the flags. Returns the result. Called only after every fault. */
 static inline uint32_t shift_compute(struct cpu *c, enum shift_op op, unsigned n, uint32_t v, unsigned count) {
@@ -77,19 +85,13 @@ static inline uint32_t shift_compute(struct cpu *c, enum shift_op op, unsigned n
     uint64_t wide = (uint64_t)v << count;
     r = (uint32_t)wide & m;
     cf = (uint32_t)(wide >> bits) & 1;
-    uint32_t f = cpu_flags_szp(r, n) | cf;
-    if (!!(r & s) != cf)
-      f |= CPU_FLAG_OF;
-    cpu_set_arith(c, f);
+    shift_set_flags(c, n, r, cf | (!!(r & s) != cf ? CPU_FLAG_OF : 0));
     return r;
   }
   case SH_SHR: {
     r = count >= bits ? 0 : v >> count;
     cf = count > bits ? 0 : (v >> (count - 1)) & 1;
-    uint32_t f = cpu_flags_szp(r, n) | cf;
-    if (count == 1 && (v & s))
-      f |= CPU_FLAG_OF;
-    cpu_set_arith(c, f);
+    shift_set_flags(c, n, r, cf | (count == 1 && (v & s) ? CPU_FLAG_OF : 0));
     return r;
   }
   case SH_SAR:
@@ -97,7 +99,7 @@ static inline uint32_t shift_compute(struct cpu *c, enum shift_op op, unsigned n
     int64_t sv = n == 1 ? (int8_t)v : n == 2 ? (int16_t)v : (int32_t)v;
     r = (uint32_t)(sv >> count) & m; /* count <= 31 < 64 */
     cf = (uint32_t)(sv >> (count - 1)) & 1;
-    cpu_set_arith(c, cpu_flags_szp(r, n) | cf);
+    shift_set_flags(c, n, r, cf);
     return r;
   }
   }

@@ -63,18 +63,18 @@ static void paging_sync(struct cpu *c) {
 }
 
 /* Live TLB entries before a flush, for the "entries" field of its record
- * (a scan of the TLBs: only when recording). */
-static unsigned occupied_if_recording(struct cpu *c) {
-  return unlikely(c->trace != NULL) ? mmu_tlb_occupied_entries(c->mem) : 0;
+ * (a scan of the TLBs: only when the flush event is being recorded). */
+static unsigned occupied_if_recording(struct cpu *c, unsigned slot) {
+  return cpu_trace_wants(c, slot) ? mmu_tlb_occupied_entries(c->mem) : 0;
 }
-static unsigned dropped_since(struct cpu *c, unsigned before) {
-  return unlikely(c->trace != NULL) ? before - mmu_tlb_occupied_entries(c->mem) : 0;
+static unsigned dropped_since(struct cpu *c, unsigned slot, unsigned before) {
+  return cpu_trace_wants(c, slot) ? before - mmu_tlb_occupied_entries(c->mem) : 0;
 }
 
 static void flush_all(struct cpu *c) {
-  unsigned before = occupied_if_recording(c);
+  unsigned before = occupied_if_recording(c, TRACE_EV_tlb_flush_all);
   mmu_tlb_flush_all(c->mem);
-  cpu_count_with(c, TRACE_EV_tlb_flush_all, 1, dropped_since(c, before), 0, 0);
+  cpu_count_with(c, TRACE_EV_tlb_flush_all, 1, dropped_since(c, TRACE_EV_tlb_flush_all, before), 0, 0);
 }
 
 void cpu_paging_reset(struct cpu *c) {
@@ -94,10 +94,10 @@ static void load_pdptes(struct cpu *c, uint32_t cr3) {
 
 /* INVLPG: the page's entries of every size, in both TLBs. */
 void cpu_tlb_invalidate_page(struct cpu *c, uint32_t lin) {
-  unsigned before = occupied_if_recording(c);
+  unsigned before = occupied_if_recording(c, TRACE_EV_tlb_flush_invlpg);
   mmu_tlb_flush_page(c->mem, lin);
   cpu_count_with(c, TRACE_EV_invlpg, 1, lin, 0, 0);
-  cpu_count_with(c, TRACE_EV_tlb_flush_invlpg, 2, lin, dropped_since(c, before), 0);
+  cpu_count_with(c, TRACE_EV_tlb_flush_invlpg, 2, lin, dropped_since(c, TRACE_EV_tlb_flush_invlpg, before), 0);
   cpu_end_block(c);
 }
 
@@ -114,9 +114,9 @@ bool cpu_load_cr3(struct cpu *c, uint32_t v, enum trace_event flush) {
   c->cr[3] = v;
   cpu_count_with(c, TRACE_EV_cr3_write, 2, old, v, 0);
   if (!c->mem->pg.tagged) {
-    unsigned before = occupied_if_recording(c);
+    unsigned before = occupied_if_recording(c, flush);
     mmu_tlb_flush_nonglobal(c->mem);
-    cpu_count_with(c, flush, 1, dropped_since(c, before), 0, 0);
+    cpu_count_with(c, flush, 1, dropped_since(c, flush, before), 0, 0);
   }
   cpu_charge(c, CPU_TEV_cr3_load);
   cpu_end_block(c);

@@ -249,11 +249,48 @@ static void tagged_entries_belong_to_their_address_space(void **state) {
   assert_non_null(mmu_tlb_lookup(m, MMU_DTLB, 0x5000));
 }
 
+/* The 2-level walk's TLB flags, for every combination of the bits they
+ * come from (U/S and R/W of both levels, the leaf's D and G, CR4.PGE, a
+ * 4 MiB page or not, every access kind that succeeds), as the SDM rules
+ * give them: U and W only if every level has them, D if set or written,
+ * G only with PGE, LARGE for a PS page with PSE. */
+static void two_level_walk_flags_follow_every_bit_they_come_from(void **state) {
+  struct mmu *m = *state;
+  for (uint32_t combo = 0; combo < (1u << 8); combo++) {
+    uint32_t pde_bits = ((combo & 1) ? U : 0) | ((combo & 2) ? W : 0);
+    uint32_t pte_bits = ((combo & 4) ? U : 0) | ((combo & 8) ? W : 0) | ((combo & 16) ? D : 0) |
+                        ((combo & 32) ? G : 0);
+    bool pge = (combo & 64) != 0, large = (combo & 128) != 0;
+    for (unsigned access = 0; access < 4; access++) {
+      two_level(m, true, pge);
+      if (large) {
+        mmu_write(m, PD + 4 * 2, 4, 0x00400000 | PS | P | A | (pte_bits & (U | W | D | G)));
+        pde_bits = pte_bits & (U | W);
+      } else {
+        mmu_write(m, PD + 4 * 2, 4, PT | P | A | pde_bits);
+        mmu_write(m, PT + 4 * 7, 4, 0x77000 | P | A | pte_bits);
+      }
+      uint32_t rights = large ? pte_bits : pde_bits & pte_bits;
+      bool ok = (!(access & MMU_ACC_USER) || (rights & U)) &&
+                (!(access & MMU_ACC_WRITE) || (rights & W) || !(access & MMU_ACC_USER));
+      struct mmu_walk w;
+      assert_int_equal(mmu_walk(m, 0x00807000, access, &w), ok);
+      if (!ok)
+        continue;
+      uint8_t expect = (uint8_t)(((rights & U) ? MMU_TLB_U : 0) | ((rights & W) ? MMU_TLB_W : 0) |
+                                 (((pte_bits & D) || (access & MMU_ACC_WRITE)) ? MMU_TLB_D : 0) |
+                                 ((pge && (pte_bits & G)) ? MMU_TLB_G : 0) | (large ? MMU_TLB_LARGE : 0));
+      assert_int_equal(w.flags, expect);
+    }
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(walk_4kib_page_reads_two_entries_and_sets_a_then_d, setup, teardown),
       cmocka_unit_test_setup_teardown(walk_4mib_page_reads_one_entry_and_keeps_the_offset, setup, teardown),
       cmocka_unit_test_setup_teardown(walk_faults_carry_the_error_code_and_write_nothing, setup, teardown),
+      cmocka_unit_test_setup_teardown(two_level_walk_flags_follow_every_bit_they_come_from, setup, teardown),
       cmocka_unit_test_setup_teardown(pae_walks_4kib_and_2mib_pages, setup, teardown),
       cmocka_unit_test_setup_teardown(pae_reserved_bits_fault_and_pdptes_refuse_them, setup, teardown),
       cmocka_unit_test_setup_teardown(tlb_lookup_finds_filled_pages_until_flushed, setup, teardown),

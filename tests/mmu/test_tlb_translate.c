@@ -182,6 +182,118 @@ static void translate_matches_lookup_walk_fill_in_tagged_mode(void **state) {
   run_twins(true);
 }
 
+/* The data path: mmu_dtlb_translate (the fill installs the fast-path
+ * entries of the access's privilege and hands back the host address)
+ * against lookup, walk, fill and mmu_fast_install_for, in a DTLB of the
+ * given geometry. Some frames lie outside RAM (no host address) and some
+ * pages hold code (no host address for a write). */
+static void run_dtlb_twins(bool tagged, unsigned entries, unsigned ways) {
+  struct mmu *ref = twin(tagged), *one = twin(tagged);
+  struct mmu *both[2] = {ref, one};
+  for (int k = 0; k < 2; k++) {
+    assert_int_equal(mmu_tlb_configure(both[k], MMU_DTLB, entries, ways, 2, 1), 0);
+    mmu_set_paging(both[k], true, true, true, false, true);
+    for (uint32_t f = 0; f < 1024; f += 7)
+      mmu_mark_code_page(both[k], f, true);
+    for (uint32_t j = 0; j < 1024; j += 13) { /* PT 2: frames past RAM */
+      uint32_t pte = mmu_read(both[k], PT0 + 0x2000 + 4 * j, 4);
+      mmu_write(both[k], PT0 + 0x2000 + 4 * j, 4, (pte & 0xFFF) | ((0x800u + j) << 12));
+    }
+  }
+  uint32_t s = 4242;
+  for (int n = 0; n < 20000; n++) {
+    uint32_t r = lcg(&s);
+    uint32_t op = r % 64;
+    uint32_t lin = lcg(&s) % (6u << 22);
+    if (op == 0) {
+      uint32_t cr3 = (r & 64) ? PD_B : PD_A;
+      for (int k = 0; k < 2; k++) {
+        mmu_set_cr3(both[k], cr3);
+        if (!tagged)
+          mmu_tlb_flush_nonglobal(both[k]);
+      }
+      continue;
+    }
+    if (op == 1) {
+      mmu_tlb_flush_page(ref, lin);
+      mmu_tlb_flush_page(one, lin);
+      continue;
+    }
+    unsigned access = r & (MMU_ACC_WRITE | MMU_ACC_USER);
+    struct mmu_walk wr, wo;
+    bool walked;
+    struct mmu_tlb_entry *er = three_calls(ref, MMU_DTLB, lin, access, &wr, &walked), *eo;
+    uint8_t *host = (uint8_t *)1; /* must be set by a fill, left alone otherwise */
+    enum mmu_tlb_result res = mmu_dtlb_translate(one, lin, access, &wo, &eo, &host);
+    assert_int_equal(res, !walked ? MMU_TLB_HIT : er ? MMU_TLB_FILLED : MMU_TLB_FAULT);
+    if (res != MMU_TLB_FILLED)
+      assert_ptr_equal(host, (uint8_t *)1);
+    if (!er)
+      continue;
+    assert_int_equal(slot(ref, MMU_DTLB, er), slot(one, MMU_DTLB, eo));
+    if (res == MMU_TLB_HIT) {
+      if (!mmu_tlb_allows(one, eo->flags, access) || ((access & MMU_ACC_WRITE) && !(eo->flags & MMU_TLB_D)))
+        continue; /* the CPU faults or walks again: no install */
+      host = mmu_fast_install_for(one, lin, eo, access);
+    }
+    uint8_t *expect = mmu_fast_install_for(ref, lin, er, access);
+    uint32_t frame = er->phys_page + ((lin >> MMU_PAGE_SHIFT) - er->lin_page);
+    bool ram = frame < RAM / MMU_PAGE_BYTES, code = ram && (frame % 7) == 0;
+    if (!ram || ((access & MMU_ACC_WRITE) && code)) {
+      assert_null(expect);
+      assert_null(host);
+    } else {
+      assert_int_equal(expect - ref->ram, (ptrdiff_t)frame << MMU_PAGE_SHIFT);
+      assert_int_equal(host - one->ram, expect - ref->ram);
+    }
+    if (n % 1000 == 0)
+      assert_same_tlbs(ref, one);
+  }
+  assert_same_tlbs(ref, one);
+  mmu_free(ref);
+  mmu_free(one);
+}
+
+static void dtlb_translate_fills_and_installs_as_fill_then_install_do(void **state) {
+  (void)state;
+  run_dtlb_twins(false, 8, 2);
+  run_dtlb_twins(true, 8, 2);
+}
+
+static void dtlb_translate_agrees_in_the_default_and_fully_associative_geometries(void **state) {
+  (void)state;
+  run_dtlb_twins(false, 64, 4); /* the P6 DTLB: the unrolled 4-way scan */
+  run_dtlb_twins(false, 16, 16);
+  run_dtlb_twins(true, 64, 4);
+}
+
+/* mmu_fast_install_for installs the entries of the access's privilege only
+ * (mmu_fast_install both): a user access then misses the supervisor fill's
+ * mirror, and the other way round. */
+static void fast_install_for_installs_the_access_privilege_only(void **state) {
+  (void)state;
+  struct mmu *m = twin(false);
+  struct mmu_walk w = {.phys_page = 0x123, .flags = MMU_TLB_U | MMU_TLB_W | MMU_TLB_D};
+  struct mmu_tlb_entry *e = mmu_tlb_fill(m, MMU_DTLB, 0x5000, &w);
+  assert_ptr_equal(mmu_fast_install_for(m, 0x5000, e, 0), m->ram + 0x123000);
+  assert_non_null(mmu_fast_ptr(m, 0x5004, 0, 0));
+  assert_non_null(mmu_fast_ptr(m, 0x5004, 0, 1));
+  assert_null(mmu_fast_ptr(m, 0x5004, 1, 0));
+  assert_null(mmu_fast_ptr(m, 0x5004, 1, 1));
+  assert_ptr_equal(mmu_fast_install_for(m, 0x5000, e, MMU_ACC_USER | MMU_ACC_WRITE), m->ram + 0x123000);
+  assert_non_null(mmu_fast_ptr(m, 0x5004, 1, 0));
+  assert_non_null(mmu_fast_ptr(m, 0x5004, 1, 1));
+  e = mmu_tlb_fill(m, MMU_DTLB, 0x6000, &w);
+  assert_ptr_equal(mmu_fast_install_for(m, 0x6000, e, MMU_ACC_USER), m->ram + 0x123000);
+  assert_non_null(mmu_fast_ptr(m, 0x6004, 1, 0));
+  assert_null(mmu_fast_ptr(m, 0x6004, 0, 0));
+  assert_null(mmu_fast_ptr(m, 0x6004, 0, 1));
+  mmu_mark_code_page(m, 0x123, true); /* a write to a code page: mmu_write */
+  assert_null(mmu_fast_install_for(m, 0x6000, e, MMU_ACC_WRITE));
+  assert_ptr_equal(mmu_fast_install_for(m, 0x6000, e, 0), m->ram + 0x123000);
+  mmu_free(m);
+}
+
 static void a_page_table_in_rom_is_walked_through_the_physical_map(void **state) {
   (void)state;
   struct mmu *m = mmu_new(1u << 20);
@@ -237,6 +349,9 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(translate_hits_misses_fills_and_evicts_as_lookup_walk_fill_do),
       cmocka_unit_test(translate_matches_lookup_walk_fill_in_tagged_mode),
+      cmocka_unit_test(dtlb_translate_fills_and_installs_as_fill_then_install_do),
+      cmocka_unit_test(dtlb_translate_agrees_in_the_default_and_fully_associative_geometries),
+      cmocka_unit_test(fast_install_for_installs_the_access_privilege_only),
       cmocka_unit_test(a_page_table_in_rom_is_walked_through_the_physical_map),
       cmocka_unit_test(a_large_page_is_found_after_a_full_flush_and_a_new_fill),
   };

@@ -256,6 +256,146 @@ static void dump_names_the_mechanism_and_the_control_register(void **state) {
   assert_non_null(strstr(buf, " hypercall_return.13 result=0xffffffea\n"));
 }
 
+/* A region's name packed as machine/opsport.c packs it: the first 16
+ * bytes, little-endian, four to a field, zero-padded. */
+static struct trace_record region_rec(uint64_t cycle, unsigned slot, unsigned cpl, const char *name) {
+  struct trace_record r = rec(cycle, slot, cpl, 4, 0, 0, 0);
+  for (unsigned k = 0; k < 16 && name[k]; k++)
+    r.field[k / 4] |= (uint32_t)(uint8_t)name[k] << (8 * (k % 4));
+  return r;
+}
+
+/* Region 0 "alu" at CPL 0 from 1000 to 2500 and again from 5000 to 5200;
+ * region 1 "ring_with_a_long_name" (cut to 16 bytes) begun at CPL 0 at
+ * 2000, across a visit to CPL 3 (3000-4200), ended at 4500; region 2
+ * "tail" begun at 5500 and still open at the end (6000). */
+static void write_region_trace(void) {
+  const struct trace_record recs[] = {
+      region_rec(1000, TRACE_EV_region_begin + 0, 0, "alu"),
+      region_rec(2000, TRACE_EV_region_begin + 1, 0, "ring_with_a_long_name"),
+      region_rec(2500, TRACE_EV_region_end + 0, 0, "alu"),
+      rec(3000, TRACE_EV_ring + TRACE_RING_INDEX(0, 3), 0, 1, TRACE_MECH_iret, 0, 0),
+      rec(4200, TRACE_EV_ring + TRACE_RING_INDEX(3, 0), 3, 1, TRACE_MECH_int, 0, 0),
+      region_rec(4500, TRACE_EV_region_end + 1, 0, "ring_with_a_long_name"),
+      region_rec(5000, TRACE_EV_region_begin + 0, 0, "alu"),
+      region_rec(5200, TRACE_EV_region_end + 0, 0, "alu"),
+      region_rec(5500, TRACE_EV_region_begin + 2, 0, "tail"),
+  };
+  char err[256];
+  struct trace_writer *w = trace_writer_open(path, &info, TRACE_CLASSES_ALL, err, sizeof err);
+  assert_non_null(w);
+  for (unsigned k = 0; k < sizeof recs / sizeof recs[0]; k++)
+    assert_int_equal(trace_writer_add(w, &recs[k]), 0);
+  assert_int_equal(trace_writer_finish(w, 6000, err, sizeof err), 0);
+}
+
+static void stats_counts_and_totals_cycles_by_region_name(void **state) {
+  (void)state;
+  write_region_trace();
+  static char buf[65536];
+  char *argv[] = {"trace", "stats", path, NULL};
+  assert_int_equal(run_cli(buf, sizeof buf, 3, argv), 0);
+  /* alu: 1500 + 200; the long name cut to 16 bytes; tail up to the end */
+  assert_non_null(strstr(buf, "\nregion.alu 2\nregion.alu.cycles 1700\n"
+                              "region.ring_with_a_long 1\nregion.ring_with_a_long.cycles 2500\n"
+                              "region.tail 1\nregion.tail.cycles 500\n"));
+  assert_non_null(strstr(buf, "\nevent.region_begin.0 2\n"));
+  assert_non_null(strstr(buf, "\nevent.region_end.1 1\n"));
+  /* an --event list without the regions lists none */
+  char *only[] = {"trace", "stats", path, "--event", "ring", NULL};
+  assert_int_equal(run_cli(buf, sizeof buf, 5, only), 0);
+  assert_null(strstr(buf, "region"));
+}
+
+static void chrome_export_shows_each_region_as_a_span_named_by_the_region(void **state) {
+  (void)state;
+  write_region_trace();
+  cJSON *doc = export_chrome();
+  cJSON *alu = find_span(doc, "alu", 10.0), *alu2 = find_span(doc, "alu", 50.0),
+        *ring = find_span(doc, "ring_with_a_long", 20.0), *tail = find_span(doc, "tail", 55.0);
+  assert_non_null(alu);
+  assert_non_null(alu2);
+  assert_non_null(ring);
+  assert_non_null(tail);
+  assert_string_equal(str(alu, "cat"), "region");
+  assert_int_equal((int)num(alu, "tid"), 0);
+  assert_true(num(alu, "dur") == 15.0);
+  assert_int_equal((int)num(cJSON_GetObjectItem(alu, "args"), "number"), 0);
+  assert_int_equal((int)num(cJSON_GetObjectItem(alu, "args"), "cycles"), 1500);
+  assert_true(num(alu2, "dur") == 2.0);
+  assert_int_equal((int)num(ring, "tid"), 0);
+  assert_true(num(ring, "dur") == 25.0);
+  assert_true(num(tail, "dur") == 5.0);
+  /* the region records' instants carry the name */
+  cJSON *ev;
+  bool named = false;
+  cJSON_ArrayForEach(ev, cJSON_GetObjectItem(doc, "traceEvents")) {
+    if (strcmp(str(ev, "name"), "region_begin.1") == 0 && strcmp(str(ev, "ph"), "i") == 0)
+      named = strcmp(str(cJSON_GetObjectItem(ev, "args"), "name"), "ring_with_a_long") == 0;
+  }
+  assert_true(named);
+  cJSON_Delete(doc);
+}
+
+/* A region across CPL changes and overlapping another region's start: the
+ * CPL stretches are cut at region boundaries, so the spans of each track
+ * still nest (disjoint or one inside the other). */
+static void chrome_region_spans_nest_with_the_cpl_stretches(void **state) {
+  (void)state;
+  write_region_trace();
+  cJSON *doc = export_chrome();
+  cJSON *evs = cJSON_GetObjectItem(doc, "traceEvents");
+  cJSON *a, *b;
+  unsigned regions = 0;
+  cJSON_ArrayForEach(a, evs) {
+    if (strcmp(str(a, "ph"), "X") != 0)
+      continue;
+    regions += strcmp(str(a, "cat"), "region") == 0;
+    double a0 = num(a, "ts"), a1 = a0 + num(a, "dur");
+    cJSON_ArrayForEach(b, evs) {
+      if (a == b || strcmp(str(b, "ph"), "X") != 0 || num(a, "tid") != num(b, "tid") ||
+          (strcmp(str(a, "cat"), "region") == 0 && strcmp(str(b, "cat"), "region") == 0))
+        continue; /* two regions may overlap (the guest's choice); a region and a stretch never */
+      double b0 = num(b, "ts"), b1 = b0 + num(b, "dur");
+      bool disjoint = a1 <= b0 || b1 <= a0, nested = (a0 <= b0 && b1 <= a1) || (b0 <= a0 && a1 <= b1);
+      assert_true(disjoint || nested);
+    }
+  }
+  assert_int_equal(regions, 4);
+  /* ring 0 from 0 to 3000 is cut at 1000, 2000 and 2500 */
+  assert_non_null(find_span(doc, "ring 0", 0.0));
+  assert_non_null(find_span(doc, "ring 0", 10.0));
+  assert_non_null(find_span(doc, "ring 0", 20.0));
+  assert_non_null(find_span(doc, "ring 0", 25.0));
+  assert_true(num(find_span(doc, "ring 0", 25.0), "dur") == 5.0);
+  cJSON_Delete(doc);
+}
+
+static void dump_prints_a_region_name_and_an_annotation_as_text(void **state) {
+  (void)state;
+  struct trace_record recs[] = {
+      region_rec(100, TRACE_EV_region_begin + 3, 0, "alu"),
+      region_rec(200, TRACE_EV_ops_annotate, 0, "say \"hi\" \\ and more than 16"),
+      rec(300, TRACE_EV_ops_request, 0, 1, 7, 0, 0),
+  };
+  char err[256];
+  struct trace_writer *w = trace_writer_open(path, &info, TRACE_CLASSES_ALL, err, sizeof err);
+  assert_non_null(w);
+  for (unsigned k = 0; k < 3; k++)
+    assert_int_equal(trace_writer_add(w, &recs[k]), 0);
+  assert_int_equal(trace_writer_finish(w, 400, err, sizeof err), 0);
+  static char buf[65536];
+  char *argv[] = {"trace", "dump", path, NULL};
+  assert_int_equal(run_cli(buf, sizeof buf, 3, argv), 0);
+  assert_non_null(strstr(buf, "100 cpu0 cpl0 0008:00100064 region_begin.3 name=\"alu\"\n"));
+  assert_non_null(strstr(buf, " ops_annotate text=\"say \\\"hi\\\" \\\\ and m\"\n"));
+  assert_non_null(strstr(buf, " ops_request op=0x7\n"));
+  /* the CSV keeps the four words */
+  char *csv[] = {"trace", "export", "--format", "csv", path, NULL};
+  assert_int_equal(run_cli(buf, sizeof buf, 5, csv), 0);
+  assert_non_null(strstr(buf, ",region_begin.3,name0=0x756c61 name1=0x0 name2=0x0 name3=0x0,"));
+}
+
 static void csv_keeps_the_field_values_numeric(void **state) {
   (void)state;
   write_hypercall_trace();
@@ -278,6 +418,11 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(dump_names_the_mechanism_and_the_control_register, setup, teardown),
       cmocka_unit_test_setup_teardown(csv_keeps_the_field_values_numeric, setup, teardown),
+      cmocka_unit_test_setup_teardown(stats_counts_and_totals_cycles_by_region_name, setup, teardown),
+      cmocka_unit_test_setup_teardown(chrome_export_shows_each_region_as_a_span_named_by_the_region, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(chrome_region_spans_nest_with_the_cpl_stretches, setup, teardown),
+      cmocka_unit_test_setup_teardown(dump_prints_a_region_name_and_an_annotation_as_text, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
