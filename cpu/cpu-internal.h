@@ -564,8 +564,9 @@ void cpu_lin_probe(struct cpu *c, uint32_t lin, uint32_t n, bool write, bool use
  * lie in [lin, lin + n), within one page: an interrupt frame, a descriptor's
  * two dwords. With paging off the RAM pointer (for writes: a page without
  * code); with paging on the host-pointer cache's entry, looked up once per
- * access so that the DTLB sees exactly what `uses` separate fast-path
- * accesses would show it (a dtlb_hit and an LRU use each). NULL, with
+ * access, counted (mmu_fast_ptr_uses) so that the DTLB sees exactly what
+ * `uses` separate fast-path accesses would show it (a dtlb_hit and an LRU
+ * use each). NULL, with
  * nothing counted, when the fast path would not take them: the caller then
  * makes the accesses one by one (cpu_sys_read, cpu_lin_write ...). user: 1
  * for CPL 3 rules. */
@@ -574,14 +575,10 @@ static inline __attribute__((always_inline)) uint8_t *cpu_lin_span_ptr(struct cp
                                                                       unsigned write) {
   if (unlikely((lin & (MMU_PAGE_BYTES - 1)) > MMU_PAGE_BYTES - n))
     return NULL;
-  uint8_t *p = write ? mmu_direct_write_ptr(c->mem, lin, n) : (uint8_t *)mmu_direct_read_ptr(c->mem, lin, n);
-  if (likely(p != NULL) || !c->mem->paging)
-    return p;
-  p = mmu_fast_ptr(c->mem, lin, user, write);
-  if (likely(p != NULL))
-    for (unsigned k = 1; k < uses; k++)
-      (void)mmu_fast_ptr(c->mem, lin, user, write);
-  return p;
+  struct mmu *m = c->mem;
+  if (!m->paging)
+    return write ? mmu_direct_write_ptr(m, lin, n) : (uint8_t *)mmu_direct_read_ptr(m, lin, n);
+  return mmu_fast_ptr_uses(m, lin, user, write, uses);
 }
 
 /* The physical address of linear address lin for an access (MMU_ACC_*
@@ -765,30 +762,6 @@ uint32_t cpu_stack_peek(struct cpu *c, uint32_t offset, unsigned n);
  * leave the segment's fast-path rights: what those reads would see and
  * count (cpu_lin_span_ptr), or NULL, nothing counted: then peek them one
  * by one. */
-/* cpu_lin_span_ptr with the `uses` DTLB uses of the paged fast path made
- * at once: one look-up, then the clock advanced and the hits counted as
- * `uses` look-ups of the same entry would leave them (each stamps the
- * entry's LRU with ++clock, so only the last stamp survives). For the
- * system accesses of deliveries and returns, which make several uses of
- * one page in a row. */
-static inline __attribute__((always_inline)) uint8_t *cpu_span_ptr_uses(struct cpu *c, uint32_t lin, unsigned n,
-                                                                       unsigned uses, unsigned user,
-                                                                       unsigned write) {
-  if (unlikely((lin & (MMU_PAGE_BYTES - 1)) > MMU_PAGE_BYTES - n))
-    return NULL;
-  struct mmu *m = c->mem;
-  if (!m->paging)
-    return write ? mmu_direct_write_ptr(m, lin, n) : (uint8_t *)mmu_direct_read_ptr(m, lin, n);
-  struct mmu_fast_entry *f = &m->fast[user * 2 + write][(lin >> MMU_PAGE_SHIFT) & (MMU_FAST_ENTRIES - 1)];
-  if (unlikely(f->tag != ((lin >> MMU_PAGE_SHIFT) | m->fast_gen)))
-    return cpu_lin_span_ptr(c, lin, n, uses, user, write); /* NULL, or the direct RAM pointer */
-  m->tlb[MMU_DTLB].clock += uses;
-  *f->lru = m->tlb[MMU_DTLB].clock;
-  for (unsigned k = 0; k < uses; k++)
-    trace_count(m->counters, TRACE_EV_dtlb_hit);
-  return f->host + (lin & (MMU_PAGE_BYTES - 1));
-}
-
 static inline __attribute__((always_inline)) const uint8_t *cpu_stack_span_ptr(struct cpu *c, uint32_t offset,
                                                                               unsigned n, unsigned uses) {
   uint32_t mask = cpu_sp_mask(c);
@@ -796,7 +769,7 @@ static inline __attribute__((always_inline)) const uint8_t *cpu_stack_span_ptr(s
   uint64_t last = (uint64_t)sp + n - 1;
   if (unlikely(!(c->seg_ok[CPU_SS] & SEG_OK_READ) || last > c->seg[CPU_SS].limit || last > mask))
     return NULL;
-  return cpu_span_ptr_uses(c, c->seg[CPU_SS].base + sp, n, uses, c->cpl == 3, 0);
+  return cpu_lin_span_ptr(c, c->seg[CPU_SS].base + sp, n, uses, c->cpl == 3, 0);
 }
 
 /* ---- flags (flags.c) ----------------------------------------------------------- */

@@ -22,7 +22,7 @@
  * host pointer when the entry lies in one page and the fast path takes it
  * (two DTLB uses, as the two reads), else one read after the other. */
 static void system_read_entry(struct cpu *c, uint32_t lin, struct cpu_descriptor *d) {
-  const uint8_t *p = cpu_span_ptr_uses(c, lin, 8, 2, 0, 0);
+  const uint8_t *p = cpu_lin_span_ptr(c, lin, 8, 2, 0, 0);
   if (likely(p != NULL)) {
     d->lo = cpu_ld_le(p, 4);
     d->hi = cpu_ld_le(p + 4, 4);

@@ -172,7 +172,7 @@ static void frame_probe(struct cpu *c, const struct cpu_segment *sg, bool big, u
   bool user = cpu_attr_dpl(sg->attr) == 3;
   uint32_t sp = esp & mask;
   uint32_t lin;
-  if (frame_span(sg, sp, count * size, &lin) && cpu_span_ptr_uses(c, lin, count * size, count, user, 1) != NULL)
+  if (frame_span(sg, sp, count * size, &lin) && cpu_lin_span_ptr(c, lin, count * size, count, user, 1) != NULL)
     return; /* every slot's page is live for the write: as many DTLB hits as slots */
   for (unsigned k = 0; k < count; k++) {
     sp = (sp - size) & mask;
@@ -195,7 +195,7 @@ static uint32_t frame_write(struct cpu *c, const struct cpu_segment *sg, bool bi
   uint32_t sp = esp & mask;
   unsigned bytes = count * size;
   uint32_t lin;
-  uint8_t *p = frame_span(sg, sp, bytes, &lin) ? cpu_span_ptr_uses(c, lin, bytes, count, user, 1) : NULL;
+  uint8_t *p = frame_span(sg, sp, bytes, &lin) ? cpu_lin_span_ptr(c, lin, bytes, count, user, 1) : NULL;
   if (likely(p != NULL)) { /* one page: slot k at bytes - (k + 1) * size, as the pushes below */
     for (unsigned k = 0; k < count; k++)
       cpu_st_le(p + bytes - (k + 1) * size, size, v[k]);

@@ -26,7 +26,7 @@ void cpu_tss_ring_stack_ext(struct cpu *c, unsigned ring, uint16_t *ss, uint32_t
   /* Both fields through one host pointer when the fast path takes them
    * (two DTLB uses, as the two reads below). */
   unsigned esp_bytes = tss32 ? 4 : 2;
-  const uint8_t *p = cpu_span_ptr_uses(c, c->tr.base + at, esp_bytes + 2, 2, 0, 0);
+  const uint8_t *p = cpu_lin_span_ptr(c, c->tr.base + at, esp_bytes + 2, 2, 0, 0);
   if (likely(p != NULL)) {
     *esp = cpu_ld_le(p, esp_bytes);
     *ss = (uint16_t)cpu_ld_le(p + esp_bytes, 2);

@@ -356,6 +356,23 @@ static inline __attribute__((always_inline)) uint8_t *mmu_fast_ptr(struct mmu *m
   return NULL;
 }
 
+/* mmu_fast_ptr for `uses` accesses to one page in a row (an interrupt
+ * frame, a descriptor's two dwords) made with one look-up: the clock
+ * advanced and the hits counted as `uses` look-ups of the same entry would
+ * leave them (each stamps the entry's LRU with ++clock, so only the last
+ * stamp survives). NULL, nothing counted, on a miss. */
+static inline __attribute__((always_inline)) uint8_t *mmu_fast_ptr_uses(struct mmu *m, uint32_t lin, unsigned user,
+                                                                      unsigned write, unsigned uses) {
+  struct mmu_fast_entry *f = &m->fast[user * 2 + write][(lin >> MMU_PAGE_SHIFT) & (MMU_FAST_ENTRIES - 1)];
+  if (f->tag != ((lin >> MMU_PAGE_SHIFT) | m->fast_gen))
+    return NULL;
+  m->tlb[MMU_DTLB].clock += uses;
+  *f->lru = m->tlb[MMU_DTLB].clock;
+  for (unsigned k = 0; k < uses; k++)
+    trace_count(m->counters, TRACE_EV_dtlb_hit);
+  return f->host + (lin & (MMU_PAGE_BYTES - 1));
+}
+
 /* Fetch fast path with paging on: true with *phys if lin's page is the last
  * one the ITLB translated for this privilege (an ITLB hit, LRU updated,
  * itlb_hit counted). */
