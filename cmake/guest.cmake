@@ -63,7 +63,7 @@ endif()
 
 set(RINGLAB_GUEST_CFLAGS
     -m32 -std=gnu11 -ffreestanding -nostdlib -fno-pie -fno-stack-protector
-    -fno-asynchronous-unwind-tables -O2 -Wall -Wextra -Werror)
+    -fno-asynchronous-unwind-tables -mgeneral-regs-only -O2 -Wall -Wextra -Werror)
 
 # _ringlab_guest_objects(OUT_VAR TARGET_NAME "sources" "includes" "options")
 # adds one compile command per source and sets OUT_VAR to the objects.
