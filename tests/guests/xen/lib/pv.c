@@ -119,6 +119,27 @@ uint64_t pv_system_time_ns(void) {
   return ns;
 }
 
+__attribute__((weak)) void pv_trap(struct pv_regs *r) {
+  pv_printf("FAIL unexpected trap %u (error 0x%x) at %04x:%08x\n", r->vector, r->error, r->cs & 0xFFFF, r->eip);
+  pv_exit(0);
+}
+
+__attribute__((weak)) void pv_event(struct pv_regs *r) { (void)r; }
+
+void pv_install_traps(void) {
+  static struct trap_info t[33];
+  for (uint32_t v = 0; v < 32; v++)
+    t[v] = (struct trap_info){.vector = (uint8_t)v, .flags = 0, .cs = FLAT_KERNEL_CS, .address = pv_trap_stubs[v]};
+  t[3].flags = 3; /* int3 from ring 3 */
+  t[32].address = 0;
+  long rc = HYPERVISOR_set_trap_table(t);
+  if (rc) {
+    pv_printf("FAIL set_trap_table: %ld\n", rc);
+    pv_exit(0);
+  }
+  HYPERVISOR_set_callbacks(FLAT_KERNEL_CS, pv_event_entry, FLAT_KERNEL_CS, pv_failsafe_entry);
+}
+
 void pv_start(start_info_t *si) {
   pv_si = si;
   if (!(si->flags & SIF_INITDOMAIN) && si->console.domU.mfn)

@@ -131,6 +131,25 @@ static inline uint64_t pv_rdtsc(void) {
   return ((uint64_t)hi << 32) | lo;
 }
 
+/* ---- traps and events (pvtrap.S) ---------------------------------------- */
+/* What pv_trap and pv_event see: PUSHAL's registers, then the bounce frame. */
+struct pv_regs {
+  uint32_t edi, esi, ebp, esp0, ebx, edx, ecx, eax;
+  uint32_t vector, error;
+  uint32_t eip, cs, eflags; /* cs: bits 16-23 hold the saved upcall mask */
+  uint32_t esp, ss;         /* only from ring 3 */
+};
+extern const uint32_t pv_trap_stubs[256];
+extern uint32_t pv_failsafe_segs[4], pv_failsafe_count;
+void pv_event_entry(void);
+void pv_failsafe_entry(void);
+/* Tests supply these (weak defaults count and return). */
+void pv_trap(struct pv_regs *r);
+void pv_event(struct pv_regs *r);
+/* Installs pv_trap_stubs for vectors 0-31 (DPL 0, events not masked) and
+ * the event and failsafe callbacks. */
+void pv_install_traps(void);
+
 #define PTE_P 0x001ull
 #define PTE_RW 0x002ull
 #define PTE_US 0x004ull
