@@ -93,6 +93,7 @@ static inline long HYPERVISOR_update_descriptor(uint64_t ma, uint64_t desc) {
 static inline long HYPERVISOR_fpu_taskswitch(int set) { return HC1(__HYPERVISOR_fpu_taskswitch, set); }
 static inline long HYPERVISOR_physdev_op(int cmd, void *arg) { return HC2(__HYPERVISOR_physdev_op, cmd, arg); }
 static inline long HYPERVISOR_callback_op(int cmd, void *arg) { return HC2(__HYPERVISOR_callback_op, cmd, arg); }
+static inline long HYPERVISOR_sched_op_compat_yield(void) { return HC2(__HYPERVISOR_sched_op_compat, SCHEDOP_yield, 0); }
 static inline long HYPERVISOR_grant_table_op(int cmd, void *arg, uint32_t n) {
   return HC3(__HYPERVISOR_grant_table_op, cmd, arg, n);
 }
