@@ -184,7 +184,10 @@ long hv_do_vcpu_op(uint32_t cmd, uint32_t vcpuid, uint32_t arg) {
       return -EINVAL;
     vcpu_info_t *n = (vcpu_info_t *)((uint8_t *)hv_mfn_to_virt(mfn) + r.offset);
     memcpy(n, v->info, sizeof *n);
-    n->evtchn_pending_sel = ~0u; /* rescan: Xen sets every selector bit */
+    /* Xen marks everything pending so nothing is lost in the move: the
+     * guest gets one spurious upcall and rescans. */
+    n->evtchn_pending_sel = ~0u;
+    n->evtchn_upcall_pending = 1;
     v->info = n;
     v->info_mfn = mfn;
     v->info_offset = r.offset;

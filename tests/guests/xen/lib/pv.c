@@ -98,6 +98,7 @@ void pv_map_shared_info(void) {
     pv_exit(0);
   }
   pv_shared = (shared_info_t *)shared_page;
+  pv_vcpu = &pv_shared->vcpu_info[0];
 }
 
 uint64_t pv_system_time_ns(void) {
@@ -124,7 +125,29 @@ __attribute__((weak)) void pv_trap(struct pv_regs *r) {
   pv_exit(0);
 }
 
-__attribute__((weak)) void pv_event(struct pv_regs *r) { (void)r; }
+uint32_t pv_port_count[128], pv_upcalls;
+vcpu_info_t *pv_vcpu;
+
+__attribute__((weak)) void pv_event(struct pv_regs *r) {
+  (void)r;
+  pv_upcalls++;
+  vcpu_info_t *v = pv_vcpu;
+  v->evtchn_upcall_pending = 0;
+  uint32_t sel = __atomic_exchange_n(&v->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+  while (sel) {
+    uint32_t w = (uint32_t)__builtin_ctz(sel);
+    sel &= sel - 1;
+    uint32_t bits = pv_shared->evtchn_pending[w] & ~pv_shared->evtchn_mask[w];
+    while (bits) {
+      uint32_t b = (uint32_t)__builtin_ctz(bits);
+      bits &= bits - 1;
+      uint32_t port = w * 32 + b;
+      __atomic_fetch_and(&pv_shared->evtchn_pending[w], ~(1u << b), __ATOMIC_SEQ_CST);
+      if (port < 128)
+        pv_port_count[port]++;
+    }
+  }
+}
 
 void pv_install_traps(void) {
   static struct trap_info t[33];

@@ -144,9 +144,14 @@ extern const uint32_t pv_trap_stubs[256];
 extern uint32_t pv_failsafe_segs[4], pv_failsafe_count;
 void pv_event_entry(void);
 void pv_failsafe_entry(void);
-/* Tests supply these (weak defaults count and return). */
+/* Tests may supply these: pv_trap (default: fail), pv_event (default:
+ * scan the pending ports as Linux does: clear evtchn_upcall_pending, take
+ * the selector, then each pending unmasked port, clearing its pending bit
+ * and counting it in pv_port_count[]). */
 void pv_trap(struct pv_regs *r);
 void pv_event(struct pv_regs *r);
+extern uint32_t pv_port_count[128], pv_upcalls;
+extern vcpu_info_t *pv_vcpu; /* our vcpu_info (in shared info unless moved) */
 /* Installs pv_trap_stubs for vectors 0-31 (DPL 0, events not masked) and
  * the event and failsafe callbacks. */
 void pv_install_traps(void);
