@@ -92,9 +92,11 @@
  * 1-255 printable ASCII bytes. Up to 64 regions and 256 results per run.
  *
  * Cost: the range is the CPU's uncharged port range (cpu_set_uncharged_ports):
- * accesses to it cost no I/O cycles and are not counted as I/O events. The
- * OUT instructions themselves still retire with their base cost (a few
- * cycles per op), which a region that contains an op includes.
+ * accesses to it cost no I/O cycles and are not counted as I/O events, and
+ * a plain IN or OUT to it retires at zero cycles (its base cost given
+ * back), so an op costs only the MOVs that load its registers (one or two
+ * cycles each). The instructions still count as retired. String forms
+ * (INS/OUTS) keep their base cost.
  */
 #ifndef RINGLAB_OPS_H
 #define RINGLAB_OPS_H
