@@ -1,6 +1,6 @@
 /* machine/stats.c - the --stats JSON (schema 1, issue 4):
  *
- *   {"schema": 1, "version": "...", "preset": "...",
+ *   {"schema": 1, "version": "...", "preset": "...", "frequency_hz": N,
  *    "exit": {"reason": "...", "status": N},
  *    "cycles": N, "instructions": N, "events": {"name": N, ...},
  *    "hypercalls": {"NAME": {"number": N, "calls": N, "returns": N}},
@@ -93,6 +93,7 @@ static char *stats_text(const struct machine *m) {
   cJSON_AddNumberToObject(root, "schema", STATS_SCHEMA);
   cJSON_AddStringToObject(root, "version", RINGLAB_VERSION);
   cJSON_AddStringToObject(root, "preset", cpu_timing_name(m->cpu));
+  cJSON_AddItemToObject(root, "frequency_hz", u64(cpu_timing_frequency_hz(m->cpu)));
   cJSON *ex = cJSON_AddObjectToObject(root, "exit");
   cJSON_AddStringToObject(ex, "reason", machine_end_name(m->end));
   cJSON_AddNumberToObject(ex, "status", machine_exit_status(m));
