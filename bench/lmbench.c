@@ -74,7 +74,7 @@ static void usage(FILE *out) {
           "  --json PATH        write every row, its mechanisms and the paper's figures\n"
           "  --keep DIR         keep each run's --stats and console in DIR\n"
           "  --kernel PATH      the guest kernel (guests/kernel.elf of this build)\n"
-          "  --initramfs PATH   its initramfs (guests/initramfs.cpio of this build)\n"
+          "  --initramfs PATH   its initramfs (guests/user/initramfs.cpio of this build)\n"
           "  --reference PATH   the paper's figures (bench/reference/xen-sosp03-lmbench.csv)\n"
           "  --mem MIB, --itlb E:W,E:W, --dtlb E:W,E:W, --tlb-tagged, --max-cycles N\n"
           "                     passed to each ringlab run\n"
@@ -275,7 +275,7 @@ static int lmbench_main(int argc, char **argv) {
   if (o.initramfs)
     snprintf(initramfs, sizeof initramfs, "%s", o.initramfs);
   else
-    beside_build("initramfs.cpio", initramfs, sizeof initramfs);
+    beside_build("user/initramfs.cpio", initramfs, sizeof initramfs);
   if (!readable_file(kernel, "the guest kernel: build it, or give --kernel") ||
       !readable_file(initramfs, "the initramfs: build it, or give --initramfs"))
     return EXIT_USAGE;
