@@ -165,7 +165,7 @@ void hv_schedule(void) {
     *g = hv_vcpu(next)->regs;
     hv_current = next;
     hv_context_load(next);
-    hv_mark_event(HV_EV_DOMAIN_SWITCH, next->id, prev ? prev->id : DOMID_IDLE, 0);
+    hv_mark_event(HV_EV_DOMAIN_SWITCH, next->id, prev ? prev->id : 0xFFFFFFFFu, 0); /* ~0: the idle loop */
     snprintf(switch_note, sizeof switch_note, "domain %u runs", next->id);
     hv_annotate(switch_note);
   }
