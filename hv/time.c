@@ -173,8 +173,8 @@ void hv_timer_irq(void) {
       fire = 1;
     }
     if (v->periodic_ns && v->periodic_next_ns <= now) {
-      while (v->periodic_next_ns <= now)
-        v->periodic_next_ns += v->periodic_ns;
+      /* Ticks missed are merged into one event (as Xen's timer does). */
+      v->periodic_next_ns += ((now - v->periodic_next_ns) / v->periodic_ns + 1) * v->periodic_ns;
       fire = 1;
     }
     if (fire)
