@@ -71,8 +71,10 @@ void sched_init(void);
 void sched_make_runnable(struct proc *p);
 void schedule(void);                 /* give up the CPU (stays runnable) */
 NORETURN void sched_idle(void);
-/* Sleeps on chan until woken: 0, or -EINTR if a signal is pending (before
- * or after sleeping). deadline: a tick to wake at, or 0. */
+/* Sleeps on chan until woken (wakeup, a signal, or the deadline tick if
+ * not 0): 0, or -EINTR without sleeping if a signal is already pending.
+ * Callers loop: check the condition, then sleep_on again (as Linux's
+ * wait loops check the condition before signal_pending). */
 int sleep_on(const void *chan, uint32_t deadline);
 void wakeup(const void *chan);
 void wake_process(struct proc *p);   /* a signal for a sleeper */

@@ -266,12 +266,13 @@ static long file_write(struct file *f, const char *ubuf, uint32_t n) {
         return -ENOSPC;
       break;
     }
-    if (copy_from_user((uint8_t *)pfn_to_virt(pfn) + in, ubuf + done, chunk) < 0) {
+    size_t got = copy_from_user_partial((uint8_t *)pfn_to_virt(pfn) + in, ubuf + done, chunk);
+    done += (uint32_t)got;
+    if (got < chunk) {
       if (!done)
         return -EFAULT;
       break;
     }
-    done += chunk;
   }
   f->pos += done;
   if (f->pos > ip->size)

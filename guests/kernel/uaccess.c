@@ -26,6 +26,12 @@ int copy_from_user(void *dst, const void *usrc, size_t n) {
   return uaccess_copy(dst, usrc, n) ? -EFAULT : 0;
 }
 
+size_t copy_from_user_partial(void *dst, const void *usrc, size_t n) {
+  if (!access_ok((uint32_t)usrc, n))
+    return 0;
+  return n - uaccess_copy(dst, usrc, n);
+}
+
 int copy_to_user(void *udst, const void *src, size_t n) {
   if (!access_ok((uint32_t)udst, n))
     return -EFAULT;

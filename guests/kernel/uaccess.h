@@ -16,6 +16,9 @@
 static inline int access_ok(uint32_t addr, size_t n) { return n <= USER_END && addr <= USER_END - n; }
 
 int copy_from_user(void *dst, const void *usrc, size_t n); /* 0 or -EFAULT */
+/* Bytes copied before the first fault (n if none): for calls that report
+ * a partial transfer, as write(2) does. */
+size_t copy_from_user_partial(void *dst, const void *usrc, size_t n);
 int copy_to_user(void *udst, const void *src, size_t n);
 int clear_user(void *udst, size_t n);
 /* Copies a NUL-terminated string of at most max - 1 bytes: its length, or

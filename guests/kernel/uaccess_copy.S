@@ -11,7 +11,8 @@
         .endm
 
         .text
-/* size_t uaccess_copy(void *dst, const void *src, size_t n): bytes NOT copied */
+/* size_t uaccess_copy(void *dst, const void *src, size_t n): bytes NOT
+ * copied (exact: after a fault in the dword loop the rest goes bytewise) */
         .globl uaccess_copy
         .type uaccess_copy, @function
 uaccess_copy:
@@ -30,10 +31,8 @@ uaccess_copy:
         popl %edi
         popl %esi
         ret
-3:      leal (%edx,%ecx,4), %eax        /* dwords and bytes left */
-        popl %edi
-        popl %esi
-        ret
+3:      leal (%edx,%ecx,4), %ecx        /* a dword faulted: redo the rest */
+        jmp 2b                          /* byte by byte, to the exact byte */
 4:      movl %ecx, %eax
         popl %edi
         popl %esi

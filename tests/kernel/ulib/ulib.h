@@ -8,7 +8,9 @@
 #include <asm-generic/errno.h>
 #include <asm-generic/fcntl.h>
 #include <asm/signal.h>
+#include <linux/signal.h>
 #include <asm/stat.h>
+#include <linux/stat.h>
 #include <asm/unistd_32.h>
 #include <linux/mman.h>
 #include <linux/poll.h>
