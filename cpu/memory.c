@@ -186,15 +186,28 @@ uint32_t cpu_stack_peek(struct cpu *c, uint32_t offset, unsigned n) {
 
 /* Port accesses are I/O events (charged and counted), except on the
  * uncharged range the machine sets aside for the ringlab ops port: an op
- * costs the experiment nothing beyond its instructions' base costs. */
+ * costs the experiment nothing (DESIGN.md, "The instrumentation
+ * channel"). Not only the bus time: a plain IN or OUT to that range also
+ * gives back its own base cycles, so the instruction retires at zero cost
+ * (the MOVs that load its registers still cost theirs). String forms keep
+ * their base cost: REP charges it per chunk, and the ops port is not
+ * meant to be used with them. */
 static bool port_charged(const struct cpu *c, uint16_t port) {
   return (uint16_t)(port - c->uncharged_first) >= c->uncharged_count;
+}
+
+static void refund_uncharged(struct cpu *c) {
+  const struct insn *i = c->cur;
+  if (i && (i->opcode & 0xF4) == 0xE4) /* E4-E7, EC-EF: IN/OUT imm8 or DX */
+    c->cycles -= i->cost;
 }
 
 uint32_t cpu_port_in(struct cpu *c, uint16_t port, unsigned n) {
   if (port_charged(c, port)) {
     cpu_charge(c, CPU_TEV_io_port);
     cpu_count(c, TRACE_EV_io_in);
+  } else {
+    refund_uncharged(c);
   }
   if (!c->io || !c->io->in)
     return cpu_mask(n);
@@ -205,6 +218,8 @@ void cpu_port_out(struct cpu *c, uint16_t port, unsigned n, uint32_t v) {
   if (port_charged(c, port)) {
     cpu_charge(c, CPU_TEV_io_port);
     cpu_count(c, TRACE_EV_io_out);
+  } else {
+    refund_uncharged(c);
   }
   if (c->io && c->io->out)
     c->io->out(c->io_ctx, port, n, v & cpu_mask(n));

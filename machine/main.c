@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "bench.h"
 #include "conform.h"
 #include "machine.h"
 #include "ringlab_revision.h"
@@ -23,6 +24,7 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
+    {"bench", bench_main, "run an experiment: the Xen paper's tables (ringlab bench lmbench --help)"},
     {"conform", conform_main, "run instruction test vectors (*.MOO.gz) against the CPU"},
     {"run", run_main, "boot a Multiboot kernel in the emulated PC (ringlab run --help)"},
     {"trace", trace_main, "read a trace file of ringlab run --trace (ringlab trace --help)"},

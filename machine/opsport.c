@@ -204,6 +204,43 @@ static uint32_t op_hypercall(struct machine *m, bool enter) {
   return RINGLAB_OPS_OK;
 }
 
+/* HV_EVENT: the hypervisor's other events (ringlab_ops.h), counted by kind
+ * and index in the machine's own array and recorded with their details. */
+static uint32_t op_hv_event(struct machine *m) {
+  const uint32_t *a = m->ops.arg;
+  uint32_t index = a[1];
+  if (index > RINGLAB_HV_INDEX_MAX)
+    return RINGLAB_OPS_EINVAL;
+  switch (a[0]) {
+  case RINGLAB_HV_TRAP_BOUNCE:
+    trace_count_at(&m->counted, TRACE_EV_hv_trap_bounce, index);
+    record(m, TRACE_EV_hv_trap_bounce + index, 2, &a[2]);
+    return RINGLAB_OPS_OK;
+  case RINGLAB_HV_EVENT_UPCALL:
+    trace_count_at(&m->counted, TRACE_EV_hv_upcall, index);
+    record(m, TRACE_EV_hv_upcall + index, 1, &a[2]);
+    return RINGLAB_OPS_OK;
+  case RINGLAB_HV_PT_EMULATE: {
+    const uint32_t f[2] = {index, a[2]};
+    trace_count(&m->counted, TRACE_EV_hv_pt_emulate);
+    record(m, TRACE_EV_hv_pt_emulate, 2, f);
+    return RINGLAB_OPS_OK;
+  }
+  case RINGLAB_HV_DOMAIN_SWITCH:
+    trace_count_at(&m->counted, TRACE_EV_hv_domain_switch, index);
+    record(m, TRACE_EV_hv_domain_switch + index, 1, &a[2]);
+    return RINGLAB_OPS_OK;
+  case RINGLAB_HV_PT_UPDATE:
+    if (index < 1 || index > 4 || a[2] == 0)
+      return RINGLAB_OPS_EINVAL;
+    trace_count_n_at(&m->counted, TRACE_EV_hv_pt_update, index, a[2]);
+    record(m, TRACE_EV_hv_pt_update + index, 1, &a[2]);
+    return RINGLAB_OPS_OK;
+  default:
+    return RINGLAB_OPS_EINVAL;
+  }
+}
+
 static void op_dump(struct machine *m) {
   struct machine_snap now, d;
   machine_snap(m, &now);
@@ -252,6 +289,9 @@ void opsport_run(struct machine *m) {
   case RINGLAB_OP_HYPERCALL_ENTER:
   case RINGLAB_OP_HYPERCALL_EXIT:
     st = op_hypercall(m, o->op == RINGLAB_OP_HYPERCALL_ENTER);
+    break;
+  case RINGLAB_OP_HV_EVENT:
+    st = op_hv_event(m);
     break;
   default:
     st = RINGLAB_OPS_EINVAL;

@@ -35,6 +35,7 @@
  *   ANNOTATE        text address     text length -           -
  *   HYPERCALL_ENTER number (0-255)   argument 1  argument 2  argument 3
  *   HYPERCALL_EXIT  number (0-255)   result      -           -
+ *   HV_EVENT        kind             index       detail      detail
  *
  * EXIT ends the run; `ringlab run` exits with that status. A status above
  * 63 fails with RINGLAB_OPS_EINVAL and the guest runs on.
@@ -65,14 +66,37 @@
  * RINGLAB_OPS_ESTATE, an ENTER past the depth with RINGLAB_OPS_EFULL; a
  * failed mark counts nothing and changes no nesting.
  *
+ * HV_EVENT counts one of the hypervisor's other events (trace/events.def,
+ * class hv), by kind, with an index and two details recorded in a trace:
+ *
+ *   kind                       index                 ARG2        ARG3        counts
+ *   RINGLAB_HV_TRAP_BOUNCE     vector (0-255)        domain      error code  hv_trap_bounce.N
+ *   RINGLAB_HV_EVENT_UPCALL    domain (0-255)        vcpu        -           hv_upcall.N
+ *   RINGLAB_HV_PT_EMULATE      domain (0-255)        address     -           hv_pt_emulate
+ *   RINGLAB_HV_DOMAIN_SWITCH   domain now running    previous    -           hv_domain_switch.N
+ *   RINGLAB_HV_PT_UPDATE       level (1-4)           entries     -           hv_pt_update.N (+= entries)
+ *
+ * TRAP_BOUNCE: an exception or interrupt reflected to a guest's handler
+ * (not the direct system-call gate, which never enters the hypervisor);
+ * EVENT_UPCALL: an event delivered through the guest's event callback;
+ * PT_EMULATE: a guest's write to its own page table trapped and emulated
+ * (writable page tables); DOMAIN_SWITCH: the scheduler switched domains
+ * (a previous domain of 0xFFFF... is the idle loop); PT_UPDATE: ARG2
+ * page-table entries of that level validated and written (one mark per
+ * batch). An unknown kind, an index out of range, or a PT_UPDATE of zero
+ * entries fails with RINGLAB_OPS_EINVAL and counts nothing but the
+ * request.
+ *
  * Names and texts are passed by guest PHYSICAL address and length (paging
  * code translates first). Names are 1-63 bytes of [A-Za-z0-9_.:/-]; texts
  * 1-255 printable ASCII bytes. Up to 64 regions and 256 results per run.
  *
  * Cost: the range is the CPU's uncharged port range (cpu_set_uncharged_ports):
- * accesses to it cost no I/O cycles and are not counted as I/O events. The
- * OUT instructions themselves still retire with their base cost (a few
- * cycles per op), which a region that contains an op includes.
+ * accesses to it cost no I/O cycles and are not counted as I/O events, and
+ * a plain IN or OUT to it retires at zero cycles (its base cost given
+ * back), so an op costs only the MOVs that load its registers (one or two
+ * cycles each). The instructions still count as retired. String forms
+ * (INS/OUTS) keep their base cost.
  */
 #ifndef RINGLAB_OPS_H
 #define RINGLAB_OPS_H
@@ -101,6 +125,15 @@
 #define RINGLAB_OP_ANNOTATE 7       /* trace annotation ARG0/ARG1 */
 #define RINGLAB_OP_HYPERCALL_ENTER 8 /* hypercall ARG0 entered, arguments ARG1-ARG3 */
 #define RINGLAB_OP_HYPERCALL_EXIT 9  /* hypercall ARG0 returns result ARG1 */
+#define RINGLAB_OP_HV_EVENT 10       /* hypervisor event: kind ARG0, index ARG1, details ARG2 ARG3 */
+
+/* HV_EVENT kinds */
+#define RINGLAB_HV_TRAP_BOUNCE 1    /* index: vector; ARG2 domain; ARG3 error code */
+#define RINGLAB_HV_EVENT_UPCALL 2   /* index: domain; ARG2 vcpu */
+#define RINGLAB_HV_PT_EMULATE 3     /* index: domain; ARG2 address written */
+#define RINGLAB_HV_DOMAIN_SWITCH 4  /* index: domain now running; ARG2 previous domain */
+#define RINGLAB_HV_PT_UPDATE 5      /* index: level 1-4; ARG2 entries updated */
+#define RINGLAB_HV_INDEX_MAX 255    /* largest index (vector, domain, level) */
 
 /* STATUS values */
 #define RINGLAB_OPS_OK 0
@@ -177,6 +210,11 @@ static inline uint32_t ringlab_hypercall_enter(uint32_t nr, uint32_t a1, uint32_
 
 static inline uint32_t ringlab_hypercall_exit(uint32_t nr, uint32_t result) {
   return ringlab_op(RINGLAB_OP_HYPERCALL_EXIT, nr, result, 0, 0);
+}
+
+/* One of the hypervisor's other events (HV_EVENT). */
+static inline uint32_t ringlab_hv_event(uint32_t kind, uint32_t index, uint32_t a2, uint32_t a3) {
+  return ringlab_op(RINGLAB_OP_HV_EVENT, kind, index, a2, a3);
 }
 
 static inline uint32_t ringlab_counters_reset(void) { return ringlab_op(RINGLAB_OP_COUNTERS_RESET, 0, 0, 0, 0); }

@@ -1,11 +1,16 @@
 /* machine/stats.c - the --stats JSON (schema 1, issue 4):
  *
- *   {"schema": 1, "version": "...", "preset": "...",
+ *   {"schema": 1, "version": "...", "preset": "...", "frequency_hz": N,
  *    "exit": {"reason": "...", "status": N},
  *    "cycles": N, "instructions": N, "events": {"name": N, ...},
+ *    "hypercalls": {"NAME": {"number": N, "calls": N, "returns": N}},
  *    "regions": {"NAME": {"cycles": N, "instructions": N, "events": {...}}},
  *    "results": {"NAME": N}}
  *
+ * "hypercalls" names each hypercall.N of "events" that is nonzero by Xen's
+ * name for N (trace_hypercall_name; "hypercall.N" for a number Xen does not
+ * name), in the order of the numbers: calls is hypercall.N, returns
+ * hypercall_return.N. It is present only when a hypervisor marked some.
  * cycles, instructions and events count from the last COUNTERS_RESET (or
  * power-on); cycles and instructions are the CPU's own totals. "events"
  * holds every plain counter of the catalog (zero or not) and every indexed
@@ -54,6 +59,29 @@ static cJSON *events(const struct trace_counters *c) {
   return o;
 }
 
+static cJSON *hypercalls(const struct trace_counters *c) {
+  cJSON *o = NULL;
+  for (unsigned nr = 0; nr <= RINGLAB_OPS_HYPERCALL_MAX; nr++) {
+    uint64_t calls = trace_counter_at(c, TRACE_EV_hypercall, nr);
+    uint64_t returns = trace_counter_at(c, TRACE_EV_hypercall_return, nr);
+    if (!calls && !returns)
+      continue;
+    if (!o)
+      o = cJSON_CreateObject();
+    char fallback[24];
+    const char *name = trace_hypercall_name(nr);
+    if (!name) {
+      snprintf(fallback, sizeof fallback, "hypercall.%u", nr);
+      name = fallback;
+    }
+    cJSON *h = cJSON_AddObjectToObject(o, name);
+    cJSON_AddNumberToObject(h, "number", nr);
+    cJSON_AddItemToObject(h, "calls", u64(calls));
+    cJSON_AddItemToObject(h, "returns", u64(returns));
+  }
+  return o;
+}
+
 static void add_snap(cJSON *o, const struct machine_snap *s) {
   cJSON_AddItemToObject(o, "cycles", u64(s->cycles));
   cJSON_AddItemToObject(o, "instructions", u64(s->instructions));
@@ -65,6 +93,7 @@ static char *stats_text(const struct machine *m) {
   cJSON_AddNumberToObject(root, "schema", STATS_SCHEMA);
   cJSON_AddStringToObject(root, "version", RINGLAB_VERSION);
   cJSON_AddStringToObject(root, "preset", cpu_timing_name(m->cpu));
+  cJSON_AddItemToObject(root, "frequency_hz", u64(cpu_timing_frequency_hz(m->cpu)));
   cJSON *ex = cJSON_AddObjectToObject(root, "exit");
   cJSON_AddStringToObject(ex, "reason", machine_end_name(m->end));
   cJSON_AddNumberToObject(ex, "status", machine_exit_status(m));
@@ -72,6 +101,9 @@ static char *stats_text(const struct machine *m) {
   machine_snap(m, &now);
   machine_snap_sub(&d, &now, &m->baseline);
   add_snap(root, &d);
+  cJSON *hc = hypercalls(&d.events);
+  if (hc)
+    cJSON_AddItemToObject(root, "hypercalls", hc);
   cJSON *regions = cJSON_AddObjectToObject(root, "regions");
   for (unsigned k = 0; k < m->n_regions; k++) {
     cJSON *r = cJSON_AddObjectToObject(regions, m->regions[k].name);

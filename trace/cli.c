@@ -39,12 +39,14 @@ static void usage(FILE *out) {
                "stats: record counts by event (event.NAME, the names of run --stats \"events\"),\n"
                "cycle totals where an event has a span or a cycles field (event.NAME.cycles:\n"
                "hypercall.N from entry to return), records and cycles by CPL (cpl.N,\n"
-               "cpl.N.cycles), the cycle span. dump: one line per record,\n"
+               "cpl.N.cycles), the cycle span, Xen's names of the hypercalls seen\n"
+               "(name.hypercall.N NAME). dump: one line per record,\n"
                "\"CYCLE cpuN cplN CS:EIP EVENT [FIELD=VALUE ...]\", values by name where they\n"
-               "have one (mechanism=iret, register=cr3), with --disasm \"| INSTRUCTION\"\n"
-               "(the instruction at CS:EIP, Capstone). export: chrome (trace-event JSON for\n"
-               "Perfetto or chrome://tracing: ts in microseconds, one track per CPL with its\n"
-               "stretches and hypercalls as spans, events as instants) or csv (header\n"
+               "have one (mechanism=iret, register=cr3, call=mmu_update for a hypercall),\n"
+               "with --disasm \"| INSTRUCTION\" (the instruction at CS:EIP, Capstone).\n"
+               "export: chrome (trace-event JSON for Perfetto or chrome://tracing: ts in\n"
+               "microseconds, one track per CPL with its stretches and hypercalls (by Xen's\n"
+               "name) as spans, events as instants) or csv (header\n"
                "cycle,cpu,cpl,cs,eip,event,fields,bytes; field values in hex), to standard\n"
                "output or PATH. --event takes counter names (exception.14) or rows' keys\n"
                "(exception), --class class names, comma-separated; --from/--to bound the cycle\n"
@@ -173,6 +175,7 @@ struct slot_info {
   uint8_t kind;       /* enum slot_kind */
   uint8_t index;      /* hypercall or region number; ring: the CPL changed to */
   int8_t cycles_field; /* the field named "cycles", or -1 */
+  int8_t count_field;  /* the field named "count" (the record stands for that many events), or -1 */
 };
 
 /* The per-slot table of r's catalog (trace_reader_slot_count entries), or
@@ -185,6 +188,7 @@ static struct slot_info *slot_infos(const struct trace_reader *r) {
     const char *key = trace_reader_slot_key(r, s, &indexed);
     char name[40];
     t[s].cycles_field = -1;
+    t[s].count_field = -1;
     if (!key || trace_reader_slot_name(r, s, name, sizeof name) < 0)
       continue;
     const char *idx = name + strlen(key);
@@ -206,11 +210,21 @@ static struct slot_info *slot_infos(const struct trace_reader *r) {
       size_t w = strcspn(f, " ");
       if (w == 6 && strncmp(f, "cycles", 6) == 0)
         t[s].cycles_field = (int8_t)k;
+      if (w == 5 && strncmp(f, "count", 5) == 0)
+        t[s].count_field = (int8_t)k;
       f += w;
       f += strspn(f, " ");
     }
   }
   return t;
+}
+
+/* Xen's name of the hypercall a hypercall.N or hypercall_return.N slot
+ * marks ("mmu_update"), or NULL for other slots and unnamed numbers. */
+static const char *hypercall_label(const struct slot_info *si, unsigned n, unsigned slot) {
+  if (slot >= n || (si[slot].kind != SLOT_HYPERCALL && si[slot].kind != SLOT_HYPERCALL_RETURN))
+    return NULL;
+  return trace_hypercall_name(si[slot].index);
 }
 
 /* The CPL over time, from the records: a record's CPL held up to it (its
@@ -448,7 +462,10 @@ static int stats(const char *path, int argc, char **argv) {
     if (!filter_pass(&f, r, &rec, name))
       continue;
     if (i) {
-      count[rec.slot]++;
+      if (i->count_field >= 0 && i->count_field < rec.n_fields)
+        count[rec.slot] += rec.field[(unsigned)i->count_field];
+      else
+        count[rec.slot]++;
       if (i->cycles_field >= 0 && i->cycles_field < rec.n_fields)
         cycles[rec.slot] += rec.field[(unsigned)i->cycles_field];
     }
@@ -494,6 +511,13 @@ static int stats(const char *path, int argc, char **argv) {
       printf("event.%s.cycles %llu\n", name, (unsigned long long)cycles[s]);
     else if (si[s].kind == SLOT_HYPERCALL && sc->hypercall_seen[si[s].index])
       printf("event.%s.cycles %llu\n", name, (unsigned long long)sc->hypercall[si[s].index]);
+  }
+  /* Xen's names of the hypercalls listed above. */
+  for (unsigned k = 0; k < m; k++) {
+    unsigned s = names[k].slot;
+    const char *xen = si[s].kind == SLOT_HYPERCALL ? trace_hypercall_name(si[s].index) : NULL;
+    if (xen)
+      printf("name.hypercall.%u %s\n", si[s].index, xen);
   }
   /* The regions, in the order the guest first named them (their numbers),
    * by --stats's names (cut to 16 bytes in a trace): begin-end pairs and
@@ -717,9 +741,16 @@ static int dump(const char *path, int argc, char **argv) {
   struct trace_reader *r = trace_reader_open(path, err, sizeof err);
   if (!r)
     return fail(err);
+  unsigned n_slots = trace_reader_slot_count(r);
+  struct slot_info *si = slot_infos(r);
+  if (!si) {
+    trace_reader_close(r);
+    return fail("out of memory");
+  }
   struct disasm d = {0};
   if (want_disasm && !disasm_open(&d)) {
     disasm_close(&d);
+    free(si);
     trace_reader_close(r);
     return fail("Capstone: cannot open the x86 disassembler");
   }
@@ -731,8 +762,9 @@ static int dump(const char *path, int argc, char **argv) {
     if (!filter_pass(&f, r, &rec, name))
       continue;
     format_fields(r, &rec, fields, sizeof fields, " ", true);
-    printf("%llu cpu%u cpl%u %04x:%08x %s%s%s", (unsigned long long)rec.cycle, rec.cpu, rec.cpl, rec.cs, rec.eip,
-           name, fields[0] ? " " : "", fields);
+    const char *call = hypercall_label(si, n_slots, rec.slot);
+    printf("%llu cpu%u cpl%u %04x:%08x %s%s%s%s%s", (unsigned long long)rec.cycle, rec.cpu, rec.cpl, rec.cs,
+           rec.eip, name, call ? " call=" : "", call ? call : "", fields[0] ? " " : "", fields);
     if (want_disasm) {
       disasm_text(&d, trace_reader_version(r), &rec, text, sizeof text);
       printf(" | %s", text);
@@ -740,6 +772,7 @@ static int dump(const char *path, int argc, char **argv) {
     putchar('\n');
   }
   disasm_close(&d);
+  free(si);
   trace_reader_close(r);
   if (rc < 0) {
     fflush(stdout);
@@ -799,7 +832,11 @@ static void chrome_hypercall_span(void *ctx, const struct hypercall_span *h, uin
   static const char *const arg_names[] = {"arg1", "arg2", "arg3"};
   struct chrome_out *c = ctx;
   char name[32], buf[24];
-  snprintf(name, sizeof name, "hypercall.%u", h->number);
+  const char *xen = trace_hypercall_name(h->number);
+  if (xen)
+    snprintf(name, sizeof name, "%s", xen);
+  else
+    snprintf(name, sizeof name, "hypercall.%u", h->number);
   cJSON *s = chrome_event(name, "hv", "X", cycle_us(h->start, c->hz), h->cpl);
   cJSON_AddNumberToObject(s, "dur", cycle_us(end - h->start, c->hz));
   cJSON *args = cJSON_AddObjectToObject(s, "args");

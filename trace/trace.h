@@ -80,6 +80,11 @@ static inline void trace_count(struct trace_counters *c, enum trace_event e) { c
 static inline void trace_count_at(struct trace_counters *c, enum trace_event e, unsigned index) {
   c->slot[e + index]++;
 }
+/* Counts n occurrences of indexed event e at index at once (a batch the
+ * hypervisor reports in one mark). */
+static inline void trace_count_n_at(struct trace_counters *c, enum trace_event e, unsigned index, uint64_t n) {
+  c->slot[e + index] += n;
+}
 #else
 static inline void trace_count(struct trace_counters *c, enum trace_event e) {
   (void)c;
@@ -89,6 +94,12 @@ static inline void trace_count_at(struct trace_counters *c, enum trace_event e, 
   (void)c;
   (void)e;
   (void)index;
+}
+static inline void trace_count_n_at(struct trace_counters *c, enum trace_event e, unsigned index, uint64_t n) {
+  (void)c;
+  (void)e;
+  (void)index;
+  (void)n;
 }
 #endif
 
@@ -115,6 +126,9 @@ enum trace_mechanism {
 };
 /* The name of mechanism m ("iret"), or NULL. */
 const char *trace_mechanism_name(unsigned m);
+/* Xen's name of hypercall nr ("mmu_update" for 1), NULL for a number
+ * Xen's public headers do not name. */
+const char *trace_hypercall_name(unsigned nr);
 
 /* Reading counters. */
 static inline uint64_t trace_counter(const struct trace_counters *c, enum trace_event e) { return c->slot[e]; }

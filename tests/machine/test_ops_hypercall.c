@@ -1,8 +1,10 @@
-/* tests/machine/test_ops_hypercall.c - the ops port's hypercall marks
- * (machine/ringlab_ops.h, HYPERCALL_ENTER/EXIT), driven through the port
- * device as a guest's OUTs would, then run as the run loop runs them
- * (opsport_run at the instruction boundary): counted as hypercall.N and
- * hypercall_return.N, properly nested, bad input answered in STATUS. */
+/* tests/machine/test_ops_hypercall.c - the ops port's hypervisor marks
+ * (machine/ringlab_ops.h, HYPERCALL_ENTER/EXIT and HV_EVENT), driven
+ * through the port device as a guest's OUTs would, then run as the run
+ * loop runs them (opsport_run at the instruction boundary): counted as
+ * hypercall.N and hypercall_return.N, properly nested, the other events
+ * by kind and index, bad input answered in STATUS; hypercalls named by
+ * Xen's names in --stats. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +12,10 @@
 
 #include <cmocka.h>
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "machine-internal.h"
 
@@ -119,6 +124,95 @@ static void a_failed_mark_leaves_the_next_op_answered_ok(void **state) {
   assert_int_equal(op(m, RINGLAB_OP_COUNTERS_RESET, 0, 0, 0, 0), RINGLAB_OPS_OK);
 }
 
+static void each_hv_event_kind_counts_its_row_at_its_index(void **state) {
+  struct machine *m = *state;
+  assert_int_equal(op(m, RINGLAB_OP_HV_EVENT, RINGLAB_HV_TRAP_BOUNCE, 14, 0, 2), RINGLAB_OPS_OK);
+  assert_int_equal(op(m, RINGLAB_OP_HV_EVENT, RINGLAB_HV_TRAP_BOUNCE, 14, 1, 4), RINGLAB_OPS_OK);
+  assert_int_equal(op(m, RINGLAB_OP_HV_EVENT, RINGLAB_HV_EVENT_UPCALL, 1, 0, 0), RINGLAB_OPS_OK);
+  assert_int_equal(op(m, RINGLAB_OP_HV_EVENT, RINGLAB_HV_PT_EMULATE, 0, 0xC0001000u, 0), RINGLAB_OPS_OK);
+  assert_int_equal(op(m, RINGLAB_OP_HV_EVENT, RINGLAB_HV_DOMAIN_SWITCH, 2, 0, 0), RINGLAB_OPS_OK);
+  assert_int_equal(op(m, RINGLAB_OP_HV_EVENT, RINGLAB_HV_PT_UPDATE, 1, 37, 0), RINGLAB_OPS_OK);
+  assert_int_equal(op(m, RINGLAB_OP_HV_EVENT, RINGLAB_HV_PT_UPDATE, 1, 5, 0), RINGLAB_OPS_OK);
+  assert_int_equal(counted(m, TRACE_EV_hv_trap_bounce, 14), 2);
+  assert_int_equal(counted(m, TRACE_EV_hv_upcall, 1), 1);
+  assert_int_equal(trace_counter(&m->counted, TRACE_EV_hv_pt_emulate), 1);
+  assert_int_equal(counted(m, TRACE_EV_hv_domain_switch, 2), 1);
+  /* a PT_UPDATE mark counts its entries, not itself */
+  assert_int_equal(counted(m, TRACE_EV_hv_pt_update, 1), 42);
+  assert_int_equal(counted(m, TRACE_EV_hv_pt_update, 2), 0);
+  char name[32];
+  assert_true(trace_slot_name(TRACE_EV_hv_trap_bounce + 14, name, sizeof name) > 0);
+  assert_string_equal(name, "hv_trap_bounce.14");
+  assert_string_equal(trace_event_fields(TRACE_EV_hv_pt_update), "count");
+}
+
+static void a_bad_hv_event_fails_with_einval_and_counts_nothing(void **state) {
+  struct machine *m = *state;
+  struct trace_counters before = m->counted;
+  assert_int_equal(op(m, RINGLAB_OP_HV_EVENT, 0, 0, 0, 0), RINGLAB_OPS_EINVAL);  /* no kind 0 */
+  assert_int_equal(op(m, RINGLAB_OP_HV_EVENT, 99, 0, 0, 0), RINGLAB_OPS_EINVAL); /* unknown kind */
+  assert_int_equal(op(m, RINGLAB_OP_HV_EVENT, RINGLAB_HV_TRAP_BOUNCE, 256, 0, 0), RINGLAB_OPS_EINVAL);
+  assert_int_equal(op(m, RINGLAB_OP_HV_EVENT, RINGLAB_HV_PT_UPDATE, 0, 1, 0), RINGLAB_OPS_EINVAL);
+  assert_int_equal(op(m, RINGLAB_OP_HV_EVENT, RINGLAB_HV_PT_UPDATE, 5, 1, 0), RINGLAB_OPS_EINVAL);
+  assert_int_equal(op(m, RINGLAB_OP_HV_EVENT, RINGLAB_HV_PT_UPDATE, 2, 0, 0), RINGLAB_OPS_EINVAL);
+  for (unsigned slot = 0; slot < TRACE_SLOT_COUNT; slot++)
+    if (slot != TRACE_EV_ops_request)
+      assert_int_equal(m->counted.slot[slot], before.slot[slot]);
+  assert_int_equal(trace_counter(&m->counted, TRACE_EV_ops_request), 6);
+}
+
+static void hypercalls_have_xen_names(void **state) {
+  (void)state;
+  assert_string_equal(trace_hypercall_name(0), "set_trap_table");
+  assert_string_equal(trace_hypercall_name(1), "mmu_update");
+  assert_string_equal(trace_hypercall_name(13), "multicall");
+  assert_string_equal(trace_hypercall_name(23), "iret");
+  assert_string_equal(trace_hypercall_name(26), "mmuext_op");
+  assert_string_equal(trace_hypercall_name(29), "sched_op"); /* not the compat 6 */
+  assert_string_equal(trace_hypercall_name(32), "event_channel_op");
+  assert_null(trace_hypercall_name(11)); /* a hole in Xen's numbering */
+  assert_null(trace_hypercall_name(255));
+}
+
+static void stats_name_the_hypercalls_by_xen_name(void **state) {
+  struct machine *m = *state;
+  assert_int_equal(op(m, RINGLAB_OP_HYPERCALL_ENTER, 13, 0, 0, 0), RINGLAB_OPS_OK);
+  assert_int_equal(op(m, RINGLAB_OP_HYPERCALL_ENTER, 1, 0, 0, 0), RINGLAB_OPS_OK);
+  assert_int_equal(op(m, RINGLAB_OP_HYPERCALL_EXIT, 1, 0, 0, 0), RINGLAB_OPS_OK);
+  assert_int_equal(op(m, RINGLAB_OP_HYPERCALL_ENTER, 1, 0, 0, 0), RINGLAB_OPS_OK);
+  assert_int_equal(op(m, RINGLAB_OP_HYPERCALL_EXIT, 1, 0, 0, 0), RINGLAB_OPS_OK);
+  assert_int_equal(op(m, RINGLAB_OP_HYPERCALL_EXIT, 13, 0, 0, 0), RINGLAB_OPS_OK);
+  assert_int_equal(op(m, RINGLAB_OP_HYPERCALL_ENTER, 200, 0, 0, 0), RINGLAB_OPS_OK);
+  char path[] = "/tmp/ringlab-stats-XXXXXX", err[256];
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  close(fd);
+  assert_int_equal(machine_write_stats(m, path, err, sizeof err), 0);
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  char text[65536];
+  size_t len = fread(text, 1, sizeof text - 1, f);
+  fclose(f);
+  unlink(path);
+  text[len] = 0;
+  cJSON *j = cJSON_Parse(text);
+  assert_non_null(j);
+  cJSON *hc = cJSON_GetObjectItem(j, "hypercalls");
+  assert_non_null(hc);
+  /* in the order of the numbers: mmu_update (1), multicall (13), 200 */
+  assert_string_equal(hc->child->string, "mmu_update");
+  assert_string_equal(hc->child->next->string, "multicall");
+  assert_string_equal(hc->child->next->next->string, "hypercall.200");
+  cJSON *mu = cJSON_GetObjectItem(hc, "mmu_update");
+  assert_int_equal(cJSON_GetObjectItem(mu, "number")->valueint, 1);
+  assert_int_equal(cJSON_GetObjectItem(mu, "calls")->valueint, 2);
+  assert_int_equal(cJSON_GetObjectItem(mu, "returns")->valueint, 2);
+  cJSON *open = cJSON_GetObjectItem(hc, "hypercall.200");
+  assert_int_equal(cJSON_GetObjectItem(open, "calls")->valueint, 1);
+  assert_int_equal(cJSON_GetObjectItem(open, "returns")->valueint, 0);
+  cJSON_Delete(j);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(enter_and_exit_count_hypercall_and_hypercall_return_by_number, setup,
@@ -129,6 +223,10 @@ int main(void) {
       cmocka_unit_test_setup_teardown(a_number_above_255_fails_with_einval_and_counts_nothing, setup, teardown),
       cmocka_unit_test_setup_teardown(entering_past_the_depth_fails_with_efull, setup, teardown),
       cmocka_unit_test_setup_teardown(a_failed_mark_leaves_the_next_op_answered_ok, setup, teardown),
+      cmocka_unit_test_setup_teardown(each_hv_event_kind_counts_its_row_at_its_index, setup, teardown),
+      cmocka_unit_test_setup_teardown(a_bad_hv_event_fails_with_einval_and_counts_nothing, setup, teardown),
+      cmocka_unit_test(hypercalls_have_xen_names),
+      cmocka_unit_test_setup_teardown(stats_name_the_hypercalls_by_xen_name, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

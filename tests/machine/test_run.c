@@ -126,6 +126,7 @@ static void stats_report_exit_counters_regions_and_results(void **state) {
   assert_non_null(j);
   assert_int_equal(cJSON_GetObjectItem(j, "schema")->valueint, 1);
   assert_string_equal(cJSON_GetObjectItem(j, "preset")->valuestring, "p6"); /* the default */
+  assert_int_equal((int)cJSON_GetObjectItem(j, "frequency_hz")->valuedouble, 300000000); /* p6: 300 MHz */
   cJSON *ex = cJSON_GetObjectItem(j, "exit");
   assert_string_equal(cJSON_GetObjectItem(ex, "reason")->valuestring, "ops-exit");
   assert_int_equal(cJSON_GetObjectItem(ex, "status")->valueint, 0);

@@ -1,7 +1,8 @@
 /* tests/guests/hypercall/hypercall.c - the ops port's hypercall marks
  * (ringlab_ops.h, HYPERCALL_ENTER/EXIT), seen from a guest: the marks a
  * hypervisor would put around a Xen-style hypercall, nested as a multicall
- * nests its members, and the STATUS each kind of bad mark gets. ringlab
+ * nests its members, the hypervisor's other events (HV_EVENT), and the
+ * STATUS each kind of bad mark gets. ringlab
  * only (the port is missing under QEMU); ends with an ops-port exit 0.
  */
 #include "guest.h"
@@ -46,6 +47,15 @@ void kmain(uint32_t magic, uint32_t info) {
   expect("enter past the depth", ringlab_hypercall_enter(99, 0, 0, 0), RINGLAB_OPS_EFULL);
   for (uint32_t k = RINGLAB_OPS_HYPERCALL_DEPTH; k-- > 0;)
     expect("exit from the depth", ringlab_hypercall_exit(k, 0), RINGLAB_OPS_OK);
+
+  /* the hypervisor's other events (HV_EVENT) */
+  expect("trap bounce", ringlab_hv_event(RINGLAB_HV_TRAP_BOUNCE, 14, 1, 6), RINGLAB_OPS_OK);
+  expect("upcall", ringlab_hv_event(RINGLAB_HV_EVENT_UPCALL, 1, 0, 0), RINGLAB_OPS_OK);
+  expect("page-table emulation", ringlab_hv_event(RINGLAB_HV_PT_EMULATE, 1, 0xC0400000u, 0), RINGLAB_OPS_OK);
+  expect("domain switch", ringlab_hv_event(RINGLAB_HV_DOMAIN_SWITCH, 2, 1, 0), RINGLAB_OPS_OK);
+  expect("page-table updates", ringlab_hv_event(RINGLAB_HV_PT_UPDATE, 1, 64, 0), RINGLAB_OPS_OK);
+  expect("page-table updates of no entries", ringlab_hv_event(RINGLAB_HV_PT_UPDATE, 1, 0, 0), RINGLAB_OPS_EINVAL);
+  expect("unknown hv event", ringlab_hv_event(77, 0, 0, 0), RINGLAB_OPS_EINVAL);
 
   if (failures) {
     serial_puts("hypercall: failed\n");
