@@ -1,9 +1,12 @@
-/* pipe.c - pipes: a one-page ring buffer between a read end and a write
- * end (PIPE_BUF = 4096 bytes, Linux 2.4's pipe size). A read waits for
- * data and returns what there is (0 once no writer is left); a write of
- * at most PIPE_BUF bytes is atomic, a longer one goes in pieces as room
- * appears; a write with no reader left raises SIGPIPE and fails with
- * EPIPE. Every change wakes the pipe's sleepers and select/poll.
+/* pipe.c - pipes, as today's Linux builds them: a ring of PIPE_SLOTS
+ * buffers of up to a page each (64 KiB in all). A write first tops up the
+ * last buffer with the part of it below a page if that fits (so a short
+ * write is never split), then fills fresh pages; a write of at most
+ * PIPE_BUF bytes is therefore atomic. The pipe is full when every slot
+ * holds a buffer: then a writer waits (or gets EAGAIN) and select/poll
+ * stop saying POLLOUT. A read takes what there is (0 once no writer is
+ * left); a write with no reader left raises SIGPIPE and fails with EPIPE.
+ * Every change wakes the pipe's sleepers and select/poll.
  */
 #include <asm-generic/errno.h>
 #include <linux/poll.h>
@@ -13,12 +16,16 @@
 #include "proc.h"
 #include "uaccess.h"
 
-#define PIPE_SIZE 4096u
-#define PIPE_ATOMIC 4096u
+#define PIPE_SLOTS 16
+
+struct pipe_buf {
+  uint8_t *page; /* NULL: the slot is free */
+  uint32_t off, len;
+};
 
 struct pipe {
-  uint8_t *buf;
-  uint32_t head, count; /* read position and bytes in the ring */
+  struct pipe_buf bufs[PIPE_SLOTS];
+  uint32_t tail, used;  /* oldest buffer, buffers in use */
   int readers, writers;
 };
 
@@ -35,7 +42,7 @@ static long pipe_read(struct file *f, char *ubuf, uint32_t n) {
   struct pipe *p = f->ip->pipe;
   if (n == 0)
     return 0;
-  while (p->count == 0) {
+  while (p->used == 0) {
     if (p->writers == 0)
       return 0;
     if (f->flags & O_NONBLOCK)
@@ -44,52 +51,82 @@ static long pipe_read(struct file *f, char *ubuf, uint32_t n) {
       return -ERESTARTSYS;
   }
   uint32_t done = 0;
-  while (done < n && p->count) {
-    uint32_t chunk = MIN(MIN(n - done, p->count), PIPE_SIZE - p->head);
-    if (copy_to_user(ubuf + done, p->buf + p->head, chunk) < 0) {
+  while (done < n && p->used) {
+    struct pipe_buf *b = &p->bufs[p->tail];
+    uint32_t chunk = MIN(n - done, b->len);
+    if (copy_to_user(ubuf + done, b->page + b->off, chunk) < 0) {
       if (!done)
         return -EFAULT;
       break;
     }
-    p->head = (p->head + chunk) % PIPE_SIZE;
-    p->count -= chunk;
+    b->off += chunk;
+    b->len -= chunk;
     done += chunk;
+    if (b->len == 0) {
+      page_put(virt_to_pfn(b->page));
+      b->page = NULL;
+      p->tail = (p->tail + 1) % PIPE_SLOTS;
+      p->used--;
+    }
   }
-  if (p->count == 0)
-    p->head = 0;
   pipe_changed(p);
   return done;
 }
 
+static void broken_pipe(void) {
+  struct ksiginfo info = {.code = SI_USER, .pid = current->pid};
+  sig_send(current, SIGPIPE, &info);
+}
+
 static long pipe_write(struct file *f, const char *ubuf, uint32_t n) {
   struct pipe *p = f->ip->pipe;
+  if (p->readers == 0) {
+    broken_pipe();
+    return -EPIPE;
+  }
   uint32_t done = 0;
+  /* the part below a page joins the last buffer if it fits there */
+  uint32_t part = n & (PAGE_SIZE - 1);
+  if (part && p->used) {
+    struct pipe_buf *b = &p->bufs[(p->tail + p->used - 1) % PIPE_SLOTS];
+    if (b->off + b->len + part <= PAGE_SIZE) {
+      if (copy_from_user(b->page + b->off + b->len, ubuf, part) < 0)
+        return -EFAULT;
+      b->len += part;
+      done = part;
+      pipe_changed(p);
+    }
+  }
   while (done < n) {
     if (p->readers == 0) {
-      struct ksiginfo info = {.code = SI_USER, .pid = current->pid};
-      sig_send(current, SIGPIPE, &info);
+      broken_pipe();
       return done ? (long)done : -EPIPE;
     }
-    uint32_t room = PIPE_SIZE - p->count;
-    uint32_t want = n - done;
-    if (room == 0 || (want <= PIPE_ATOMIC && room < want)) {
+    if (p->used == PIPE_SLOTS) {
       if (f->flags & O_NONBLOCK)
         return done ? (long)done : -EAGAIN;
       if (sleep_on(p, 0) < 0)
         return done ? (long)done : -ERESTARTSYS;
       continue;
     }
-    while (done < n && p->count < PIPE_SIZE) {
-      uint32_t tail = (p->head + p->count) % PIPE_SIZE;
-      uint32_t chunk = MIN(MIN(n - done, PIPE_SIZE - p->count), PIPE_SIZE - tail);
-      if (copy_from_user(p->buf + tail, ubuf + done, chunk) < 0) {
-        pipe_changed(p);
-        return done ? (long)done : -EFAULT;
-      }
-      p->count += chunk;
-      done += chunk;
+    uint8_t *page = page_alloc(0);
+    if (!page)
+      return done ? (long)done : -ENOMEM;
+    uint32_t chunk = MIN(n - done, PAGE_SIZE);
+    size_t got = copy_from_user_partial(page, ubuf + done, chunk);
+    if (got == 0) {
+      page_put(virt_to_pfn(page));
+      return done ? (long)done : -EFAULT;
     }
+    struct pipe_buf *b = &p->bufs[(p->tail + p->used) % PIPE_SLOTS];
+    b->page = page;
+    b->off = 0;
+    b->len = (uint32_t)got;
+    p->used++;
+    done += (uint32_t)got;
     pipe_changed(p);
+    if (got < chunk)
+      break; /* a fault part-way: what was copied stays written */
   }
   return done;
 }
@@ -98,12 +135,12 @@ static unsigned pipe_poll(struct file *f) {
   struct pipe *p = f->ip->pipe;
   unsigned m = 0;
   if ((f->flags & O_ACCMODE) == O_RDONLY) {
-    if (p->count)
+    if (p->used)
       m |= POLLIN | POLLRDNORM;
     if (p->writers == 0)
       m |= POLLHUP;
   } else {
-    if (PIPE_SIZE - p->count >= PIPE_ATOMIC)
+    if (p->used < PIPE_SLOTS)
       m |= POLLOUT | POLLWRNORM;
     if (p->readers == 0)
       m |= POLLERR;
@@ -119,7 +156,9 @@ static void pipe_release(struct file *f) {
     p->writers--;
   pipe_changed(p);
   if (p->readers == 0 && p->writers == 0) {
-    page_put(virt_to_pfn(p->buf));
+    for (unsigned k = 0; k < PIPE_SLOTS; k++)
+      if (p->bufs[k].page)
+        page_put(virt_to_pfn(p->bufs[k].page));
     kfree(p);
     f->ip->pipe = NULL;
   }
@@ -130,31 +169,29 @@ static const struct file_ops pipe_ops = {.read = pipe_read, .write = pipe_write,
 int pipe_create(struct file **rf, struct file **wf) {
   struct pipe *p = kzalloc(sizeof *p);
   struct inode *ip = inode_new(S_IFIFO | 0600);
-  if (!p || !ip)
-    goto fail;
-  p->buf = page_alloc(0);
-  if (!p->buf)
-    goto fail;
+  if (!p || !ip) {
+    kfree(p);
+    if (ip)
+      inode_put(ip);
+    return -ENOMEM;
+  }
   ip->pipe = p;
   ip->fop = &pipe_ops;
   *rf = file_new(ip, O_RDONLY);
-  if (!*rf)
-    goto fail;
+  if (!*rf) {
+    kfree(p);
+    ip->pipe = NULL;
+    inode_put(ip);
+    return -ENOMEM;
+  }
   p->readers = 1;
   *wf = file_new(ip, O_WRONLY);
   if (!*wf) {
-    file_put(*rf);
+    file_put(*rf); /* frees the pipe */
     inode_put(ip);
     return -ENOMEM;
   }
   p->writers = 1;
   inode_put(ip); /* the files hold it */
   return 0;
-fail:
-  if (p && p->buf)
-    page_put(virt_to_pfn(p->buf));
-  kfree(p);
-  if (ip)
-    inode_put(ip);
-  return -ENOMEM;
 }
