@@ -8,7 +8,8 @@
 # 0: `ringlab run` exits 0 through the ops port; QEMU exits 1 through its
 # debug-exit port, (0 << 1) | 1) and the console output contains EXPECTED.
 # The ringlab run is bounded by --max-cycles (RINGLAB_MAX_CYCLES, default
-# 4e9), never by a wall-clock timeout of its own. Exits 77 (ctest's skip)
+# 4e9), never by a wall-clock timeout of its own; RINGLAB_RUN_OPTIONS adds
+# options to `ringlab run`. Exits 77 (ctest's skip)
 # when qemu-system-i386 is missing.
 set -uo pipefail
 if (($# < 5)); then
@@ -21,8 +22,9 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
 if [[ $runner == ringlab ]]; then
+  # shellcheck disable=SC2086 # RINGLAB_RUN_OPTIONS: more options, split on spaces
   "$ringlab" run --max-cycles "${RINGLAB_MAX_CYCLES:-4000000000}" --serial "$out" \
-    --module "$initramfs" "$kernel" -- "$@" </dev/null
+    ${RINGLAB_RUN_OPTIONS:-} --module "$initramfs" "$kernel" -- "$@" </dev/null
   status=$?
   want=0
 else
