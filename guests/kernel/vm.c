@@ -307,6 +307,10 @@ int vm_protect(struct mm *mm, uint32_t start, uint32_t end, uint32_t prot) {
   }
   if (a < end)
     return -ENOMEM;
+  if (prot & VM_WRITE)
+    for (struct vma *v = mm->vmas; v && v->start < end; v = v->next)
+      if (v->end > start && !(v->flags & VM_MAYWRITE))
+        return -EACCES;
   for (struct vma *v = mm->vmas; v && v->start < end; v = v->next) {
     if (v->end <= start)
       continue;

@@ -255,6 +255,8 @@ __attribute__((noreturn)) void native_start(uint32_t magic, uint32_t info_phys) 
 
   native_desc_init();
   native_pic_init();
+  for (unsigned irq = 0; irq < 16; irq++) /* masked lines still get a gate: a spurious IRQ 7 or 15 is ignored */
+    native_set_gate(IRQ_BASE + irq, native_trap_stubs[IRQ_BASE + irq], 0, 0);
   if (cmdline_has(boot_info.cmdline, "pvcheck"))
     native_check_start(&boot_info);
   kern_start(&boot_info);
