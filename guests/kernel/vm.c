@@ -454,7 +454,7 @@ int vm_fault(struct mm *mm, uint32_t va, uint32_t err) {
       set_user_pte(mm, ptep, va, e | PTE_W | PTE_D, 1); /* sole user: just write */
       return FAULT_OK;
     }
-    void *copy = page_alloc(0); /* copy on write */
+    void *copy = page_alloc_user(0); /* copy on write */
     if (!copy)
       return FAULT_OOM;
     memcpy(copy, pfn_to_virt(pfn), PAGE_SIZE);
@@ -478,7 +478,7 @@ int vm_fault(struct mm *mm, uint32_t va, uint32_t err) {
       page_get(cpfn);
       pfn = cpfn;
     } else if (write) { /* private and written: a copy at once */
-      void *copy = page_alloc(0);
+      void *copy = page_alloc_user(0);
       if (!copy)
         return FAULT_OOM;
       memcpy(copy, pfn_to_virt(cpfn), PAGE_SIZE);
@@ -489,7 +489,7 @@ int vm_fault(struct mm *mm, uint32_t va, uint32_t err) {
       writable = 0;
     }
   } else {
-    void *z = page_alloc_zero(0);
+    void *z = page_alloc_user(1);
     if (!z)
       return FAULT_OOM;
     pfn = virt_to_pfn(z);
