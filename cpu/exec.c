@@ -74,6 +74,7 @@ static bool block_start_slow(struct cpu *c) {
       take_interrupt(c);
   }
   c->sys.shadow = false;
+  c->dbg_inhibit = false; /* the shadow's hold on debug traps ends with it */
   return one;
 }
 
