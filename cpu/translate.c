@@ -152,6 +152,8 @@ static inline __attribute__((always_inline)) uint8_t *translate_data(struct cpu 
 }
 
 uint32_t cpu_read_paged(struct cpu *c, uint32_t lin, unsigned n) {
+  if (unlikely(c->dbg_data))
+    cpu_debug_data(c, lin, n, false); /* data breakpoints (debug.c) */
   uint64_t pa;
   const uint8_t *p = translate_data(c, lin, cpu_acc_user(c), &pa);
   if (likely(p != NULL))
@@ -160,6 +162,8 @@ uint32_t cpu_read_paged(struct cpu *c, uint32_t lin, unsigned n) {
 }
 
 void cpu_write_paged(struct cpu *c, uint32_t lin, unsigned n, uint32_t v) {
+  if (unlikely(c->dbg_data))
+    cpu_debug_data(c, lin, n, true);
   uint64_t pa;
   uint8_t *p = translate_data(c, lin, MMU_ACC_WRITE | cpu_acc_user(c), &pa);
   if (likely(p != NULL))

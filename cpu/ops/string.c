@@ -123,8 +123,15 @@ static inline void str_rep(struct cpu *c, const struct insn *i, enum str_op op, 
     str_set(c, CPU_ECX, am, --count);
     if (count == 0 || (compares && equal == until_equal))
       return;
-    if (--left == 0 || c->stop_requested) {
-      cpu_restart_insn(c); /* as if interrupted between iterations */
+    if (--left == 0 || c->stop_requested || c->dbg_pending) {
+      /* As if interrupted between iterations (or a data or I/O breakpoint
+       * trap after this one): the instruction runs again for the rest, and
+       * RF is set, so that the frame of an interrupt or trap taken here
+       * has RF = 1 and the resumed execution does not hit an instruction
+       * breakpoint on it again (SDM vol. 3, 17.3.1.1). RF is cleared at
+       * the start of the next instruction (exec.c). */
+      c->eflags |= CPU_FLAG_RF;
+      cpu_restart_insn(c);
       return;
     }
     cpu_repeat_charge(c, i);
