@@ -71,6 +71,7 @@ static void sched_switch(void) {
     pv.set_kernel_stack((uint32_t)(next->kstack + KSTACK_SIZE));
     mm_activate(next->mm);
   }
+  mm_reap(); /* an exited process's address space, now that it is not loaded */
   swtch(&prev->ctx, next->ctx);
 }
 

@@ -133,6 +133,23 @@ void mm_destroy(struct mm *mm) {
   kfree(mm);
 }
 
+static struct mm *dying_mm;
+
+void mm_release_after_switch(struct mm *mm) {
+  KASSERT(!dying_mm);
+  dying_mm = mm;
+}
+
+void mm_reap(void) {
+  struct mm *mm = dying_mm;
+  if (!mm)
+    return;
+  dying_mm = NULL;
+  if (mm == active_mm) /* the next process has none of its own (idle) */
+    mm_activate(NULL);
+  mm_destroy(mm);
+}
+
 void mm_activate(struct mm *mm) {
   if (mm == active_mm)
     return;
