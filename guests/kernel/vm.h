@@ -40,6 +40,7 @@ struct mm {
   struct vma *vmas;
   uint32_t brk_start, brk; /* program break: heap is [brk_start, page_up(brk)) */
   uint32_t rss;         /* user pages mapped */
+  int pinned;           /* loaded at least once: pin_mm done */
 };
 
 /* Results of vm_fault. */
