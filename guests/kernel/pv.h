@@ -114,7 +114,7 @@ struct boot_info {
   uint32_t initrd_first_pfn, initrd_end_pfn; /* its frames, free after unpacking */
   pte_t *kernel_pmd;         /* master page directory of slot 3 (kernel half) */
   uint32_t kernel_pdpt_pfn;  /* the kernel-only address space (idle, exit) */
-  char cmdline[BOOT_CMDLINE_MAX]; /* the kernel command line (loader's form) */
+  char cmdline[BOOT_CMDLINE_MAX]; /* the kernel's arguments (no image path) */
 };
 
 /* ---- the table --------------------------------------------------------------- */
