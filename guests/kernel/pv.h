@@ -147,7 +147,11 @@ struct pv_ops {
   void (*set_kernel_stack)(uint32_t esp0); /* stack for entries from user mode */
   uint32_t (*fault_address)(void);         /* CR2 of the current page fault */
 
-  /* traps and interrupts */
+  /* traps and interrupts. set_trap_table installs the core's handlers;
+   * vectors the platform keeps for itself (Xen: NMI, double fault, machine
+   * check) are the arch's to leave out. User x87 instructions must fault
+   * with #NM (there is no FPU for programs): natively CR0.EM is set; under
+   * Xen, CR0.TS kept set (fpu_taskswitch) does it. */
   void (*set_trap_table)(const struct pv_trap *traps, unsigned n);
   void (*irq_disable)(void);
   void (*irq_enable)(void);
