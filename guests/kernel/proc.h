@@ -24,6 +24,7 @@
 #include "sig.h"
 
 #define NPROC 128
+#define KSTACK_MAGIC 0x57ACCA11u /* at the bottom of every kernel stack */
 #define SCHED_SLICE 5 /* ticks: 50 ms */
 
 enum proc_state { P_UNUSED, P_RUNNABLE, P_RUNNING, P_SLEEPING, P_ZOMBIE };
