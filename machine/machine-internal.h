@@ -74,6 +74,7 @@ struct machine {
   struct dev_pit *pit;
   struct dev_rtc *rtc;
   struct dev_a20 *a20;
+  struct dev_fpuerr *fpuerr; /* FERR# -> IRQ 13, port F0h -> IGNNE# */
   struct opsport ops;
   bool intr;      /* the master PIC's INT, as driven on the CPU's INTR */
   int com1_intr;  /* the UART's INTR pin */
