@@ -1,8 +1,11 @@
-/* tests/cpu/test_x87.c - the modeled x87 subset: FNINIT FNCLEX FNSTSW
- * FNSTCW FLDCW FNSAVE FRSTOR and WAIT, the CR0.EM/MP/TS matrix of #NM, the
- * FNSAVE images of the SDM (16- and 32-bit, real and protected mode) and a
- * lazy FPU switch: TS set, an ESC raises #NM, the handler runs CLTS and
- * FRSTOR, the ESC resumes.
+/* tests/cpu/test_x87.c - the x87's control side: FNINIT FNCLEX FNSTSW
+ * FNSTCW FLDCW FNSAVE FRSTOR and WAIT, the decoding of the D8-DF space
+ * (reserved encodings: #NM, else #UD), the CR0.EM/MP/TS matrix of #NM,
+ * pending exceptions (#MF with CR0.NE; FERR#, the freeze and IGNNE#
+ * without), the FNSAVE images of the SDM (16- and 32-bit, real and
+ * protected mode) and a lazy FPU switch: TS set, an ESC raises #NM, the
+ * handler runs CLTS and FRSTOR, the ESC resumes. The arithmetic is
+ * test_fpu.c's and x87_diff.c's (against the host).
  *
  * Real-mode tests use the harness's IVT (every vector reaches a HLT at
  * 0000:0500) and cpu_first_exception() to name the vector. Data sits at
@@ -152,18 +155,19 @@ static void finit_with_9b_is_wait_then_fninit(void **state) {
   assert_fninit_state(&h->cpu->x87);
 }
 
-static void exact_modrm_rows_take_only_their_byte_and_the_rest_stops_the_machine(void **state) {
+static void exact_modrm_rows_take_only_their_byte_and_reserved_forms_fall_to_the_escape(void **state) {
   (void)state;
   static const struct {
     uint8_t b[3];
     const char *row;
   } cases[] = {
       {{0xDB, 0xE3}, "FNINIT"},      {{0xDB, 0xE2}, "FNCLEX"},      {{0xDF, 0xE0}, "FNSTSW_AX"},
-      {{0xDB, 0xE4}, "X87_escape"},  {{0xDB, 0xE1}, "X87_escape"},  {{0xDF, 0xE1}, "X87_escape"},
+      {{0xDB, 0xE4}, "FNSETPM"},     {{0xDB, 0xE1}, "FNDISI"},      {{0xDF, 0xE1}, "X87_escape"},
       {{0xDB, 0x23}, "X87_escape"},  /* DB /4 memory form */
       {{0xD9, 0x2F}, "FLDCW_Mw"},    {{0xD9, 0xEF}, "X87_escape"},  /* D9 /5 register form */
       {{0xDD, 0x3F}, "FNSTSW_Mw"},   {{0xDD, 0xFF}, "X87_escape"},
-      {{0xD8, 0xC1}, "X87_escape"},
+      {{0xD8, 0xC1}, "FADD_ST0_STi"}, {{0xD9, 0xD1}, "X87_escape"}, {{0xDE, 0xD9}, "FCOMPP"},
+      {{0xDE, 0xD8}, "X87_escape"},  {{0xDB, 0x0C}, "X87_escape"},  /* DB /1: FISTTP is SSE3 */
   };
   cpu_decode_init();
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
@@ -177,11 +181,11 @@ static void exact_modrm_rows_take_only_their_byte_and_the_rest_stops_the_machine
   assert_int_equal(in.row, CPU_ROW_UD); /* LOCK FNSTCW: #UD */
 }
 
-static void other_x87_instructions_stop_the_machine_with_cs_eip(void **state) {
+static void reserved_x87_encodings_raise_ud(void **state) {
   struct harness *h = *state;
-  assert_int_equal(HARNESS_RUN(h, 0x90, 0xD8, 0xC1, 0xF4), CPU_EXIT_UNIMPLEMENTED); /* fadd */
-  assert_string_equal(cpu_stop_reason(h->cpu), "x87 instruction not implemented at 0000:00001001");
-  assert_int_equal(cpu_first_exception(h->cpu), -1);
+  assert_int_equal(HARNESS_RUN(h, 0x90, 0xDF, 0xE1, 0xF4), CPU_EXIT_HALT);
+  assert_real_vector(h, CPU_EXC_UD);
+  assert_int_equal(mmu_read(h->mem, HARNESS_STACK - 6, 2), HARNESS_CODE + 1); /* the faulting IP */
 }
 
 static void cpuid_advertises_the_fpu(void **state) {
@@ -193,7 +197,7 @@ static void cpuid_advertises_the_fpu(void **state) {
 
 /* ---- #NM: SDM vol. 3, Table 2-2 -------------------------------------------------- */
 
-static void nm_follows_em_mp_ts_for_esc_wait_and_unmodeled_esc(void **state) {
+static void nm_follows_em_mp_ts_for_esc_wait_and_reserved_esc(void **state) {
   (void)state;
   for (unsigned bits = 0; bits < 8; bits++) {
     uint32_t cr0 = (bits & 1 ? CR0_MP : 0) | (bits & 2 ? CR0_EM : 0) | (bits & 4 ? CR0_TS : 0);
@@ -222,16 +226,11 @@ static void nm_follows_em_mp_ts_for_esc_wait_and_unmodeled_esc(void **state) {
       }
       harness_free(h);
     }
-    /* An unmodeled ESC: #NM first, else the machine stops. */
+    /* A reserved ESC encoding: #NM first, else #UD. */
     struct harness *h = harness_new(HARNESS_REAL16);
     h->cpu->cr[0] |= cr0;
-    enum cpu_exit e = HARNESS_RUN(h, 0xD8, 0xC1, 0xF4);
-    if (esc_nm) {
-      assert_int_equal(e, CPU_EXIT_HALT);
-      assert_real_vector(h, CPU_EXC_NM);
-    } else {
-      assert_int_equal(e, CPU_EXIT_UNIMPLEMENTED);
-    }
+    assert_int_equal(HARNESS_RUN(h, 0xD9, 0xD1, 0xF4), CPU_EXIT_HALT);
+    assert_real_vector(h, esc_nm ? CPU_EXC_NM : CPU_EXC_UD);
     harness_free(h);
   }
 }
@@ -261,13 +260,63 @@ static void an_unmasked_flag_makes_wait_raise_mf_until_fnclex(void **state) {
   assert_int_equal(mmu_read(h->mem, HARNESS_STACK - 6, 2), HARNESS_CODE + 4); /* at the WAIT */
 }
 
-static void a_pending_flag_without_cr0_ne_stops_the_machine(void **state) {
+static void ferr_record(void *ctx, bool level) {
+  int *n = ctx;
+  n[level ? 1 : 0]++;
+}
+
+/* Without CR0.NE (the PC's legacy wiring): the pending error drives FERR#
+ * and the WAIT freezes, EIP at the WAIT, until an interrupt; with IGNNE#
+ * asserted it goes ahead; FNCLEX drops FERR#. */
+static void without_cr0_ne_a_pending_flag_asserts_ferr_and_freezes_the_wait(void **state) {
   struct harness *h = *state;
-  h->cpu->x87.sw = 0x8081; /* IE, ES, B */
+  int edges[2] = {0, 0};
+  cpu_set_ferr_output(h->cpu, ferr_record, edges);
   h->cpu->x87.cw = 0x037E;
-  assert_int_equal(HARNESS_RUN(h, 0xDF, 0xE0, 0x9B, 0xF4), CPU_EXIT_UNIMPLEMENTED);
-  assert_int_equal(cpu_get_reg(h->cpu, CPU_EAX) & 0xFFFF, 0x8081); /* FNSTSW does not wait */
-  assert_non_null(strstr(cpu_stop_reason(h->cpu), "IRQ 13"));
+  mmu_write(h->mem, DATA, 2, 0x037E);
+  /* fldcw [DATA] with IE set: ES goes up, FERR# with it */
+  h->cpu->x87.sw = 0x0001;
+  assert_int_equal(HARNESS_RUN(h, 0xD9, 0x2E, 0x00, 0x20, /* fldcw [0x2000] */
+                               0xDF, 0xE0,                /* fnstsw ax: does not wait */
+                               0x9B,                      /* wait: frozen */
+                               0xF4),
+                   CPU_EXIT_HALT);
+  assert_int_equal(cpu_get_reg(h->cpu, CPU_EAX) & 0xFFFF, 0x8081);
+  assert_true(cpu_ferr(h->cpu));
+  assert_int_equal(edges[1], 1);
+  assert_int_equal(cpu_get_eip(h->cpu), HARNESS_CODE + 6); /* at the WAIT */
+  assert_non_null(strstr(cpu_stop_reason(h->cpu), "frozen"));
+  assert_int_equal(cpu_first_exception(h->cpu), -1);
+  /* still frozen on the next run */
+  assert_int_equal(cpu_run(h->cpu, cpu_cycles(h->cpu) + 1000), CPU_EXIT_HALT);
+  assert_int_equal(cpu_get_eip(h->cpu), HARNESS_CODE + 6);
+  /* IGNNE#: the WAIT goes ahead */
+  cpu_set_ignne(h->cpu, true);
+  cpu_set_eip(h->cpu, HARNESS_CODE + 6);
+  assert_int_equal(cpu_run(h->cpu, cpu_cycles(h->cpu) + 1000), CPU_EXIT_HALT);
+  assert_int_equal(cpu_get_eip(h->cpu), HARNESS_CODE + 8); /* past the HLT */
+  cpu_set_ignne(h->cpu, false);
+  assert_int_equal(HARNESS_RUN(h, 0xDB, 0xE2, 0x9B, 0xF4), CPU_EXIT_HALT); /* fnclex; wait */
+  assert_false(cpu_ferr(h->cpu));
+  assert_int_equal(edges[0], 1);
+  assert_int_equal(cpu_get_eip(h->cpu), HARNESS_CODE + 4);
+}
+
+/* Setting CR0.NE turns FERR# off (the error is then #MF's); clearing it
+ * again turns FERR# back on while the error is pending. */
+static void cr0_ne_gates_ferr(void **state) {
+  struct harness *h = *state;
+  h->cpu->x87.sw = 0x0001;
+  h->cpu->x87.cw = 0x037E;
+  mmu_write(h->mem, DATA, 2, 0x037E);
+  assert_int_equal(HARNESS_RUN(h, 0xD9, 0x2E, 0x00, 0x20, 0xF4), CPU_EXIT_HALT); /* fldcw */
+  assert_true(cpu_ferr(h->cpu));
+  /* mov eax, cr0; or al, 0x20; mov cr0, eax */
+  assert_int_equal(HARNESS_RUN(h, 0x0F, 0x20, 0xC0, 0x0C, 0x20, 0x0F, 0x22, 0xC0, 0xF4), CPU_EXIT_HALT);
+  assert_false(cpu_ferr(h->cpu));
+  /* and al, 0xDF; mov cr0, eax */
+  assert_int_equal(HARNESS_RUN(h, 0x24, 0xDF, 0x0F, 0x22, 0xC0, 0xF4), CPU_EXIT_HALT);
+  assert_true(cpu_ferr(h->cpu));
 }
 
 /* ---- FNSAVE / FRSTOR --------------------------------------------------------------- */
@@ -275,7 +324,7 @@ static void a_pending_flag_without_cr0_ne_stops_the_machine(void **state) {
 static void fill_state(struct cpu_x87 *x) {
   x->cw = 0x0B72;
   x->sw = 0x6900; /* TOP = 5, C0 and C3 (0x4100), no flags */
-  x->tw = 0x1234;
+  x->tw = 0xAABA; /* R2 empty; the others unnormals (below): tag 10 */
   x->fip = 0x00012345;
   x->fcs = 0x0008;
   x->fop = 0x05AB;
@@ -295,7 +344,7 @@ static unsigned check_image(struct harness *h, bool o32, bool real) {
   if (o32) {
     assert_int_equal(rd(h, DATA + 0, 2), 0x0B72);
     assert_int_equal(rd(h, DATA + 4, 2), 0x6900);
-    assert_int_equal(rd(h, DATA + 8, 2), 0x1234);
+    assert_int_equal(rd(h, DATA + 8, 2), 0xAABA);
     if (real) {
       assert_int_equal(rd(h, DATA + 12, 2), 0x2345);
       assert_int_equal(rd(h, DATA + 16, 4), 0x05AB | (0x0001u << 12));
@@ -310,7 +359,7 @@ static unsigned check_image(struct harness *h, bool o32, bool real) {
   } else {
     assert_int_equal(rd(h, DATA + 0, 2), 0x0B72);
     assert_int_equal(rd(h, DATA + 2, 2), 0x6900);
-    assert_int_equal(rd(h, DATA + 4, 2), 0x1234);
+    assert_int_equal(rd(h, DATA + 4, 2), 0xAABA);
     assert_int_equal(rd(h, DATA + 6, 2), 0x2345);
     assert_int_equal(rd(h, DATA + 8, 2), real ? 0x05AB | 0x1000 : 0x0008);
     assert_int_equal(rd(h, DATA + 10, 2), 0x7890);
@@ -475,12 +524,13 @@ int main(void) {
       REAL(fldcw_loads_the_control_word_with_reserved_bits_as_fninit_leaves_them),
       REAL(fnclex_clears_flags_stack_fault_es_and_busy_and_keeps_the_rest),
       REAL(finit_with_9b_is_wait_then_fninit),
-      REAL(exact_modrm_rows_take_only_their_byte_and_the_rest_stops_the_machine),
-      REAL(other_x87_instructions_stop_the_machine_with_cs_eip),
+      REAL(exact_modrm_rows_take_only_their_byte_and_reserved_forms_fall_to_the_escape),
+      REAL(reserved_x87_encodings_raise_ud),
       REAL(cpuid_advertises_the_fpu),
-      REAL(nm_follows_em_mp_ts_for_esc_wait_and_unmodeled_esc),
+      REAL(nm_follows_em_mp_ts_for_esc_wait_and_reserved_esc),
       REAL(an_unmasked_flag_makes_wait_raise_mf_until_fnclex),
-      REAL(a_pending_flag_without_cr0_ne_stops_the_machine),
+      REAL(without_cr0_ne_a_pending_flag_asserts_ferr_and_freezes_the_wait),
+      REAL(cr0_ne_gates_ferr),
       REAL(fnsave_frstor_round_trip_16_bit_real_mode),
       REAL(fnsave_frstor_round_trip_32_bit_real_mode),
       PM(fnsave_frstor_round_trip_16_bit_protected_mode),
