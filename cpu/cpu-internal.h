@@ -359,6 +359,13 @@ struct cpu {
   uint32_t cr[5];            /* CR0, (CR1), CR2, CR3, CR4 */
   struct cpu_x87 x87;         /* the x87 FPU (ops/x87.c) */
   uint32_t dr[8];
+  /* Debug registers decoded (debug.c): bit n of each mask is DRn enabled
+   * in DR7 as an execute, data or I/O breakpoint. */
+  uint8_t dbg_exec, dbg_data, dbg_io;
+  bool dbg_any;              /* one of the masks is nonzero: the run loop's debug mode */
+  bool dbg_step;             /* single step armed: TF was 1 when the instruction running began */
+  bool dbg_inhibit;          /* after MOV SS / POP SS: debug traps wait one instruction */
+  uint32_t dbg_pending;      /* DR6 bits (B0-B3, BS) of traps to deliver at the next boundary */
   struct { uint32_t base; uint32_t limit; } gdtr, idtr;
   struct cpu_segment ldtr, tr;
 
@@ -411,6 +418,7 @@ struct cpu {
   int delivering;            /* vector being delivered, or -1 */
   int first_fault;           /* for the double-fault rules */
   int first_exception;        /* cpu_first_exception() */
+  bool fault_db_rf;          /* the #DB being raised is a fault (general detect): RF = 1 in its frame */
   char stop_reason[160];
 };
 
@@ -1052,6 +1060,29 @@ void cpu_tlb_invalidate_page(struct cpu *c, uint32_t lin);
 /* The time-stamp counter the guest reads: the cycle counter at this
  * instruction plus the offset WRMSR to IA32_TIME_STAMP_COUNTER set. */
 static inline uint64_t cpu_tsc(struct cpu *c) { return cpu_now(c) + c->sys.tsc_offset; }
+
+/* ---- debug registers (debug.c) ------------------------------------------------------ */
+
+#define CPU_CR4_DE 0x008u       /* CR4: debugging extensions (I/O breakpoints, DR4/DR5 #UD) */
+#define CPU_DR6_B(n) (1u << (n)) /* breakpoint n matched */
+#define CPU_DR6_BD 0x00002000u  /* a MOV DR under DR7.GD */
+#define CPU_DR6_BS 0x00004000u  /* single step */
+#define CPU_DR6_BT 0x00008000u  /* task switch to a TSS with the T bit */
+#define CPU_DR7_GD 0x00002000u  /* general detect */
+
+/* Recomputes the masks from DR7 and CR4.DE (after MOV DR7, MOV CR4, RESET)
+ * and puts the MMU in watch mode while a data breakpoint is enabled. */
+void cpu_debug_update(struct cpu *c);
+/* A data access of n bytes at linear address lin (the slow paths, only
+ * while dbg_data is nonzero): marks the data breakpoints it hits pending. */
+void cpu_debug_data(struct cpu *c, uint32_t lin, unsigned n, bool write);
+/* A port access (only while dbg_io is nonzero): the same for I/O breakpoints. */
+void cpu_debug_io(struct cpu *c, uint16_t port, unsigned n);
+/* The execute breakpoints (DR6 B bits) at linear address lin. */
+unsigned cpu_debug_exec_match(const struct cpu *c, uint32_t lin);
+/* Sets dr6_bits in DR6 and delivers #DB at this boundary (return address
+ * EIP): the pending traps are delivered with it. May fault (cpu_raise). */
+void cpu_debug_deliver(struct cpu *c, uint32_t dr6_bits);
 
 /* ---- hardware task switches (task.c) --------------------------------------------- */
 

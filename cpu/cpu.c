@@ -51,6 +51,8 @@ void cpu_reset(struct cpu *c) {
   memset(c->dr, 0, sizeof c->dr);
   c->dr[6] = 0xFFFF0FF0;
   c->dr[7] = 0x400;
+  c->dbg_step = c->dbg_inhibit = false;
+  c->dbg_pending = 0;
   c->gdtr.base = 0;
   c->gdtr.limit = 0xFFFF;
   c->idtr.base = 0;
@@ -76,6 +78,7 @@ void cpu_reset(struct cpu *c) {
   c->stop_reason[0] = 0;
   cpu_sys_reset(c);
   cpu_paging_reset(c); /* CR0.PG is clear again: the MMU translates nothing */
+  cpu_debug_update(c); /* no breakpoint: the MMU leaves watch mode */
 }
 
 cycles_t cpu_cycles(const struct cpu *c) { return c->cycles; }

@@ -122,6 +122,16 @@ void cpu_set_intr(struct cpu *cpu, bool asserted);
 void cpu_set_interrupt_ack(struct cpu *cpu, int (*ack)(void *ctx), void *ctx);
 void cpu_nmi(struct cpu *cpu);
 
+/* Drops every decoded block whose bytes overlap the physical range
+ * [addr, addr + len) (RAM or ROM), and returns how many it dropped. For
+ * whoever writes guest memory behind the CPU's back, not through
+ * mmu_write(): loaders, snapshot restores, test and fuzz harnesses that
+ * rewrite RAM between runs, a ROM image replaced. (mmu_write() and the
+ * CPU's own stores drop what they overlap by themselves.) From a device
+ * callback during cpu_run() (DMA), the block running ends after the
+ * current instruction if it was dropped. */
+unsigned cpu_invalidate_phys(struct cpu *cpu, uint64_t addr, uint64_t len);
+
 /* The x87's error pins, for the PC's legacy error reporting (CR0.NE = 0;
  * SDM vol. 1, D.2). FERR# is an output: asserted while an unmasked x87
  * exception is pending (status word ES) and CR0.NE is clear, from the end of

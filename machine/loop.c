@@ -39,11 +39,19 @@ static void end(struct machine *m, enum machine_end e, const char *what, const c
              cpu_get_eip(m->cpu), now);
 }
 
+void machine_stop(struct machine *m, enum machine_end e, const char *what) {
+  if (m->end != MACHINE_RUNNING)
+    return;
+  end(m, e, what, NULL);
+  cpu_request_stop(m->cpu);
+}
+
 void machine_run(struct machine *m, uint64_t max_cycles) {
   while (m->end == MACHINE_RUNNING) {
     cycles_t until = dev_sched_next(m->sched);
     if (until > max_cycles)
       until = max_cycles;
+    m->run_until = until;
     enum cpu_exit x = cpu_run(m->cpu, until);
     dev_sched_advance(m->sched, cpu_cycles(m->cpu));
     opsport_run(m);
@@ -99,6 +107,10 @@ int machine_exit_status(const struct machine *m) {
     return RUN_EXIT_HALT;
   case MACHINE_END_MAX_CYCLES:
     return RUN_EXIT_MAX_CYCLES;
+  case MACHINE_END_RESET:
+    return RUN_EXIT_RESET;
+  case MACHINE_END_STOPPED:
+    return RUN_EXIT_STOPPED;
   case MACHINE_END_UNIMPLEMENTED:
   case MACHINE_RUNNING:
     break;
@@ -122,6 +134,10 @@ const char *machine_end_name(enum machine_end e) {
     return "max-cycles";
   case MACHINE_END_UNIMPLEMENTED:
     return "unimplemented";
+  case MACHINE_END_RESET:
+    return "reset";
+  case MACHINE_END_STOPPED:
+    return "stopped";
   }
   return "unknown";
 }

@@ -94,7 +94,9 @@ void HLT(struct cpu *c, const struct insn *i) {
     cpu_raise(c, CPU_EXC_GP, 0);
   cpu_count(c, TRACE_EV_halt);
   const struct cpu_sys *s = &c->sys;
-  if ((s->nmi_pending && !s->nmi_blocked) || (s->intr && (c->eflags & CPU_FLAG_IF))) {
+  /* An interrupt waiting, or a single-step trap armed (TF): the processor
+   * takes it at the boundary after HLT and does not wait there. */
+  if ((s->nmi_pending && !s->nmi_blocked) || (s->intr && (c->eflags & CPU_FLAG_IF)) || c->dbg_step) {
     cpu_end_block(c);
     return;
   }
