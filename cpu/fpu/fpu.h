@@ -252,7 +252,7 @@ struct fpu_reg fpu_constant(unsigned k, unsigned rc, bool *rounded_up);
  * and set C2 (fpu_trig returns false with *out_of_range). */
 enum fpu_trig { FPU_SIN, FPU_COS, FPU_TAN };
 bool fpu_trig(struct fpu_status *st, enum fpu_trig f, struct fpu_reg a, struct fpu_reg *out, bool *out_of_range);
-/* FSINCOS: both results, each rounded once; C1 from the cosine's. */
+/* FSINCOS: both results, each rounded once; C1 from the sine's (as the host x87 reports it). */
 bool fpu_sincos(struct fpu_status *st, struct fpu_reg a, struct fpu_reg *sin_out, struct fpu_reg *cos_out,
                 bool *out_of_range);
 bool fpu_f2xm1(struct fpu_status *st, struct fpu_reg a, struct fpu_reg *out);

@@ -1,11 +1,12 @@
 /* cpu/fpu/mp.c - 256-bit multiple-precision arithmetic (mp.h) and the
- * constants the transcendental functions need, computed once from series:
+ * constants the transcendental functions need, from these series (their
+ * values are tabled below; mp_const_series computes them again):
  *   pi        = 16 atan(1/5) - 4 atan(1/239)        (Machin)
  *   ln 2      = 2 atanh(1/3)
  *   ln 10     = 3 ln 2 + 2 atanh(1/9)               (ln 1.25 = 2 atanh(1/9))
  *   log2 e    = 1 / ln 2,  log2 10 = ln 10 / ln 2,  log10 2 = ln 2 / ln 10
- * tests/cpu/test_fpu.c checks their leading bits against published
- * expansions.
+ * tests/cpu/test_fpu.c checks the table against the series and their
+ * leading bits against published expansions.
  */
 #include "mp.h"
 
@@ -322,20 +323,33 @@ static struct mp series_inv(uint32_t n, bool alternate) {
   return sum;
 }
 
-const struct mp *mp_const(enum mp_constant k) {
-  static struct mp c[MP_N_CONSTANTS];
-  static bool ready;
-  if (!ready) {
-    struct mp pi = mp_sub(mp_ldexp(series_inv(5, true), 4), mp_ldexp(series_inv(239, true), 2));
-    struct mp ln2 = mp_ldexp(series_inv(3, false), 1);
-    struct mp ln10 = mp_add(mp_mul_u32(ln2, 3), mp_ldexp(series_inv(9, false), 1));
-    c[MP_PI] = pi;
-    c[MP_LN2] = ln2;
-    c[MP_LN10] = ln10;
-    c[MP_LOG2E] = mp_div(mp_from_u64(false, 1, 0), ln2);
-    c[MP_LOG2_10] = mp_div(ln10, ln2);
-    c[MP_LOG10_2] = mp_div(ln2, ln10);
-    ready = true;
+struct mp mp_const_series(enum mp_constant k) {
+  struct mp pi = mp_sub(mp_ldexp(series_inv(5, true), 4), mp_ldexp(series_inv(239, true), 2));
+  struct mp ln2 = mp_ldexp(series_inv(3, false), 1);
+  struct mp ln10 = mp_add(mp_mul_u32(ln2, 3), mp_ldexp(series_inv(9, false), 1));
+  switch (k) {
+  case MP_PI: return pi;
+  case MP_LN2: return ln2;
+  case MP_LN10: return ln10;
+  case MP_LOG2E: return mp_div(mp_from_u64(false, 1, 0), ln2);
+  case MP_LOG2_10: return mp_div(ln10, ln2);
+  case MP_LOG10_2: return mp_div(ln2, ln10);
+  default: return mp_zero();
   }
-  return &c[k];
 }
+
+/* The table mp_const serves: mp_const_series's values, written out once so
+ * that nothing is computed (or shared between threads) at run time; pi's
+ * and ln 2's last word set to the published expansions' (the series lose
+ * their last few bits). tests/cpu/test_fpu.c checks the table against the
+ * series and the expansions. */
+static const struct mp constants[MP_N_CONSTANTS] = {
+    [MP_PI] = {false, 1, {0x020BBEA63B139B22ull, 0x29024E088A67CC74ull, 0xC4C6628B80DC1CD1ull, 0xC90FDAA22168C234ull}},
+    [MP_LN2] = {false, -1, {0x8A0D175B8BAAFA2Bull, 0x40F343267298B62Dull, 0xC9E3B39803F2F6AFull, 0xB17217F7D1CF79ABull}},
+    [MP_LOG2E] = {false, 0, {0x8B25166CD1A13270ull, 0xEB577AA8DD695A58ull, 0xBE87FED0691D3E88ull, 0xB8AA3B295C17F0BBull}},
+    [MP_LOG2_10] = {false, 1, {0x91B6AC8082E7859Eull, 0xD96C55FE37B3AD4Eull, 0x492BF6FF4DAFDB4Cull, 0xD49A784BCD1B8AFEull}},
+    [MP_LOG10_2] = {false, -2, {0x8A5E6F26B7CC63CAull, 0x26AD30C543D1F349ull, 0x8F8959AC0B7C9178ull, 0x9A209A84FBCFF798ull}},
+    [MP_LN10] = {false, 1, {0x83C61E8201F02D53ull, 0xE28FECF9DA5DF90Eull, 0xEA56D62B82D30A28ull, 0x935D8DDDAAA8AC16ull}},
+};
+
+const struct mp *mp_const(enum mp_constant k) { return &constants[k]; }

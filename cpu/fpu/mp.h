@@ -54,8 +54,10 @@ int64_t mp_round_int(const struct mp *a);
  * bit), which is what a truncated series leaves. */
 struct fpu_reg mp_round(struct fpu_status *st, const struct mp *a, bool exact);
 
-/* Constants to 256 bits, computed once from series (mp_const). */
+/* Constants to 256 bits: mp_const from a table (nothing computed at run
+ * time), mp_const_series from their series (for the tests). */
 enum mp_constant { MP_PI, MP_LN2, MP_LOG2E, MP_LOG2_10, MP_LOG10_2, MP_LN10, MP_N_CONSTANTS };
 const struct mp *mp_const(enum mp_constant k);
+struct mp mp_const_series(enum mp_constant k);
 
 #endif

@@ -247,8 +247,8 @@ bool fpu_sincos(struct fpu_status *st, struct fpu_reg a, struct fpu_reg *sin_out
   struct mp s, c;
   trig_mp(FPU_SIN, u, &s);
   trig_mp(FPU_COS, u, &c);
-  *sin_out = mp_round(st, &s, false);
   *cos_out = mp_round(st, &c, false);
+  *sin_out = mp_round(st, &s, false); /* C1 from the sine's rounding */
   return true;
 }
 

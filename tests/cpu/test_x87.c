@@ -36,6 +36,8 @@
 #define CR0_TS 0x8u
 #define CR0_NE 0x20u
 
+static unsigned x87_top_of(const struct cpu *c) { return (c->x87.sw >> 11) & 7u; }
+
 static int setup_real(void **state) {
   *state = harness_new(HARNESS_REAL16);
   return 0;
@@ -513,6 +515,99 @@ static void lazy_fpu_switch_in_protected_mode(void **state) {
   assert_int_equal(c->cr[0] & CR0_TS, 0);
 }
 
+/* ---- the last-instruction pointers ------------------------------------------------- */
+
+/* FIP/FCS/FOP name the last non-control instruction, FDP/FDS its memory
+ * operand; a register form leaves FDP/FDS, a control instruction all of
+ * them (SDM vol. 1, 8.1.8 and 8.1.9). In protected mode offsets and
+ * selectors. */
+static void pointers_name_the_last_non_control_instruction(void **state) {
+  struct harness *h = *state;
+  struct cpu *c = h->cpu;
+  mmu_write(h->mem, DATA, 4, 0x3F800000); /* 1.0f */
+  mmu_write(h->mem, DATA2, 2, 0x037F);
+  assert_int_equal(HARNESS_RUN(h, 0xDB, 0xE3,                         /* fninit */
+                               0xD9, 0x05, 0x00, 0x20, 0x00, 0x00,    /* +2: fld dword [0x2000] */
+                               0xD8, 0xC0,                            /* +8: fadd st0, st0 */
+                               0xD9, 0x2D, 0x00, 0x22, 0x00, 0x00,    /* +10: fldcw [0x2200] */
+                               0xF4),
+                   CPU_EXIT_HALT);
+  assert_int_equal(c->x87.fip, HARNESS_CODE + 8);
+  assert_int_equal(c->x87.fcs, 0x08);
+  assert_int_equal(c->x87.fop, 0x0C0); /* D8 C0: (D8 & 7) << 8 | C0 */
+  assert_int_equal(c->x87.fdp, DATA);  /* the FLD's operand: FADD has none */
+  assert_int_equal(c->x87.fds, 0x10);
+}
+
+/* In real mode FIP and FDP are linear (the real-mode images store them so). */
+static void real_mode_pointers_are_linear(void **state) {
+  struct harness *h = *state;
+  struct cpu *c = h->cpu;
+  cpu_load_segment_real(c, CPU_DS, 0x0100); /* DS base 0x1000 */
+  mmu_write(h->mem, 0x1000 + 0x1234, 4, 0x3F800000);
+  assert_int_equal(HARNESS_RUN(h, 0xDB, 0xE3, 0xD9, 0x06, 0x34, 0x12, 0xF4), CPU_EXIT_HALT); /* fld dword [0x1234] */
+  assert_int_equal(c->x87.fip, HARNESS_CODE + 2);
+  assert_int_equal(c->x87.fdp, 0x1000 + 0x1234);
+  assert_int_equal(c->x87.fop, 0x106); /* D9 06 */
+}
+
+/* ---- #MF at a computing instruction ------------------------------------------------- */
+
+/* A pending unmasked error is reported by the next waiting x87
+ * instruction, whatever it is (here FLD1), before it does anything; the
+ * pointers still name the instruction that raised it. */
+static void a_computing_instruction_reports_a_pending_error_first(void **state) {
+  struct harness *h = *state;
+  struct cpu *c = h->cpu;
+  c->cr[0] |= CR0_NE;
+  mmu_write(h->mem, DATA, 2, 0x037B); /* ZE unmasked */
+  assert_int_equal(HARNESS_RUN(h, 0xDB, 0xE3,                      /* fninit */
+                               0xD9, 0x2E, 0x00, 0x20,             /* +2: fldcw [0x2000] */
+                               0xD9, 0xE8, 0xD9, 0xEE,             /* +6: fld1; fldz */
+                               0xDE, 0xF9,                         /* +10: fdivp: 1/0, pending */
+                               0xD9, 0xE8,                         /* +12: fld1: #MF */
+                               0xF4),
+                   CPU_EXIT_HALT);
+  assert_real_vector(h, CPU_EXC_MF);
+  assert_int_equal(mmu_read(h->mem, HARNESS_STACK - 6, 2), HARNESS_CODE + 12);
+  assert_int_equal(x87_top_of(c), 6); /* the FDIVP neither popped nor the FLD1 pushed */
+  assert_int_equal(c->x87.fip, HARNESS_CODE + 10);
+  assert_int_equal(c->x87.sw & 0x80BF, 0x8084);
+}
+
+/* FERR# goes up at the end of the instruction that raised the error (the
+ * P6's timing, SDM vol. 3, "Assertion of the FERR# Pin"), before any
+ * later instruction waits. */
+static void ferr_rises_when_the_faulting_instruction_completes(void **state) {
+  struct harness *h = *state;
+  int edges[2] = {0, 0};
+  cpu_set_ferr_output(h->cpu, ferr_record, edges);
+  mmu_write(h->mem, DATA, 2, 0x037B);
+  assert_int_equal(HARNESS_RUN(h, 0xDB, 0xE3, 0xD9, 0x2E, 0x00, 0x20, 0xD9, 0xE8, 0xD9, 0xEE, 0xDE, 0xF9, 0xF4),
+                   CPU_EXIT_HALT);
+  assert_int_equal(edges[1], 1);
+  assert_true(cpu_ferr(h->cpu));
+  assert_int_equal(cpu_get_eip(h->cpu), HARNESS_CODE + 13); /* ran to the HLT */
+}
+
+/* FNSTENV stores the environment, then masks everything, which clears ES. */
+static void fnstenv_masks_all_and_clears_the_summary(void **state) {
+  struct harness *h = *state;
+  struct cpu *c = h->cpu;
+  c->x87.cw = 0x037B;
+  c->x87.sw = 0x8084;
+  c->x87.tw = 0xFFFF;
+  assert_int_equal(HARNESS_RUN(h, 0xD9, 0x36, 0x00, 0x20, 0xF4), CPU_EXIT_HALT); /* fnstenv [0x2000] */
+  assert_int_equal(mmu_read(h->mem, DATA, 2), 0x037B);
+  assert_int_equal(mmu_read(h->mem, DATA + 2, 2), 0x8084);
+  assert_int_equal(c->x87.cw, 0x037F);
+  assert_int_equal(c->x87.sw, 0x0004);
+  /* FLDENV brings the error back as it was */
+  assert_int_equal(HARNESS_RUN(h, 0xD9, 0x26, 0x00, 0x20, 0xF4), CPU_EXIT_HALT); /* fldenv [0x2000] */
+  assert_int_equal(c->x87.cw, 0x037B);
+  assert_int_equal(c->x87.sw, 0x8084);
+}
+
 #define REAL(t) cmocka_unit_test_setup_teardown(t, setup_real, teardown)
 #define PM(t) cmocka_unit_test_setup_teardown(t, setup_pm, teardown)
 
@@ -539,6 +634,11 @@ int main(void) {
       REAL(frstor_past_the_segment_limit_faults_and_changes_nothing),
       REAL(lazy_fpu_switch_nm_handler_clts_frstor_resumes_the_esc),
       PM(lazy_fpu_switch_in_protected_mode),
+      PM(pointers_name_the_last_non_control_instruction),
+      REAL(real_mode_pointers_are_linear),
+      REAL(a_computing_instruction_reports_a_pending_error_first),
+      REAL(ferr_rises_when_the_faulting_instruction_completes),
+      REAL(fnstenv_masks_all_and_clears_the_summary),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

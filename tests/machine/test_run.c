@@ -198,6 +198,21 @@ static void x87_arithmetic_runs(void **state) {
   free(err);
 }
 
+/* Without CR0.NE a pending x87 error freezes the next waiting x87
+ * instruction until an interrupt; with IF = 0 none can come: 66, saying so. */
+static void a_frozen_x87_with_interrupts_off_ends_with_66(void **state) {
+  char *f = tmp("x87frozen.bin"), *err;
+  static const char code[] = "\xdb\xe3"                 /* fninit */
+                             "\x66\xc7\x05\x00\x01\x10\x00\x7b\x03" /* mov word [0x100100], 0x037b */
+                             "\xd9\x2d\x00\x01\x10\x00" /* fldcw [0x100100]: ZE unmasked */
+                             "\xd9\xe8\xd9\xee\xde\xf9" /* fld1; fldz; fdivp: 1/0 */
+                             "\xfa\x9b";                /* cli; fwait */
+  write_file(f, code, sizeof code - 1);
+  assert_int_equal(run(&err, "--flat", "0x100000", f, NULL), 66);
+  assert_non_null(strstr(err, "x87 error pending with interrupts disabled"));
+  free(err);
+}
+
 static void triple_fault_ends_with_65(void **state) {
   char *f = tmp("ud.bin"), *err;
   write_file(f, "\x0f\x0b", 2); /* ud2, with no IDT to deliver it */
@@ -315,6 +330,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(max_cycles_ends_the_run_with_67_and_one_line),
       cmocka_unit_test(hlt_with_interrupts_off_ends_with_66),
       cmocka_unit_test(x87_arithmetic_runs),
+      cmocka_unit_test(a_frozen_x87_with_interrupts_off_ends_with_66),
       cmocka_unit_test(triple_fault_ends_with_65),
       cmocka_unit_test(config_file_sets_options_and_the_command_line_overrides),
       cmocka_unit_test(bad_input_gives_64_and_one_line_naming_it),
