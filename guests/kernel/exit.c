@@ -20,8 +20,6 @@
 #include "uaccess.h"
 #include "vm.h"
 
-void sched_exit(void) __attribute__((noreturn));
-
 static struct proc *init_proc(void) { return proc_find(1); }
 
 void do_exit(int status) {

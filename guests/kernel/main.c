@@ -24,7 +24,6 @@
 #define MAX_INIT_ARGS 32
 
 void trap_init(void);
-struct proc *proc_spawn_kernel(void (*fn)(void));
 extern int syscall_trace;
 
 static char cmdline[BOOT_CMDLINE_MAX];
