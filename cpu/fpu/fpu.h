@@ -229,7 +229,7 @@ struct fpu_reg fpu_extend_f32(uint32_t v, bool *denormal);
 struct fpu_reg fpu_extend_f64(uint64_t v, bool *denormal);
 /* FBLD: 18 BCD digits and the sign byte (bit 7 of byte 9). A digit above 9
  * is undefined by the SDM; ringlab weighs it like the others (digit times
- * its power of ten). */
+ * its power of ten), which is what the host x87 gives. */
 struct fpu_reg fpu_from_bcd(const uint8_t bcd[10]);
 
 /* Stores: false if nothing is stored (an unmasked exception). */

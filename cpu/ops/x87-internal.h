@@ -82,8 +82,10 @@ void x87_check_nm(struct cpu *c);
 struct fpu_status x87_status(const struct cpu *c);
 
 /* A stack fault: an empty source (underflow) or a push onto a full
- * register (overflow). Raises IE with SF, C1 = overflow. Returns true if
- * IE is masked (the masked response goes ahead). */
+ * register (overflow). Raises IE with SF (X87_SW_SF in st->flags, beside
+ * the exception flags: nothing reaches the status word before x87_end, so
+ * a later memory fault leaves it alone), C1 = overflow. Returns true if IE
+ * is masked (the masked response goes ahead). */
 bool x87_stack_fault(struct cpu *c, struct fpu_status *st, bool overflow);
 
 /* The end of a computing x87 instruction: st's flags into the status word

@@ -25,7 +25,7 @@ static void compare(struct cpu *c, const struct insn *i, int other, struct fpu_r
     st.denormal_in = m_den;
     ok = fpu_compare(&st, x87_st(c, 0), other >= 0 ? x87_st(c, (unsigned)other) : m, quiet, &r);
   }
-  bool fault = (st.flags & FPU_IE) && (c->x87.sw & X87_SW_SF); /* this instruction's stack fault */
+  bool fault = (st.flags & X87_SW_SF) != 0; /* this instruction's stack fault */
   if (!fault && eflags)
     st.c1 = (c->x87.sw & X87_SW_C1) != 0; /* FCOMI leaves C1 alone */
   else if (!fault)

@@ -110,15 +110,15 @@ bool x87_begin(struct cpu *c) {
 struct fpu_status x87_status(const struct cpu *c) { return fpu_status_of(c->x87.cw); }
 
 bool x87_stack_fault(struct cpu *c, struct fpu_status *st, bool overflow) {
-  st->flags |= FPU_IE;
+  (void)c;
+  st->flags |= FPU_IE | X87_SW_SF; /* SF reaches the status word at x87_end, with IE */
   st->c1 = overflow;
-  c->x87.sw |= X87_SW_SF;
   return (st->masks & FPU_IE) != 0;
 }
 
 void x87_end(struct cpu *c, const struct insn *i, const struct fpu_status *st) {
   struct cpu_x87 *x = &c->x87;
-  x->sw = (uint16_t)((x->sw | (st->flags & X87_SW_FLAGS)) & ~X87_SW_C1) | (st->c1 ? X87_SW_C1 : 0);
+  x->sw = (uint16_t)((x->sw | (st->flags & (X87_SW_FLAGS | X87_SW_SF))) & ~X87_SW_C1) | (st->c1 ? X87_SW_C1 : 0);
   bool real = c->mode != CPU_MODE_PROT;
   const struct cpu_segment *cs = &c->seg[CPU_CS];
   x->fip = real ? cs->base + c->eip : c->eip;

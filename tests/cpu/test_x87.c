@@ -608,6 +608,23 @@ static void fnstenv_masks_all_and_clears_the_summary(void **state) {
   assert_int_equal(c->x87.sw, 0x8084);
 }
 
+/* A store that faults on its destination changes nothing of the x87, not
+ * even the stack fault's flags of an empty ST(0). */
+static void a_store_that_faults_leaves_the_status_word(void **state) {
+  struct harness *h = *state;
+  struct cpu *c = h->cpu;
+  c->x87.cw = 0x037F;
+  c->x87.sw = 0;
+  c->x87.tw = 0xFFFF; /* ST(0) empty: a masked stack underflow */
+  assert_int_equal(HARNESS_RUN(h, 0xD9, 0x1E, 0xFE, 0xFF, 0xF4), CPU_EXIT_HALT); /* fstp dword [0xFFFE] */
+  assert_real_vector(h, CPU_EXC_GP);
+  assert_int_equal(c->x87.sw, 0);
+  assert_int_equal(c->x87.tw, 0xFFFF);
+  assert_int_equal(HARNESS_RUN(h, 0xD9, 0x1E, 0x00, 0x20, 0xF4), CPU_EXIT_HALT); /* fstp dword [0x2000] */
+  assert_int_equal(c->x87.sw & 0x3FFF, 0x0041 | (1u << 11)); /* IE, SF; popped: TOP 1 */
+  assert_int_equal(mmu_read(h->mem, DATA, 4), 0xFFC00000u);  /* the single indefinite */
+}
+
 #define REAL(t) cmocka_unit_test_setup_teardown(t, setup_real, teardown)
 #define PM(t) cmocka_unit_test_setup_teardown(t, setup_pm, teardown)
 
@@ -639,6 +656,7 @@ int main(void) {
       REAL(a_computing_instruction_reports_a_pending_error_first),
       REAL(ferr_rises_when_the_faulting_instruction_completes),
       REAL(fnstenv_masks_all_and_clears_the_summary),
+      REAL(a_store_that_faults_leaves_the_status_word),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -302,7 +302,7 @@ static void rand_state(struct io *s, const struct rowinfo *ri, bool pending) {
   case MK_I64: v = (uint64_t)rand_int(64); memcpy(s->mem, &v, 8); break;
   case MK_BCD:
     for (unsigned k = 0; k < 9; k++)
-      s->mem[k] = (uint8_t)(below(10) << 4 | below(10));
+      s->mem[k] = (uint8_t)(below(chance(10) ? 16 : 10) << 4 | below(chance(10) ? 16 : 10)); /* digits > 9 too */
     s->mem[9] = (uint8_t)((chance(50) ? 0x80 : 0) | (chance(20) ? below(128) : 0)); /* bits 0-6: ignored */
     break;
   case MK_CW: put16(s->mem, (uint16_t)rnd()); break;
