@@ -10,8 +10,6 @@
 
 #include <stdlib.h>
 
-#include "cpu.h"
-
 #define PORTS 0x10000u
 
 struct bus_dev {
@@ -189,13 +187,3 @@ void dev_bus_out(struct dev_bus *bus, uint16_t port, unsigned size_bytes, uint32
 void dev_bus_stats(const struct dev_bus *bus, struct dev_bus_stats *out) { *out = bus->stats; }
 
 void dev_bus_stats_reset(struct dev_bus *bus) { bus->stats = (struct dev_bus_stats){0}; }
-
-static uint32_t cpu_in(void *ctx, uint16_t port, unsigned size_bytes) {
-  return dev_bus_in(ctx, port, size_bytes);
-}
-
-static void cpu_out(void *ctx, uint16_t port, unsigned size_bytes, uint32_t value) {
-  dev_bus_out(ctx, port, size_bytes, value);
-}
-
-const struct cpu_io_ops dev_bus_cpu_io = {.in = cpu_in, .out = cpu_out};

@@ -24,8 +24,6 @@
 
 #include <stdint.h>
 
-struct cpu_io_ops; /* cpu/cpu.h */
-
 /* Access sizes a device takes natively (struct dev_port_ops.sizes); each
  * bit equals its size in bytes. */
 #define DEV_SIZE_8 0x1u  /* byte */
@@ -78,8 +76,5 @@ void dev_bus_out(struct dev_bus *bus, uint16_t port, unsigned size_bytes, uint32
 
 void dev_bus_stats(const struct dev_bus *bus, struct dev_bus_stats *out);
 void dev_bus_stats_reset(struct dev_bus *bus);
-
-/* The bus as the CPU's port interface: cpu_new(mem, &dev_bus_cpu_io, bus). */
-extern const struct cpu_io_ops dev_bus_cpu_io;
 
 #endif

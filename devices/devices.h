@@ -220,4 +220,122 @@ struct dev_a20 *dev_a20_new(void (*set_a20)(void *opaque, bool on), void *opaque
 void dev_a20_free(struct dev_a20 *a);
 bool dev_a20_enabled(const struct dev_a20 *a);
 
+/* ---- VGA adapter, colour text mode (vga.c) ------------------------------------ */
+
+/* Ports 0x3B0-0x3DF (offsets from 0x3B0; vga.c has the map). The text the
+ * adapter shows lives in the 32 KiB window at DEV_VGA_TEXT_BASE, which the
+ * board hands in as a host pointer (the board's RAM there). Frame timing
+ * (the retrace bits of input status 1) is computed from now. The chip
+ * starts in mode 3 (80x25, 9x16 cells, 70 Hz), as a BIOS leaves it. */
+struct dev_vga;
+#define DEV_VGA_PORTS 0x30          /* 0x3B0-0x3DF */
+#define DEV_VGA_TEXT_BASE 0xB8000u  /* physical address of the text window */
+#define DEV_VGA_TEXT_BYTES 0x8000u  /* its size: 16 Ki cells of (character, attribute) */
+#define DEV_VGA_CRTC_REGS 25
+#define DEV_VGA_MAX_COLS 132
+#define DEV_VGA_MAX_ROWS 60
+extern const struct dev_port_ops dev_vga_ops;
+struct dev_vga *dev_vga_new(struct dev_timebase tb, const uint8_t *text);
+void dev_vga_free(struct dev_vga *v);
+uint8_t dev_vga_crtc(const struct dev_vga *v, unsigned index);
+
+/* What the screen shows now, for a display: cell (r, c) is the two bytes
+ * at cell index (start + r * stride + c) mod 16384 of text (character,
+ * then attribute: bits 0-3 foreground, 4-6 background, 7 blink or bright
+ * background), coloured through palette[]. */
+struct dev_vga_screen {
+  const uint8_t *text;      /* the text window (DEV_VGA_TEXT_BYTES) */
+  unsigned cols, rows;      /* characters per row, rows on the screen */
+  unsigned cell_width;      /* dots per character: 8 or 9 */
+  unsigned cell_height;     /* scan lines per character row */
+  uint16_t start;           /* cell index of the top left character */
+  unsigned stride;          /* cells from one row to the next */
+  uint16_t cursor;          /* cell index of the cursor */
+  bool cursor_on;           /* CRTC 0x0A bit 5 clear */
+  unsigned cursor_first, cursor_last; /* its scan lines in the cell */
+  bool blink;               /* attribute bit 7 blinks (else: bright background) */
+  bool line_graphics;       /* characters 0xC0-0xDF repeat their 8th column in the 9th */
+  bool blank;               /* the screen is off (sequencer) or the palette is being written */
+  uint64_t frame;           /* frames since power-on (blink phases: cursor every 16, text 32) */
+  uint32_t palette[16];     /* attribute colour -> 0xRRGGBB, through the palette and the DAC */
+};
+void dev_vga_screen(const struct dev_vga *v, struct dev_vga_screen *s);
+
+/* ---- keys of a PC keyboard (keys.def) -------------------------------------------- */
+
+enum dev_key {
+#define KEY(id, name, set1, set2) DEV_KEY_##id,
+#include "keys.def"
+#undef KEY
+  DEV_KEY_COUNT
+};
+/* The key's name in key files ("a", "lshift"), or NULL; the key by name, or -1. */
+const char *dev_key_name(unsigned key);
+int dev_key_by_name(const char *name);
+/* Make codes (0xE000: an E0 prefix) in scan code sets 1 and 2. */
+uint16_t dev_key_set1(unsigned key);
+uint16_t dev_key_set2(unsigned key);
+
+/* ---- PS/2 keyboard (ps2kbd.c) --------------------------------------------------- */
+
+/* The keyboard on the 8042's keyboard port (the controller creates it):
+ * commands in (dev_ps2kbd_command), bytes out (dev_ps2kbd_take), keys as
+ * cycle-stamped events (dev_ps2kbd_queue, nondecreasing cycles) delivered
+ * by dev_ps2kbd_run_until with the typematic repeat of held keys. */
+struct dev_ps2kbd;
+struct dev_ps2kbd *dev_ps2kbd_new(struct dev_timebase tb);
+void dev_ps2kbd_free(struct dev_ps2kbd *k);
+void dev_ps2kbd_command(struct dev_ps2kbd *k, uint8_t byte);
+bool dev_ps2kbd_take(struct dev_ps2kbd *k, uint8_t *byte);
+/* 0, or -1 on an unknown key, an event earlier than the last, no memory. */
+int dev_ps2kbd_queue(struct dev_ps2kbd *k, cycles_t when, unsigned key, bool down);
+cycles_t dev_ps2kbd_next_event(const struct dev_ps2kbd *k);
+void dev_ps2kbd_run_until(struct dev_ps2kbd *k, cycles_t now);
+/* Key events delivered since power-on (the input stream's position). */
+uint64_t dev_ps2kbd_delivered(const struct dev_ps2kbd *k);
+uint8_t dev_ps2kbd_leds(const struct dev_ps2kbd *k);
+unsigned dev_ps2kbd_scan_set(const struct dev_ps2kbd *k);
+
+/* ---- 8042 keyboard controller (i8042.c) ------------------------------------------- */
+
+/* Two one-port classes: data (0x60 on a PC) and command/status (0x64).
+ * IRQ outputs irq1 (keyboard bytes) and irq12 (aux bytes); the output
+ * port's RESET pulse and A20 line go to `lines`. Key events enter through
+ * dev_kbc_queue_key and are delivered by dev_kbc_clock_ops. */
+struct dev_kbc;
+struct dev_kbc_lines {
+  void (*reset)(void *opaque);               /* RESET pulsed (FE, or D1 with bit 0 clear) */
+  void (*set_a20)(void *opaque, bool on);    /* the output port's A20 bit changed */
+  void *opaque;
+};
+extern const struct dev_port_ops dev_kbc_data_ops;
+extern const struct dev_port_ops dev_kbc_command_ops;
+extern const struct dev_clock_ops dev_kbc_clock_ops;
+#define DEV_KBC_DATA_PORTS 1
+#define DEV_KBC_COMMAND_PORTS 1
+struct dev_kbc *dev_kbc_new(struct dev_timebase tb, struct dev_irq irq1, struct dev_irq irq12,
+                            struct dev_kbc_lines lines);
+void dev_kbc_free(struct dev_kbc *c);
+int dev_kbc_queue_key(struct dev_kbc *c, cycles_t when, unsigned key, bool down);
+struct dev_ps2kbd *dev_kbc_keyboard(struct dev_kbc *c);
+/* The output port's A20 bit. */
+bool dev_kbc_a20(const struct dev_kbc *c);
+/* The controller's set 2 -> set 1 translation of one byte (F0 aside). */
+uint8_t dev_kbc_translate(uint8_t set2);
+
+/* ---- the PC's x87 error logic: FERR#, IRQ 13, port F0h (fpuerr.c) ------------ */
+
+/* The processor's FERR# comes in through dev_fpuerr_set_ferr: its rising
+ * edge raises irq (IRQ 13 on a PC) until a write to the port (F0h) lowers
+ * it; that write also asserts IGNNE# (set_ignne) while FERR# lasts. */
+struct dev_fpuerr;
+extern const struct dev_port_ops dev_fpuerr_ops;
+#define DEV_FPUERR_PORTS 1
+struct dev_fpuerr *dev_fpuerr_new(struct dev_irq irq, void (*set_ignne)(void *opaque, bool level), void *opaque);
+void dev_fpuerr_free(struct dev_fpuerr *f);
+void dev_fpuerr_set_ferr(struct dev_fpuerr *f, bool level);
+/* For tests: the IRQ output and IGNNE# now. */
+bool dev_fpuerr_irq(const struct dev_fpuerr *f);
+bool dev_fpuerr_ignne(const struct dev_fpuerr *f);
+
 #endif

@@ -32,11 +32,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#if defined(__has_include)
-#if __has_include(<sanitizer/common_interface_defs.h>)
-#include <sanitizer/common_interface_defs.h>
+/* The sanitizer runtime's death callback exists only when a sanitizer is
+ * linked in (the test build); an optimized build has the header but not
+ * the library. */
+#if defined(__SANITIZE_ADDRESS__)
+#define REPLAY_HAVE_SANITIZER_API 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
 #define REPLAY_HAVE_SANITIZER_API 1
 #endif
+#endif
+#ifdef REPLAY_HAVE_SANITIZER_API
+#include <sanitizer/common_interface_defs.h>
 #endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -6,12 +6,16 @@
  *   port        chip                          IRQ
  *   0x020-021   8259A master                  INT -> CPU INTR, INTA <- CPU
  *   0x040-043   8254 PIT                      0 (OUT0)
+ *   0x060       8042 data                     1 (keyboard byte)
  *   0x061       port B (PIT gate 2, speaker)  -
+ *   0x064       8042 command/status           12 (aux byte)
  *   0x070-071   MC146818A RTC + CMOS RAM      8
  *   0x092       port A (fast A20 gate)        -
  *   0x0a0-0a1   8259A slave                   INT -> master IR2
  *   0x0e9       debug console                 -
+ *   0x0f0       x87 error latch (FERR#)       13; writes assert IGNNE#
  *   0x0f4-0f7   debug exit (QEMU)             -
+ *   0x3b0-3df   VGA (text mode)               -   text window 0xB8000-0xBFFFF (RAM)
  *   0x3f8-3ff   16550A UART (COM1)            4, gated by MCR OUT2
  *   0x5a0-5bf   ringlab ops port              -
  *
@@ -21,6 +25,19 @@
  * MCR OUT2 (0x08): the board snoops MCR writes to model it (the chip's pin
  * is not gated, as in the datasheet). In loopback (MCR bit 4) the chip
  * forces its OUT pins inactive, so no COM interrupt reaches the PIC then.
+ * The processor's FERR# output (an unmasked x87 exception pending without
+ * CR0.NE) goes to the x87 error latch, whose IGNNE# goes back to the
+ * processor (devices/fpuerr.c).
+ *
+ * A20 is the OR of port A's bit 1 and the 8042's output port bit 1, as a
+ * chipset combines them; port A starts enabled, the 8042's bit clear. The
+ * 8042's RESET pulse ends the run (RUN_EXIT_RESET): a real PC would restart
+ * its BIOS, and ringlab has none to restart (as a triple fault).
+ *
+ * The VGA's text window is the RAM at 0xB8000 (no MMIO: guest writes to
+ * the screen cost what any RAM write costs, and snapshots keep it with
+ * RAM); the board fills it with blank cells (0x0720) at power-on, as the
+ * BIOS's mode set would.
  *
  * Time: every port access first brings the device scheduler to the cycle
  * of the accessing instruction (cpu_cycles_now), so a chip that reads its
@@ -34,7 +51,7 @@
 #include "machine-internal.h"
 
 enum chip { CHIP_PIC_MASTER, CHIP_PIC_SLAVE, CHIP_PIT, CHIP_PORTB, CHIP_RTC, CHIP_A20, CHIP_DEBUGCON,
-            CHIP_DEBUGEXIT, CHIP_UART, CHIP_OPS };
+            CHIP_DEBUGEXIT, CHIP_UART, CHIP_OPS, CHIP_KBC_KBD, CHIP_KBC_AUX, CHIP_VGA, CHIP_FPUERR };
 
 struct board_slot {
   const char *what;                 /* for diagnostics */
@@ -51,12 +68,17 @@ static const struct board_slot board[] = {
     /* what            port               ports                ops                  chip              irq */
     {"PIC master",    0x020,            DEV_PIC_PORTS,       &dev_pic_ops,          CHIP_PIC_MASTER,  -1},
     {"PIT",           0x040,            DEV_PIT_PORTS,       &dev_pit_ops,          CHIP_PIT,          0},
+    /* the 8042: its data port's row carries the keyboard IRQ, its command port's the aux IRQ */
+    {"8042 data",     0x060,            DEV_KBC_DATA_PORTS,  &dev_kbc_data_ops,     CHIP_KBC_KBD,      1},
     {"port B",        0x061,            DEV_PIT_PORTB_PORTS, &dev_pit_portb_ops,    CHIP_PORTB,       -1},
+    {"8042 command",  0x064,            DEV_KBC_COMMAND_PORTS, &dev_kbc_command_ops, CHIP_KBC_AUX,    12},
     {"RTC",           0x070,            DEV_RTC_PORTS,       &dev_rtc_ops,          CHIP_RTC,          8},
     {"port A (A20)",  0x092,            DEV_A20_PORTS,       &dev_a20_ops,          CHIP_A20,         -1},
     {"PIC slave",     0x0a0,            DEV_PIC_PORTS,       &dev_pic_ops,          CHIP_PIC_SLAVE,    2},
     {"debug console", 0x0e9,            DEV_DEBUGCON_PORTS,  &dev_debugcon_ops,     CHIP_DEBUGCON,    -1},
+    {"x87 error",     0x0f0,            DEV_FPUERR_PORTS,    &dev_fpuerr_ops,       CHIP_FPUERR,      13},
     {"debug exit",    0x0f4,            DEV_DEBUGEXIT_PORTS, &dev_debugexit_ops,    CHIP_DEBUGEXIT,   -1},
+    {"VGA",           0x3b0,            DEV_VGA_PORTS,       &dev_vga_ops,          CHIP_VGA,         -1},
     {"COM1",          0x3f8,            DEV_UART_PORTS,      &com1_ops,             CHIP_UART,         4},
     {"ringlab ops",   RINGLAB_OPS_PORT, RINGLAB_OPS_PORTS,   &machine_opsport_ops,  CHIP_OPS,         -1},
 };
@@ -86,6 +108,13 @@ static void *chip_ctx(struct machine *m, enum chip c) {
     return m->debugexit;
   case CHIP_OPS:
     return &m->ops;
+  case CHIP_KBC_KBD:
+  case CHIP_KBC_AUX:
+    return m->kbc;
+  case CHIP_VGA:
+    return m->vga;
+  case CHIP_FPUERR:
+    return b->fpuerr;
   }
   return NULL;
 }
@@ -163,10 +192,12 @@ static void board_resync(struct machine *b) {
     cpu_request_stop(b->cpu);
 }
 
+/* The bus as the CPU's port interface (devices/ knows nothing of the CPU's
+ * types: the board adapts one to the other). */
 static uint32_t board_in(void *ctx, uint16_t port, unsigned size_bytes) {
   struct machine *b = ctx;
   dev_sched_advance(b->sched, cpu_cycles_now(b->cpu));
-  uint32_t v = dev_bus_cpu_io.in(b->bus, port, size_bytes);
+  uint32_t v = dev_bus_in(b->bus, port, size_bytes);
   board_resync(b);
   return v;
 }
@@ -174,7 +205,7 @@ static uint32_t board_in(void *ctx, uint16_t port, unsigned size_bytes) {
 static void board_out(void *ctx, uint16_t port, unsigned size_bytes, uint32_t value) {
   struct machine *b = ctx;
   dev_sched_advance(b->sched, cpu_cycles_now(b->cpu));
-  dev_bus_cpu_io.out(b->bus, port, size_bytes, value);
+  dev_bus_out(b->bus, port, size_bytes, value);
   board_resync(b);
 }
 
@@ -185,9 +216,42 @@ static uint64_t board_cpu_hz(void *opaque) {
   return cpu_timing_frequency_hz(b->cpu);
 }
 
+/* The x87's error pins: FERR# to the latch, its IGNNE# back. */
+static void board_ferr(void *opaque, bool level) {
+  struct machine *b = opaque;
+  dev_fpuerr_set_ferr(b->fpuerr, level);
+}
+
+static void board_ignne(void *opaque, bool level) {
+  struct machine *b = opaque;
+  cpu_set_ignne(b->cpu, level);
+}
+
+/* A20: port A's bit OR the 8042's (either chip calls this on a change). */
 static void board_set_a20(void *opaque, bool on) {
   struct machine *b = opaque;
-  mmu_set_a20(b->mem, on);
+  mmu_set_a20(b->mem, (b->a20 && dev_a20_enabled(b->a20)) || (b->kbc && dev_kbc_a20(b->kbc)));
+}
+
+static void board_reset(void *opaque) {
+  struct machine *m = opaque;
+  machine_stop(m, MACHINE_END_RESET, "reset by the 8042 (a pulse on its RESET line)");
+}
+
+/* The text window as the BIOS's mode 3 leaves it: blank cells, attribute
+ * 0x07 (light grey on black). */
+static uint8_t *text_window(struct mmu *mem) {
+  return mem->ram_bytes >= DEV_VGA_TEXT_BASE + DEV_VGA_TEXT_BYTES ? mem->ram + DEV_VGA_TEXT_BASE : NULL;
+}
+
+static void blank_text(struct mmu *mem) {
+  uint8_t *t = text_window(mem);
+  if (!t)
+    return;
+  for (uint32_t k = 0; k < DEV_VGA_TEXT_BYTES; k += 2) {
+    t[k] = ' ';
+    t[k + 1] = 0x07;
+  }
 }
 
 /* The CMOS bytes a PC BIOS keeps (the IBM AT layout, as SeaBIOS reads
@@ -267,17 +331,25 @@ struct machine *machine_new(uint32_t ram_bytes, FILE *serial_out, FILE *debugcon
   b->pit = dev_pit_new(tb, isa_irq(b, CHIP_PIT));
   b->rtc = dev_rtc_new(tb, isa_irq(b, CHIP_RTC), NULL);
   b->a20 = dev_a20_new(board_set_a20, b, true);
+  b->kbc = dev_kbc_new(tb, isa_irq(b, CHIP_KBC_KBD), isa_irq(b, CHIP_KBC_AUX),
+                       (struct dev_kbc_lines){.reset = board_reset, .set_a20 = board_set_a20, .opaque = b});
+  b->vga = dev_vga_new(tb, text_window(m->mem));
+  b->fpuerr = dev_fpuerr_new(isa_irq(b, CHIP_FPUERR), board_ignne, b);
+  if (b->fpuerr)
+    cpu_set_ferr_output(m->cpu, board_ferr, b);
   m->uart = dev_uart_new(sink_to(serial_out), (struct dev_irq){.set_irq = com1_intr, .opaque = b});
   m->debugcon = dev_debugcon_new(sink_to(debugcon_out));
   m->debugexit = dev_debugexit_new(on_exit_port, m);
   m->ops.m = m;
-  if (!b->pit || !b->rtc || !b->a20 || !m->uart || !m->debugcon || !m->debugexit)
+  if (!b->pit || !b->rtc || !b->a20 || !b->kbc || !b->vga || !b->fpuerr || !m->uart || !m->debugcon || !m->debugexit)
     goto oom;
   fill_cmos(b->rtc, ram_bytes);
+  blank_text(m->mem);
   /* Scheduler order is the tie-break among events at one cycle. */
   if (dev_sched_add(m->sched, &dev_pit_clock_ops, b->pit) != 0 ||
       dev_sched_add(m->sched, &dev_rtc_clock_ops, b->rtc) != 0 ||
-      dev_sched_add(m->sched, &dev_uart_clock_ops, m->uart) != 0)
+      dev_sched_add(m->sched, &dev_uart_clock_ops, m->uart) != 0 ||
+      dev_sched_add(m->sched, &dev_kbc_clock_ops, b->kbc) != 0)
     goto oom;
   for (size_t k = 0; k < sizeof board / sizeof board[0]; k++) {
     const struct board_slot *s = &board[k];
@@ -307,6 +379,9 @@ void machine_free(struct machine *m) {
   dev_pit_free(b->pit);
   dev_rtc_free(b->rtc);
   dev_a20_free(b->a20);
+  dev_kbc_free(b->kbc);
+  dev_vga_free(b->vga);
+  dev_fpuerr_free(b->fpuerr);
   cpu_free(m->cpu);
   dev_sched_free(m->sched);
   dev_bus_free(m->bus);

@@ -39,6 +39,13 @@ static void end(struct machine *m, enum machine_end e, const char *what, const c
              cpu_get_eip(m->cpu), now);
 }
 
+void machine_stop(struct machine *m, enum machine_end e, const char *what) {
+  if (m->end != MACHINE_RUNNING)
+    return;
+  end(m, e, what, NULL);
+  cpu_request_stop(m->cpu);
+}
+
 void machine_run(struct machine *m, uint64_t max_cycles) {
   while (m->end == MACHINE_RUNNING) {
     cycles_t until = dev_sched_next(m->sched);
@@ -66,7 +73,11 @@ void machine_run(struct machine *m, uint64_t max_cycles) {
        * wake it (devices act only at their events or at port accesses, and
        * a halted CPU makes none): the run ends. */
       if (!(cpu_get_eflags(m->cpu) & CPU_FLAG_IF))
-        end(m, MACHINE_END_HALT, "hlt with interrupts disabled", NULL);
+        end(m, MACHINE_END_HALT,
+            cpu_ferr(m->cpu) ? "x87 error pending with interrupts disabled (CR0.NE = 0: the waiting x87 "
+                               "instruction is frozen until an interrupt)"
+                             : "hlt with interrupts disabled",
+            NULL);
       else if (dev_sched_next(m->sched) == DEV_NEVER && !m->intr)
         end(m, MACHINE_END_HALT, "hlt with no interrupt source pending", NULL);
       else if (cpu_cycles(m->cpu) >= max_cycles) {
@@ -96,6 +107,10 @@ int machine_exit_status(const struct machine *m) {
     return RUN_EXIT_HALT;
   case MACHINE_END_MAX_CYCLES:
     return RUN_EXIT_MAX_CYCLES;
+  case MACHINE_END_RESET:
+    return RUN_EXIT_RESET;
+  case MACHINE_END_STOPPED:
+    return RUN_EXIT_STOPPED;
   case MACHINE_END_UNIMPLEMENTED:
   case MACHINE_RUNNING:
     break;
@@ -119,6 +134,10 @@ const char *machine_end_name(enum machine_end e) {
     return "max-cycles";
   case MACHINE_END_UNIMPLEMENTED:
     return "unimplemented";
+  case MACHINE_END_RESET:
+    return "reset";
+  case MACHINE_END_STOPPED:
+    return "stopped";
   }
   return "unknown";
 }

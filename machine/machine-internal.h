@@ -58,6 +58,8 @@ enum machine_end {
   MACHINE_END_HALT,
   MACHINE_END_MAX_CYCLES,
   MACHINE_END_UNIMPLEMENTED,
+  MACHINE_END_RESET,         /* the 8042 pulsed the processor's RESET line */
+  MACHINE_END_STOPPED,       /* the user stopped the run (window closed, gdb kill) */
 };
 
 struct machine {
@@ -74,6 +76,9 @@ struct machine {
   struct dev_pit *pit;
   struct dev_rtc *rtc;
   struct dev_a20 *a20;
+  struct dev_vga *vga;
+  struct dev_kbc *kbc;
+  struct dev_fpuerr *fpuerr; /* FERR# -> IRQ 13, port F0h -> IGNNE# */
   struct opsport ops;
   bool intr;      /* the master PIC's INT, as driven on the CPU's INTR */
   cycles_t run_until; /* the end of the CPU's current run (loop.c): a device
@@ -105,6 +110,10 @@ void machine_free(struct machine *m);
 /* run.c's loop (loop.c): runs until the machine ends or max_cycles
  * (0 = no limit); sets m->end, m->exit_status, m->end_message. */
 void machine_run(struct machine *m, uint64_t max_cycles);
+/* Ends the run now (at the end of the current instruction when called from
+ * a device), with one line "what at CS:EIP ..., cycle N"; nothing if it has
+ * ended already. */
+void machine_stop(struct machine *m, enum machine_end e, const char *what);
 /* The exit status for how the machine ended. */
 int machine_exit_status(const struct machine *m);
 const char *machine_end_name(enum machine_end e);
@@ -120,6 +129,12 @@ extern const struct dev_port_ops machine_opsport_ops;
 void opsport_run(struct machine *m);
 /* Closes regions still open (at the end of the run). */
 void opsport_finish(struct machine *m);
+
+/* keys.c: queues the key events of a --keys-in file on the keyboard
+ * (0, or -1 with one line "FILE:LINE: reason" in err); writes one event
+ * line of the same format (--keys-out). */
+int keys_load(struct machine *m, const char *path, char *err, size_t n);
+int keys_write(FILE *f, cycles_t when, unsigned key, bool down);
 
 /* stats.c: writes the --stats JSON to path (through a temporary file).
  * Returns 0, or -1 with err set. */

@@ -18,6 +18,8 @@ struct cpu;
 #define RUN_EXIT_HALT 66          /* HLT with nothing that could wake it */
 #define RUN_EXIT_MAX_CYCLES 67    /* --max-cycles reached */
 #define RUN_EXIT_UNIMPLEMENTED 68 /* an instruction or feature ringlab lacks */
+#define RUN_EXIT_RESET 69         /* the guest reset the machine (8042 pulse): ringlab stops */
+#define RUN_EXIT_STOPPED 70       /* the user stopped the run (closed the window, gdb's kill) */
 
 /* `ringlab run [options] KERNEL [--] [args...]`; argv[0] is "run". Returns
  * the exit status. Safe to call more than once in a process. */

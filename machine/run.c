@@ -40,6 +40,7 @@ struct run_options {
   uint32_t mem_mib;
   uint64_t max_cycles; /* DEV_NEVER: no limit */
   char *serial, *serial_in, *debugcon, *stats, *timing;
+  char *keys_in; /* --keys-in PATH: key events for the keyboard */
   char *trace, *trace_events; /* --trace PATH, --trace-events CLASS,... */
   char **modules;
   unsigned n_modules;
@@ -68,6 +69,7 @@ static void usage(FILE *out) {
           "  --max-cycles N         stop after N emulated cycles (no limit)\n"
           "  --serial stdio|none|PATH     COM1 output (stdio)\n"
           "  --serial-in PATH       COM1 input events: lines \"CYCLE TEXT\"\n"
+          "  --keys-in PATH         keyboard events: lines \"CYCLE down|up KEY\"\n"
           "  --debugcon none|stdio|PATH   port 0xe9 output (none)\n"
           "  --stats PATH           write counters, regions and results as JSON\n"
           "  --trace PATH           record every counted event into a trace file\n"
@@ -96,6 +98,7 @@ static void usage(FILE *out) {
 static void options_free(struct run_options *o) {
   free(o->serial);
   free(o->serial_in);
+  free(o->keys_in);
   free(o->debugcon);
   free(o->stats);
   free(o->trace);
@@ -140,6 +143,7 @@ static const struct {
     {"timing", offsetof(struct run_options, timing)},       {"kernel", offsetof(struct run_options, kernel)},
     {"args", offsetof(struct run_options, args)},           {"bios", offsetof(struct run_options, bios)},
     {"trace", offsetof(struct run_options, trace)},         {"trace-events", offsetof(struct run_options, trace_events)},
+    {"keys-in", offsetof(struct run_options, keys_in)},
 };
 
 static char **string_option(struct run_options *o, const char *key) {
@@ -394,7 +398,8 @@ static int load_serial_in(struct machine *m, const char *path, char *err, size_t
 }
 
 enum { OPT_MEM = 256, OPT_TIMING, OPT_MAX_CYCLES, OPT_SERIAL, OPT_SERIAL_IN, OPT_DEBUGCON, OPT_STATS, OPT_CONFIG,
-       OPT_MODULE, OPT_FLAT, OPT_RTC, OPT_BIOS, OPT_ITLB, OPT_DTLB, OPT_TLB_TAGGED, OPT_TRACE, OPT_TRACE_EVENTS };
+       OPT_MODULE, OPT_FLAT, OPT_RTC, OPT_BIOS, OPT_ITLB, OPT_DTLB, OPT_TLB_TAGGED, OPT_TRACE, OPT_TRACE_EVENTS,
+       OPT_KEYS_IN };
 
 static const struct option long_options[] = {
     {"mem", required_argument, NULL, OPT_MEM},
@@ -414,6 +419,7 @@ static const struct option long_options[] = {
     {"tlb-tagged", no_argument, NULL, OPT_TLB_TAGGED},
     {"trace", required_argument, NULL, OPT_TRACE},
     {"trace-events", required_argument, NULL, OPT_TRACE_EVENTS},
+    {"keys-in", required_argument, NULL, OPT_KEYS_IN},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -873,6 +879,11 @@ int run_main(int argc, char **argv) {
     if (eq)
       *eq = 0; /* PATH=ARGS: split at the first '=' */
     mods[k] = (struct mb_module){.path = o.modules[k], .args = eq ? eq + 1 : NULL};
+  }
+  if (o.keys_in && (check_regular_file(o.keys_in, NULL, err, sizeof err) != 0 ||
+                    keys_load(m, o.keys_in, err, sizeof err) != 0)) {
+    status = bad(err);
+    goto out;
   }
   if (o.bios) {
     if (load_bios(m, o.bios, err, sizeof err) != 0 ||

@@ -7,7 +7,6 @@
 #include <cmocka.h>
 
 #include "bus.h"
-#include "cpu.h"
 
 /* A recording device: a 16-byte register file, and the last access seen. */
 struct regs {
@@ -237,20 +236,6 @@ static void every_access_is_counted_once_per_direction(void **state) {
   assert_int_equal(s.in + s.out + s.in_unclaimed + s.out_unclaimed + s.split, 0);
 }
 
-static void cpu_io_adapter_reaches_the_bus(void **state) {
-  struct dev_bus *bus = *state;
-  struct regs d = {.r = {0x5A}};
-  assert_int_equal(dev_bus_register(bus, 0x64, 1, &byte_dev, &d), DEV_BUS_OK);
-  assert_int_equal(dev_bus_cpu_io.in(bus, 0x64, 1), 0x5A);
-  assert_int_equal(dev_bus_cpu_io.in(bus, 0x65, 1), 0xFF);
-  dev_bus_cpu_io.out(bus, 0x64, 1, 0xD1);
-  assert_int_equal(d.r[0], 0xD1);
-  struct dev_bus_stats s;
-  dev_bus_stats(bus, &s);
-  assert_int_equal(s.in, 2);
-  assert_int_equal(s.out, 1);
-}
-
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void) {
@@ -270,7 +255,6 @@ int main(void) {
       T(invalid_registration_is_rejected),
       T(many_devices_can_register),
       T(every_access_is_counted_once_per_direction),
-      T(cpu_io_adapter_reaches_the_bus),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
