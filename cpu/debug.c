@@ -23,7 +23,11 @@
  *   data breakpoint         a trap, after the instruction (or the iteration
  *                           of a REP string) that read or wrote a byte of the
  *                           range; the slow paths of memory.c and
- *                           translate.c call cpu_debug_data()
+ *                           translate.c call cpu_debug_data(). The
+ *                           processor's own accesses (descriptor tables,
+ *                           accessed bits, the TSS, interrupt frames) are
+ *                           data accesses here too, and an access that
+ *                           faults in its translation matches nothing
  *   I/O breakpoint          a trap, after the IN/OUT/INS/OUTS (iteration)
  *                           that touched the ports (cpu_debug_io)
  *   single step             a trap after an instruction that started with
