@@ -82,7 +82,7 @@ void cpu_debug_update(struct cpu *c) {
   }
   c->dbg_exec = exec;
   c->dbg_io = io;
-  c->dbg_any = (exec | io | data) != 0;
+  c->dbg_any = (exec | io | data) != 0 || c->dbg_pending != 0;
   if ((data != 0) != (c->dbg_data != 0) && c->mem)
     mmu_set_watch(c->mem, data != 0);
   c->dbg_data = data;
@@ -123,6 +123,7 @@ void cpu_debug_deliver(struct cpu *c, uint32_t dr6_bits) {
   c->dr[6] |= dr6_bits;
   c->dr[7] &= ~CPU_DR7_GD; /* entering the #DB handler clears GD (SDM vol. 3, 17.2.4) */
   c->dbg_pending = 0;
+  c->dbg_any = (c->dbg_exec | c->dbg_data | c->dbg_io) != 0;
   c->dbg_step = false;
   c->halted = false; /* a trap after HLT: the handler returns past it */
   cpu_deliver(c, CPU_EXC_DB, CPU_NO_ERROR_CODE, c->eip, CPU_DELIVER_EXCEPTION);

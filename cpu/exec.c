@@ -139,7 +139,7 @@ static inline __attribute__((always_inline)) const struct insn *run_block(struct
 /* Debug mode (debug.c): TF or RF set, a breakpoint enabled in DR7, or a
  * debug trap pending. */
 static inline bool debug_mode(const struct cpu *c) {
-  return (c->eflags & (CPU_FLAG_TF | CPU_FLAG_RF)) || c->dbg_any || c->dbg_pending;
+  return (c->eflags & (CPU_FLAG_TF | CPU_FLAG_RF)) || c->dbg_any;
 }
 
 /* One instruction boundary in debug mode and the instruction after it, in
@@ -158,7 +158,7 @@ static const struct insn *run_debug_step(struct cpu *c, cycles_t until) {
     return NULL;
   }
   bool one = block_start_slow(c); /* may deliver an interrupt: then a new boundary */
-  if (!(c->eflags & CPU_FLAG_TF) && !c->dbg_any && !c->dbg_pending) {
+  if (!(c->eflags & CPU_FLAG_TF) && !c->dbg_any) {
     /* RF alone (a REP string stopped between iterations, an IRET of an
      * image with RF): no breakpoint for it to suppress. The interrupt
      * check above saw it (a frame pushed there has RF = 1); it is cleared
@@ -187,6 +187,7 @@ static const struct insn *run_debug_step(struct cpu *c, cycles_t until) {
   if (c->dbg_step) { /* not cancelled by a delivery (INT n) */
     c->dbg_step = false;
     c->dbg_pending |= CPU_DR6_BS;
+    c->dbg_any = true; /* delivered at the next boundary, TF or not */
   }
   return last;
 }
