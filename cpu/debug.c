@@ -36,7 +36,8 @@
  *                           when its TSS has the T bit (task.c)
  *
  * The traps of one boundary go out as one #DB with every bit they set.
- * Entering the #DB handler clears DR7.GD. EFLAGS.RF is cleared at the start
+ * Entering the #DB handler clears DR7.GD (cpu_debug_deliver, the GD fault,
+ * the T-bit trap; not INT1, which Bochs leaves it for too). EFLAGS.RF is cleared at the start
  * of each instruction, after its breakpoint check (exec.c); the frame of an
  * interrupt or trap between two iterations of a REP string has RF = 1
  * (ops/string.c sets it when a REP stops early), so that the iteration that
@@ -116,6 +117,7 @@ unsigned cpu_debug_exec_match(const struct cpu *c, uint32_t lin) {
 
 void cpu_debug_deliver(struct cpu *c, uint32_t dr6_bits) {
   c->dr[6] |= dr6_bits;
+  c->dr[7] &= ~CPU_DR7_GD; /* entering the #DB handler clears GD (SDM vol. 3, 17.2.4) */
   c->dbg_pending = 0;
   c->dbg_step = false;
   c->halted = false; /* a trap after HLT: the handler returns past it */

@@ -386,19 +386,19 @@ void cpu_deliver(struct cpu *c, int vector, uint32_t error_code, uint32_t return
     cpu_trace_site_now(c);
     c->trace_site_fixed = true;
   }
-  bool set_rf = kind == CPU_DELIVER_EXCEPTION && (fault_class(vector) || (vector == CPU_EXC_DB && c->fault_db_rf));
-  c->fault_db_rf = false;
+  bool set_rf = false;
+  if (kind == CPU_DELIVER_EXCEPTION) {
+    set_rf = fault_class(vector) || (vector == CPU_EXC_DB && c->fault_db_rf);
+    c->fault_db_rf = false;
+  }
   if (c->mode == CPU_MODE_REAL)
     deliver_real(c, vector, return_eip);
   else
     deliver_protected(c, vector, error_code, return_eip,
                       kind == CPU_DELIVER_SOFT_INT || kind == CPU_DELIVER_SOFT_EXC, set_rf);
   /* The handler runs: a single step armed for the instruction that caused
-   * this (INT n, a fault) does not trap; entering the #DB handler clears
-   * DR7.GD so that it may use the debug registers (SDM vol. 3, 17.2.4). */
+   * this (INT n, a fault) does not trap. */
   c->dbg_step = false;
-  if (vector == CPU_EXC_DB && kind == CPU_DELIVER_EXCEPTION)
-    c->dr[7] &= ~CPU_DR7_GD;
   switch (kind) {
   case CPU_DELIVER_EXCEPTION:
   case CPU_DELIVER_SOFT_EXC:

@@ -162,6 +162,11 @@ static const struct insn *run_debug_step(struct cpu *c, cycles_t until) {
   if (c->dbg_exec && !(c->eflags & CPU_FLAG_RF)) {
     unsigned hit = cpu_debug_exec_match(c, c->seg[CPU_CS].base + c->eip);
     if (hit) {
+      /* A fault of an instruction not fetched costs 1 cycle, as a fetch
+       * fault does (cpu_run): a breakpoint on the #DB handler's own first
+       * instruction loops on deliveries, and time must advance so that
+       * --max-cycles ends it (found by fuzz_cpu_replay). */
+      c->cycles += 1;
       cpu_debug_deliver(c, hit | c->dbg_pending);
       return NULL;
     }

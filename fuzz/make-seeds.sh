@@ -59,6 +59,18 @@ if [[ "$target" == cpu ]]; then
   { hdr 03 00; printf '\x66\x8b\x00\xf4'; } >"$seeds/prot-code16"
   # too long: 15 prefixes and an opcode
   { hdr 00 00; printf '\x66%.0s' {1..15}; printf '\x90\xf4'; } >"$seeds/real-too-long"
+  # debug registers: DR0 an execute breakpoint on the NOP at 10021h, DR1 a
+  # 4-byte read/write breakpoint on [20000h], DR7 enabling both; TF set by
+  # POPFD; then a read of the watched dword, the NOP, and REP STOSD over it
+  #   mov eax,10021h; mov dr0,eax; mov eax,20000h; mov dr1,eax;
+  #   mov eax,00F00405h; mov dr7,eax; pushfd; or dword [esp],100h; popfd;
+  #   nop; mov ebx,[20000h]; rep stosd; hlt
+  { hdr 01 00; printf '\xb8\x21\x00\x01\x00\x0f\x23\xc0\xb8\x00\x00\x02\x00\x0f\x23\xc8'
+    printf '\xb8\x05\x04\xf0\x00\x0f\x23\xf8\x9c\x81\x0c\x24\x00\x01\x00\x00\x9d'
+    printf '\x90\x8b\x1d\x00\x00\x02\x00\xf3\xab\xf4'; } >"$seeds/prot-debug"
+  # ENTER and LEAVE with a 32-bit operand size on the 16-bit real-mode
+  # stack, nesting level 3: o32 enter 8,3; o32 leave; o16 enter 4,1 (a32); hlt
+  { hdr 00 00; printf '\x66\xc8\x08\x00\x03\x66\xc9\x67\xc8\x04\x00\x01\xf4'; } >"$seeds/real-enter"
 else
   # fuzz_moo: a tiny valid MOO file (one test), its gzip, and the first test
   # of a real vector file when the conformance vectors are there.

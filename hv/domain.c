@@ -9,7 +9,7 @@
  *                  | initrd (if any)               | start_info.mod_start/len
  *                  | phys-to-machine list          | start_info.mfn_list
  *                  | start_info                    | ESI at entry
- *                  | store page, console page      | domU only
+ *                  | store page, console page      | console: domU only
  *                  | page tables: L3, 4 L2s, L1s   | start_info.pt_base, read-only
  *                  | boot stack (one page)         | ESP at entry = its top
  *                  | padding (>= 512 KiB)          |
@@ -150,10 +150,8 @@ static int build_one(struct hv_domain *d, const struct hv_module *kmod, const st
   uint32_t vphysmap_end = vphysmap_start + d->nr_pages * 4;
   uint32_t vstartinfo_start = round_pg(vphysmap_end);
   uint32_t vstore = vstartinfo_start + HV_PAGE_SIZE;
-  uint32_t vconsole = vstore + (domu ? HV_PAGE_SIZE : 0);
+  uint32_t vconsole = vstore + HV_PAGE_SIZE;
   uint32_t vpt_start = vconsole + (domu ? HV_PAGE_SIZE : 0);
-  if (!domu)
-    vpt_start = vstartinfo_start + HV_PAGE_SIZE;
   uint32_t nr_pt, vpt_end, vstack_end, v_end;
   for (nr_pt = 6;; nr_pt++) {
     vpt_end = vpt_start + nr_pt * HV_PAGE_SIZE;
@@ -244,12 +242,12 @@ static int build_one(struct hv_domain *d, const struct hv_module *kmod, const st
   struct hv_vcpu *vc = hv_vcpu(d);
   vc->info = &d->shared->vcpu_info[0];
   if (domu) {
-    d->store_mfn = va_mfn(v_start, vstore);
     d->console_mfn = va_mfn(v_start, vconsole);
     d->console_port = (uint32_t)hv_evtchn_alloc_xen(d, HV_XEN_SVC_CONSOLE);
-    d->store_port = (uint32_t)hv_evtchn_alloc_xen(d, HV_XEN_SVC_STORE);
-    hv_store_init(d);
   }
+  d->store_mfn = va_mfn(v_start, vstore);
+  d->store_port = (uint32_t)hv_evtchn_alloc_xen(d, HV_XEN_SVC_STORE);
+  hv_store_init(d);
 
   /* start_info. */
   d->start_info_mfn = va_mfn(v_start, vstartinfo_start);
@@ -258,9 +256,9 @@ static int build_one(struct hv_domain *d, const struct hv_module *kmod, const st
   si->nr_pages = d->nr_pages;
   si->shared_info = d->shared_mfn << HV_PAGE_SHIFT;
   si->flags = d->privileged ? (SIF_PRIVILEGED | SIF_INITDOMAIN) : 0;
+  si->store_mfn = d->store_mfn;
+  si->store_evtchn = d->store_port;
   if (domu) {
-    si->store_mfn = d->store_mfn;
-    si->store_evtchn = d->store_port;
     si->console.domU.mfn = d->console_mfn;
     si->console.domU.evtchn = d->console_port;
   }

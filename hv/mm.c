@@ -807,8 +807,11 @@ int hv_ptwr_fault(struct hv_frame *f, uint32_t addr) {
 
 /* ---- destruction and audit ----------------------------------------------------- */
 /* Drops every reference the domain's state holds (base pointer, pins, GDT,
- * LDT), so its page tables unvalidate and its frames reach count 1 (the
- * allocation), then frees them all. */
+ * LDT, a registered vcpu_info, its grant mappings' pins), unvalidates what
+ * is left of its page tables (dropping what their entries held), then its
+ * allocation reference on each frame: a frame no one else maps is freed
+ * now; one another domain still maps through a grant stays until that
+ * mapping goes (hv_put_page frees it then). */
 void hv_domain_relinquish(struct hv_domain *d) {
   struct hv_vcpu *v = hv_vcpu(d);
   hv_ldt_release(d);
@@ -819,12 +822,19 @@ void hv_domain_relinquish(struct hv_domain *d) {
     v->cr3_mfn = 0;
     hv_put_page_and_type(m);
   }
+  if (v->info_mfn) {
+    uint32_t m = v->info_mfn;
+    v->info_mfn = 0;
+    v->info = &d->shared->vcpu_info[0];
+    hv_put_page_and_type(m);
+  }
   for (uint32_t m = 0; m < hv_max_mfn; m++)
     if (hv_frames[m].owner == d->id && (hv_frames[m].flags & HV_PGF_PINNED)) {
       hv_frames[m].flags &= (uint8_t)~HV_PGF_PINNED;
       hv_put_page_and_type(m);
     }
-  /* Tables still validated (cycles of linear mappings): force them down. */
+  /* Tables still validated (held by each other, as linear mappings can):
+   * force them down. */
   for (uint32_t m = 0; m < hv_max_mfn; m++) {
     struct hv_page *pg = &hv_frames[m];
     if (pg->owner == d->id && pg->type >= HV_PGT_L1 && pg->type <= HV_PGT_L3 && (pg->flags & HV_PGF_VALIDATED)) {
@@ -834,10 +844,13 @@ void hv_domain_relinquish(struct hv_domain *d) {
   }
   for (uint32_t m = 0; m < hv_max_mfn; m++) {
     struct hv_page *pg = &hv_frames[m];
-    if (pg->owner == d->id) {
-      pg->count = 0;
-      pg->type_count = 0;
-      hv_free_frame(m);
+    if (pg->owner != d->id)
+      continue;
+    if (pg->type >= HV_PGT_L1 && pg->type <= HV_PGT_L3)
+      pg->type_count = 0; /* references from tables forced down */
+    if (pg->flags & HV_PGF_ALLOCATED) {
+      pg->flags &= (uint8_t)~HV_PGF_ALLOCATED;
+      hv_put_page(m);
     }
   }
   hv_free_frame(d->perdomain_l1_mfn);

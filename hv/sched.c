@@ -165,7 +165,7 @@ void hv_schedule(void) {
     *g = hv_vcpu(next)->regs;
     hv_current = next;
     hv_context_load(next);
-    hv_mark_event(HV_EV_DOMAIN_SWITCH, next->id, prev ? prev->id : DOMID_IDLE, 0);
+    hv_mark_event(HV_EV_DOMAIN_SWITCH, next->id, prev ? prev->id : 0xFFFFFFFFu, 0); /* ~0: the idle loop */
     snprintf(switch_note, sizeof switch_note, "domain %u runs", next->id);
     hv_annotate(switch_note);
   }
@@ -190,7 +190,9 @@ void hv_vcpu_wake(struct hv_domain *d) {
     return;
   v->state = VCPU_RUNNABLE;
   uint64_t now = hv_now_ns();
-  /* BVT: no credit for the time asleep; then warp if it may. */
+  account(now); /* the running domain's virtual time up to now */
+  /* BVT: no credit for the time asleep (avt at least the smallest of the
+   * runnable), then warp if it may. */
   int64_t svt = d->avt;
   int have = 0;
   for (uint32_t k = 0; k < hv_n_domains; k++) {
@@ -206,8 +208,40 @@ void hv_vcpu_wake(struct hv_domain *d) {
     d->warp_enabled = 1;
     d->warp_start_ns = now;
   }
-  if (d != hv_current)
+  /* Preempt the running domain only if BVT lets the woken one in: its
+   * effective virtual time is below the runner's by more than the
+   * context-switch allowance (a warp larger than the allowance does
+   * that at once). Round robin waits for the slice to end; an idle CPU
+   * takes it at once. */
+  struct hv_domain *c = hv_current;
+  if (d == c)
+    return;
+  if (!c || !runnable(c))
     hv_need_resched = 1;
+  else if (hv_opts.sched == HV_SCHED_BVT) {
+    int64_t lead = evt(d, now) + (int64_t)hv_opts.bvt_ctx_allow_us * 1000 * VT_SCALE - evt(c, now);
+    if (lead < 0) {
+      hv_need_resched = 1;
+    } else {
+      /* The runner keeps the CPU until its evt passes the woken one's by
+       * the allowance. */
+      uint64_t end = now + (uint64_t)lead * c->weight / VT_SCALE;
+      if (end < now + MIN_SLICE_NS)
+        end = now + MIN_SLICE_NS;
+      if (!hv_slice_end_ns || end < hv_slice_end_ns) {
+        hv_slice_end_ns = end;
+        hv_timer_reprogram();
+      }
+    }
+  }
+}
+
+/* A vcpu's run time so far, the current run included. */
+uint64_t hv_vcpu_runtime_ns(struct hv_domain *d) {
+  uint64_t t = hv_vcpu(d)->runtime_ns;
+  if (d == hv_current && run_start_ns)
+    t += hv_now_ns() - run_start_ns;
+  return t;
 }
 
 void hv_sched_yield(void) { hv_need_resched = 1; }

@@ -141,7 +141,8 @@ long hv_do_vcpu_op(uint32_t cmd, uint32_t vcpuid, uint32_t arg) {
     memset(&r, 0, sizeof r);
     r.state = RUNSTATE_running;
     r.state_entry_time = hv_now_ns();
-    r.time[RUNSTATE_running] = v->runtime_ns;
+    extern uint64_t hv_vcpu_runtime_ns(struct hv_domain *);
+    r.time[RUNSTATE_running] = hv_vcpu_runtime_ns(d);
     return hv_copy_to_guest(arg, &r, sizeof r) ? -EFAULT : 0;
   }
   case VCPUOP_set_periodic_timer: {

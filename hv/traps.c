@@ -124,7 +124,7 @@ int hv_bounce_callback(struct hv_domain *d, struct hv_frame *g, uint32_t cs, uin
  * are in the nested frame nf (see entry.S). */
 static void exit_path_fault(struct hv_frame *nf) {
   struct hv_frame *g = hv_guest_frame();
-  uint32_t at = nf->eip;
+  uint32_t at = nf->eip, vector = nf->vector, error = nf->error_code; /* nf overlaps g: read it first */
   uint32_t gpr[7] = {nf->ebx, nf->ecx, nf->edx, nf->esi, nf->edi, nf->ebp, nf->eax};
   uint32_t segs[4] = {nf->ds, nf->es, nf->fs, nf->gs};
   int popped = at == (uint32_t)hv_exit_fault_ds   ? 0
@@ -144,11 +144,11 @@ static void exit_path_fault(struct hv_frame *nf) {
   __asm__ volatile("mov %0, %%ds; mov %0, %%es" : : "r"(HV_DS));
   struct hv_domain *d = hv_current;
   struct hv_vcpu *v = hv_vcpu(d);
-  hv_mark_event(HV_EV_TRAP_BOUNCE, nf->vector, d->id, nf->error_code);
+  hv_mark_event(HV_EV_TRAP_BOUNCE, vector, d->id, error);
   if (!create_bounce_frame(d, g, v->failsafe_cs, v->failsafe_eip,
                            TBF_FAILSAFE | (v->failsafe_masks_events ? TBF_INTERRUPT : 0), 0))
     hv_domain_crash(d, "bad segment or frame on return to %04x:%08x (exception %u, error 0x%x) and %s", g->cs,
-                    g->eip, nf->vector, nf->error_code,
+                    g->eip, vector, error,
                     (v->failsafe_cs & ~3u) ? "its stack is not writable" : "no failsafe callback");
   hv_check_events(g);
   hv_resume_frame(g);

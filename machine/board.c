@@ -176,18 +176,30 @@ static int cpu_inta(void *ctx) {
   return dev_pic_inta(b->pic_master);
 }
 
+/* A port access may give a device an event earlier than the end of the
+ * CPU's current run (a timer reprogrammed with a shorter count): the run
+ * then stops after this instruction, so the loop runs the CPU only up to
+ * that event (loop.c). */
+static void board_resync(struct machine *b) {
+  if (dev_sched_next(b->sched) < b->run_until)
+    cpu_request_stop(b->cpu);
+}
+
 /* The bus as the CPU's port interface (devices/ knows nothing of the CPU's
  * types: the board adapts one to the other). */
 static uint32_t board_in(void *ctx, uint16_t port, unsigned size_bytes) {
   struct machine *b = ctx;
   dev_sched_advance(b->sched, cpu_cycles_now(b->cpu));
-  return dev_bus_in(b->bus, port, size_bytes);
+  uint32_t v = dev_bus_in(b->bus, port, size_bytes);
+  board_resync(b);
+  return v;
 }
 
 static void board_out(void *ctx, uint16_t port, unsigned size_bytes, uint32_t value) {
   struct machine *b = ctx;
   dev_sched_advance(b->sched, cpu_cycles_now(b->cpu));
   dev_bus_out(b->bus, port, size_bytes, value);
+  board_resync(b);
 }
 
 static const struct cpu_io_ops board_io = {.in = board_in, .out = board_out};

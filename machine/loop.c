@@ -51,6 +51,7 @@ void machine_run(struct machine *m, uint64_t max_cycles) {
     cycles_t until = dev_sched_next(m->sched);
     if (until > max_cycles)
       until = max_cycles;
+    m->run_until = until;
     enum cpu_exit x = cpu_run(m->cpu, until);
     dev_sched_advance(m->sched, cpu_cycles(m->cpu));
     opsport_run(m);

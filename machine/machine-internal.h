@@ -80,6 +80,8 @@ struct machine {
   struct dev_kbc *kbc;
   struct opsport ops;
   bool intr;      /* the master PIC's INT, as driven on the CPU's INTR */
+  cycles_t run_until; /* the end of the CPU's current run (loop.c): a device
+                         event moved before it stops the run (board.c) */
   int com1_intr;  /* the UART's INTR pin */
   bool com1_out2; /* its MCR OUT2, which enables the pin onto IRQ 4 */
 

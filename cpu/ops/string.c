@@ -40,6 +40,9 @@
  * refuse code pages), copy whole elements at once (byte-wise forward when
  * the destination overlaps the source ahead of it), commit the registers and
  * charge the cycles as the loop would, then fall into the loop for the rest.
+ * Such a fast path must step aside while a data breakpoint is enabled
+ * (c->dbg_data): mmu_ram_*_ptr do not see the MMU's watch mode, and a hit
+ * must stop the REP after its iteration (below).
  */
 #include "../cpu-internal.h"
 

@@ -297,10 +297,11 @@ static unsigned debug_reg(struct cpu *c, unsigned n) {
 /* General detect (DR7.GD): any MOV to or from a debug register is a #DB
  * fault with DR6.BD set (SDM vol. 3, 17.2.4), after the #GP and #UD checks
  * (see the top of this file). The frame's RF is 1 (a fault-class #DB);
- * entering the handler clears GD (exception.c). */
+ * entering the handler clears GD, done here with the raise. */
 static void general_detect(struct cpu *c) {
   if (unlikely(c->dr[7] & CPU_DR7_GD)) {
     c->dr[6] |= CPU_DR6_BD;
+    c->dr[7] &= ~CPU_DR7_GD; /* entering the handler clears it */
     c->fault_db_rf = true;
     cpu_raise(c, CPU_EXC_DB, CPU_NO_ERROR_CODE);
   }

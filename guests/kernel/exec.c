@@ -110,7 +110,7 @@ static int map_image(struct mm *mm, struct inode *ip, const struct image *im, ui
     if (p->p_type != PT_LOAD || p->p_memsz == 0)
       continue;
     uint32_t prot = ((p->p_flags & PF_R) ? VM_READ : 0) | ((p->p_flags & PF_W) ? VM_WRITE : 0) |
-                    ((p->p_flags & PF_X) ? VM_EXEC : 0);
+                    ((p->p_flags & PF_X) ? VM_EXEC : 0) | VM_MAYWRITE;
     uint32_t start = ALIGN_DOWN(p->p_vaddr, PAGE_SIZE);
     uint32_t file_end = ALIGN_UP(p->p_vaddr + p->p_filesz, PAGE_SIZE);
     uint32_t mem_end = ALIGN_UP(p->p_vaddr + p->p_memsz, PAGE_SIZE);
@@ -215,7 +215,7 @@ static int do_exec(const char *path, struct exec_args *a) {
   r = map_image(mm, ip, im, &brk);
   if (r < 0)
     goto fail;
-  r = vma_add(mm, USER_STACK_BOTTOM, USER_END, VM_READ | VM_WRITE | VM_EXEC | VM_STACK, NULL, 0);
+  r = vma_add(mm, USER_STACK_BOTTOM, USER_END, VM_READ | VM_WRITE | VM_EXEC | VM_MAYWRITE | VM_STACK, NULL, 0);
   if (r < 0)
     goto fail;
   mm->brk_start = mm->brk = brk;

@@ -73,7 +73,7 @@ uint32_t pagecache_page(struct inode *ip, uint32_t idx, int alloc) {
     ip->pages = n;
     ip->pages_cap = cap;
   }
-  void *pg = page_alloc_zero(0);
+  void *pg = page_alloc_user(1);
   if (!pg)
     return 0;
   uint32_t pfn = virt_to_pfn(pg);

@@ -9,6 +9,8 @@
  * Command line (the loader's: the first word is the kernel's own path):
  *   init=PATH   the program to run as init (default /sbin/init)
  *   ktrace      print every system call on the console
+ *   pvcheck     (native) check the paravirtualization rules, Xen-style
+ *               batching included (arch/native/check.c)
  *   --          everything after it is init's arguments (argv[1...])
  * Words may be quoted with "..." to hold spaces.
  */
@@ -70,8 +72,7 @@ static void parse_cmdline(const char *loader_line) {
       init_path = words[k] + 5;
     else if (strcmp(words[k], "ktrace") == 0)
       syscall_trace = 1;
-    else
-      kprintf("kernel: unknown option %s\n", words[k]);
+    /* other words are the arch's (pvcheck) or nobody's: ignored */
   }
   init_argv[nargs++] = (char *)init_path;
   for (; k < n && nargs <= MAX_INIT_ARGS; k++)

@@ -28,8 +28,13 @@ struct page {
   uint8_t order;      /* block order, on the block's first frame */
   uint8_t slab_class; /* heap size class of a PG_SLAB frame */
   uint8_t pad;
-  uint32_t next, prev; /* free-list links (frame numbers) */
+  uint32_t next, prev; /* links (frame numbers): a buddy free list, or a
+                          heap class's list of frames with free objects */
+  uint16_t slab_inuse; /* PG_SLAB: objects handed out */
+  uint16_t slab_free;  /* PG_SLAB: offset of the first free object, or SLAB_NONE */
 };
+
+#define SLAB_NONE 0xFFFFu
 
 extern struct page *page_map;
 extern uint32_t page_max_pfn;
@@ -39,6 +44,12 @@ void page_init(struct boot_info *bi);
 void page_free_range(uint32_t first_pfn, uint32_t end_pfn);
 void *page_alloc(unsigned order);        /* count 1, contents undefined; NULL if none */
 void *page_alloc_zero(unsigned order);
+/* A page for user data (process memory, file data, pipe buffers): NULL
+ * once the free count is down to the kernel's reserve, so that a process
+ * or a file that takes all memory fails (SIGKILL, ENOSPC) while the kernel
+ * can still allocate what it needs to clean up (page tables, paths,
+ * stacks). */
+void *page_alloc_user(int zero);
 void page_get(uint32_t pfn);
 void page_put(uint32_t pfn);             /* frees at zero */
 static inline struct page *pfn_page(uint32_t pfn) { return &page_map[pfn]; }

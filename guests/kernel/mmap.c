@@ -35,7 +35,7 @@ long sys_brk(uint32_t brk) {
       if (heap->next && heap->next->start < new_end)
         return mm->brk;
       heap->end = new_end;
-    } else if (vma_add(mm, old_end, new_end, VM_READ | VM_WRITE | VM_HEAP, NULL, 0) < 0) {
+    } else if (vma_add(mm, old_end, new_end, VM_READ | VM_WRITE | VM_MAYWRITE | VM_HEAP, NULL, 0) < 0) {
       return mm->brk;
     }
   } else if (new_end < old_end) {
@@ -59,6 +59,7 @@ long sys_mmap2(uint32_t addr, uint32_t len, uint32_t prot, uint32_t flags, int f
   int shared = type != MAP_PRIVATE;
 
   struct inode *ip = NULL;
+  uint32_t maywrite = VM_MAYWRITE;
   if (!(flags & MAP_ANONYMOUS)) {
     struct file *f = fd_file(fd);
     if (!f)
@@ -70,8 +71,11 @@ long sys_mmap2(uint32_t addr, uint32_t len, uint32_t prot, uint32_t flags, int f
         return -ENODEV;
       if ((f->flags & O_ACCMODE) == O_WRONLY)
         return -EACCES;
-      if (shared && (prot & PROT_WRITE) && (f->flags & O_ACCMODE) != O_RDWR)
-        return -EACCES;
+      if (shared && (f->flags & O_ACCMODE) != O_RDWR) {
+        if (prot & PROT_WRITE)
+          return -EACCES;
+        maywrite = 0; /* nor later, through mprotect */
+      }
       if (pgoff > (0xFFFFFFFFu >> PAGE_SHIFT) - (len >> PAGE_SHIFT))
         return -EOVERFLOW;
       ip = f->ip;
@@ -105,7 +109,7 @@ long sys_mmap2(uint32_t addr, uint32_t len, uint32_t prot, uint32_t flags, int f
       goto out;
     }
   }
-  uint32_t vflags = prot | (shared ? VM_SHARED : 0);
+  uint32_t vflags = prot | maywrite | (shared ? VM_SHARED : 0);
   ret = vma_add(mm, addr, addr + len, vflags, ip, pgoff);
   if (ret == 0)
     ret = (long)addr;

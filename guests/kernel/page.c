@@ -130,3 +130,13 @@ void page_put(uint32_t pfn) {
 }
 
 uint32_t page_free_count(void) { return free_frames; }
+
+static uint32_t reserve_frames;
+
+void *page_alloc_user(int zero) {
+  if (!reserve_frames) /* 1/128 of memory, at least 256 frames (1 MiB) */
+    reserve_frames = MAX(page_max_pfn / 128, 256u);
+  if (free_frames <= reserve_frames)
+    return NULL;
+  return zero ? page_alloc_zero(0) : page_alloc(0);
+}

@@ -109,7 +109,7 @@ static long pipe_write(struct file *f, const char *ubuf, uint32_t n) {
         return done ? (long)done : -ERESTARTSYS;
       continue;
     }
-    uint8_t *page = page_alloc(0);
+    uint8_t *page = page_alloc_user(0);
     if (!page)
       return done ? (long)done : -ENOMEM;
     uint32_t chunk = MIN(n - done, PAGE_SIZE);

@@ -407,7 +407,7 @@ long sys_kill(int pid, int sig) {
   int found = 0;
   for (int k = 0; k < NPROC; k++) {
     struct proc *p = proc_table[k];
-    if (!p || p->state == P_UNUSED || p->state == P_ZOMBIE)
+    if (!p || p->state == P_UNUSED)
       continue;
     int match;
     if (pid > 0)

@@ -83,6 +83,37 @@ static void trap_exception(struct trapframe *tf) {
 
 static void trap_fatal(struct trapframe *tf) { kernel_fault(tf, 0); }
 
+/* Out of memory: kill the process with the most user pages (never init
+ * while another will do), as Linux's OOM killer picks by size; while an
+ * earlier victim is still on its way out, wait for it instead. Returns
+ * the victim. */
+static struct proc *oom_kill(void) {
+  struct proc *victim = NULL;
+  for (int k = 0; k < NPROC; k++) {
+    struct proc *p = proc_table[k];
+    if (p && p != current && p->mm && p->state != P_ZOMBIE && (p->sig.pending & sig_bit(SIGKILL)))
+      return p; /* dying: its memory is about to come back */
+  }
+  for (int k = 0; k < NPROC; k++) {
+    struct proc *p = proc_table[k];
+    if (!p || p->state == P_UNUSED || p->state == P_ZOMBIE || !p->mm || p->pid == 1 ||
+        (p->sig.pending & sig_bit(SIGKILL)))
+      continue;
+    if (!victim || p->mm->rss > victim->mm->rss)
+      victim = p;
+  }
+  if (!victim)
+    victim = current;
+  kprintf("kernel: out of memory, killing pid %d (%s, %u pages)\n", victim->pid, victim->name,
+          victim->mm ? victim->mm->rss : 0);
+  struct ksiginfo info = {.code = SI_KERNEL};
+  if (victim == current)
+    sig_force(SIGKILL, SI_KERNEL, 0, 14);
+  else
+    sig_send(victim, SIGKILL, &info);
+  return victim;
+}
+
 static void trap_page_fault(struct trapframe *tf) {
   uint32_t addr = pv.fault_address();
   struct proc *p = current;
@@ -92,6 +123,14 @@ static void trap_page_fault(struct trapframe *tf) {
     r = vm_fault(p->mm, addr, tf->err);
   if (r == FAULT_OK)
     return;
+  if (r == FAULT_OOM) {
+    struct proc *victim = current->sig.pending & sig_bit(SIGKILL) ? current : oom_kill();
+    if (user && victim != current) {
+      pv.irq_enable();
+      schedule(); /* let it die, then take the fault again */
+      return;
+    }
+  }
   if (!user) {
     uint32_t fix = uaccess_fixup(tf->eip);
     if (!fix)
@@ -110,9 +149,7 @@ static void trap_page_fault(struct trapframe *tf) {
   case FAULT_BUS:
     sig_force(SIGBUS, BUS_ADRERR, addr, 14);
     break;
-  default:
-    kprintf("kernel: out of memory, killing pid %d (%s)\n", p->pid, p->name);
-    sig_force(SIGKILL, SI_KERNEL, addr, 14);
+  default: /* out of memory, and this process was the one to go */
     break;
   }
 }

@@ -307,6 +307,10 @@ int vm_protect(struct mm *mm, uint32_t start, uint32_t end, uint32_t prot) {
   }
   if (a < end)
     return -ENOMEM;
+  if (prot & VM_WRITE)
+    for (struct vma *v = mm->vmas; v && v->start < end; v = v->next)
+      if (v->end > start && !(v->flags & VM_MAYWRITE))
+        return -EACCES;
   for (struct vma *v = mm->vmas; v && v->start < end; v = v->next) {
     if (v->end <= start)
       continue;
@@ -343,6 +347,29 @@ int vm_protect(struct mm *mm, uint32_t start, uint32_t end, uint32_t prot) {
 }
 
 /* ---- fork -------------------------------------------------------------------------- */
+/* The child's table for va, allocated at the first entry of its 2 MiB
+ * (inside the lazy bracket the child's page directory may not be read
+ * back: its new entries may still be queued, so the table of the region
+ * in progress is remembered here; regions come in increasing order). */
+struct fork_cursor {
+  uint32_t region; /* va >> 21, or ~0 */
+  pte_t *table;
+};
+
+static pte_t *fork_table(struct mm *child, struct fork_cursor *c, uint32_t va) {
+  if (c->region != va >> 21) {
+    pte_t *t = pt_alloc(1);
+    if (!t)
+      return NULL;
+    uint32_t pfn = virt_to_pfn(t);
+    pv.alloc_pt(pfn, 1);
+    pv.set_pmd(&child->pmd[pdpt_index(va)][pmd_index(va)], pv.make_pte(pfn, PMD_USER_FLAGS));
+    c->region = va >> 21;
+    c->table = t;
+  }
+  return c->table + pte_index(va);
+}
+
 struct mm *mm_fork(struct mm *parent) {
   struct mm *mm = mm_create();
   if (!mm)
@@ -350,6 +377,7 @@ struct mm *mm_fork(struct mm *parent) {
   mm->brk_start = parent->brk_start;
   mm->brk = parent->brk;
   int wp = 0, err = 0;
+  struct fork_cursor cur = {~0u, NULL};
   pv.lazy_mmu_begin();
   for (struct vma *v = parent->vmas; v && !err; v = v->next) {
     if (vma_add(mm, v->start, v->end, v->flags, v->ip, v->pgoff) < 0) {
@@ -365,7 +393,7 @@ struct mm *mm_fork(struct mm *parent) {
       pte_t e = *ptep;
       if (!pte_has_page(e))
         continue;
-      pte_t *cptep = pte_alloc(mm, va);
+      pte_t *cptep = fork_table(mm, &cur, va);
       if (!cptep) {
         err = 1;
         break;
@@ -426,7 +454,7 @@ int vm_fault(struct mm *mm, uint32_t va, uint32_t err) {
       set_user_pte(mm, ptep, va, e | PTE_W | PTE_D, 1); /* sole user: just write */
       return FAULT_OK;
     }
-    void *copy = page_alloc(0); /* copy on write */
+    void *copy = page_alloc_user(0); /* copy on write */
     if (!copy)
       return FAULT_OOM;
     memcpy(copy, pfn_to_virt(pfn), PAGE_SIZE);
@@ -450,7 +478,7 @@ int vm_fault(struct mm *mm, uint32_t va, uint32_t err) {
       page_get(cpfn);
       pfn = cpfn;
     } else if (write) { /* private and written: a copy at once */
-      void *copy = page_alloc(0);
+      void *copy = page_alloc_user(0);
       if (!copy)
         return FAULT_OOM;
       memcpy(copy, pfn_to_virt(cpfn), PAGE_SIZE);
@@ -461,7 +489,7 @@ int vm_fault(struct mm *mm, uint32_t va, uint32_t err) {
       writable = 0;
     }
   } else {
-    void *z = page_alloc_zero(0);
+    void *z = page_alloc_user(1);
     if (!z)
       return FAULT_OOM;
     pfn = virt_to_pfn(z);

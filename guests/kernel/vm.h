@@ -24,6 +24,7 @@ struct inode;
 #define VM_SHARED 0x10 /* MAP_SHARED: writes reach the file / other processes */
 #define VM_STACK 0x20  /* the user stack */
 #define VM_HEAP 0x40   /* the brk heap */
+#define VM_MAYWRITE 0x80 /* mprotect may add VM_WRITE (not for a shared map of a read-only open) */
 
 struct vma {
   uint32_t start, end;  /* [start, end), page aligned */

@@ -197,6 +197,20 @@ static void mov_to_dr7_enables_a_breakpoint_at_once(void **state) {
   assert_int_equal(REG(h, CPU_EBX), 2);
 }
 
+/* A breakpoint on the #DB handler's first instruction delivers #DB
+ * forever (each delivery hits it again); time advances, so the budget ends
+ * the run (found by fuzz_cpu_replay: it hung). */
+static void a_breakpoint_on_the_db_handler_loops_but_time_advances(void **state) {
+  struct harness *h = *state;
+  set_dr(h, 0, HARNESS_CODE);
+  set_dr(h, 1, DB_HANDLER);
+  set_dr(h, 7, dr7_bp(0, 0, 0) | dr7_bp(1, 0, 0));
+  cycles_t c0 = cpu_cycles(h->cpu);
+  assert_int_equal(RUN(h, 0x90, 0xF4), CPU_EXIT_BUDGET);
+  assert_true(cpu_cycles(h->cpu) - c0 >= 10000);
+  assert_int_equal(rd32(h, COUNT), 0); /* the handler never ran an instruction */
+}
+
 /* A breakpoint that DR7 does not enable (L and G clear) does nothing. */
 static void a_disabled_breakpoint_does_nothing(void **state) {
   struct harness *h = *state;
@@ -429,6 +443,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(mov_ss_holds_the_single_step_trap_one_instruction, setup, harness_teardown),
       cmocka_unit_test_setup_teardown(instruction_breakpoint_faults_and_rf_resumes_once, setup, harness_teardown),
       cmocka_unit_test_setup_teardown(mov_to_dr7_enables_a_breakpoint_at_once, setup, harness_teardown),
+      cmocka_unit_test_setup_teardown(a_breakpoint_on_the_db_handler_loops_but_time_advances, setup,
+                                      harness_teardown),
       cmocka_unit_test_setup_teardown(a_disabled_breakpoint_does_nothing, setup, harness_teardown),
       cmocka_unit_test_setup_teardown(write_breakpoint_traps_after_writes_into_its_range, setup, harness_teardown),
       cmocka_unit_test_setup_teardown(read_write_breakpoint_traps_after_reads, setup, harness_teardown),

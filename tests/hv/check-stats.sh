@@ -3,28 +3,37 @@
 # run: what the hypervisor marks (hypercall.N) and what the CPU counts
 # (ring.3to1, softint.128, ...).
 #
-#   check-stats.sh RINGLAB HV_ELF [RINGLAB_OPTIONS...] -- NAME=VALUE|NAME>=VALUE|NAME<=VALUE...
+#   check-stats.sh RINGLAB HV_ELF [RINGLAB_OPTIONS... [-- HV_OPTIONS...]] :: NAME=VALUE|NAME>=VALUE|NAME<=VALUE...
 #
 # Passes when ringlab exits with 1 (verdict 0) and every expectation holds
 # (an absent counter is 0).
 set -uo pipefail
 if (($# < 3)); then
-  echo "usage: $0 RINGLAB HV_ELF [OPTIONS...] -- EXPECTATIONS..." >&2
+  echo "usage: $0 RINGLAB HV_ELF [OPTIONS...] :: EXPECTATIONS..." >&2
   exit 2
 fi
 ringlab=$1
 hv=$2
 shift 2
 opts=()
-while (($#)) && [[ $1 != -- ]]; do
+while (($#)) && [[ $1 != :: ]]; do
   opts+=("$1")
   shift
 done
 shift
+before=()
+after=()
+for o in "${opts[@]}"; do
+  if ((${#after[@]})) || [[ $o == -- ]]; then
+    after+=("$o")
+  else
+    before+=("$o")
+  fi
+done
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
-"$ringlab" run --max-cycles 400000000 --serial "$dir/serial" --stats "$dir/stats.json" "${opts[@]}" "$hv" </dev/null
+"$ringlab" run --max-cycles 400000000 --serial "$dir/serial" --stats "$dir/stats.json" "${before[@]}" "$hv" "${after[@]}" </dev/null
 status=$?
 cat "$dir/serial"
 if ((status != 1)); then

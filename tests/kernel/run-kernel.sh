@@ -4,9 +4,10 @@
 #   run-kernel.sh ringlab RINGLAB KERNEL INITRAMFS EXPECTED [KERNEL ARGS...]
 #   run-kernel.sh qemu    -       KERNEL INITRAMFS EXPECTED [KERNEL ARGS...]
 #
-# Passes (exit 0) when the machine powers off with verdict 0 (init exited
-# 0: `ringlab run` exits 0 through the ops port; QEMU exits 1 through its
-# debug-exit port, (0 << 1) | 1) and the console output contains EXPECTED.
+# Passes (exit 0) when the machine powers off with status KT_STATUS
+# (default 0: init exited 0; `ringlab run` exits with it through the ops
+# port, QEMU with (S << 1) | 1 through its debug-exit port) and the console
+# output contains EXPECTED.
 # The ringlab run is bounded by --max-cycles (RINGLAB_MAX_CYCLES, default
 # 4e9), never by a wall-clock timeout of its own; RINGLAB_RUN_OPTIONS adds
 # options to `ringlab run`. Exits 77 (ctest's skip)
@@ -26,7 +27,7 @@ if [[ $runner == ringlab ]]; then
   "$ringlab" run --max-cycles "${RINGLAB_MAX_CYCLES:-4000000000}" --serial "$out" \
     ${RINGLAB_RUN_OPTIONS:-} --module "$initramfs" "$kernel" -- "$@" </dev/null
   status=$?
-  want=0
+  want=${KT_STATUS:-0}
 else
   if ! command -v qemu-system-i386 >/dev/null 2>&1; then
     echo "skip: qemu-system-i386 is not installed"
@@ -36,7 +37,7 @@ else
     -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel "$kernel" -initrd "$initramfs" \
     -append "$*" </dev/null >"$out" 2>&1
   status=$?
-  want=1
+  want=$(((${KT_STATUS:-0} << 1) | 1))
 fi
 echo "--- console ($runner, status $status) ---"
 cat "$out"

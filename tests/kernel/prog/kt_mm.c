@@ -123,6 +123,9 @@ static void test_file(void) {
   int ro = (int)SYS3(open, "/tmp/mapped", O_RDONLY, 0);
   CHECK_EQ(do_mmap(0, PG, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0), -EACCES);
   CHECK((long)do_mmap(0, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, ro, 0) > 0);
+  char *rom = (char *)do_mmap(0, PG, PROT_READ, MAP_SHARED, ro, 0); /* nor later, by mprotect */
+  CHECK((long)rom > 0);
+  CHECK_EQ(SYS3(mprotect, rom, PG, PROT_READ | PROT_WRITE), -EACCES);
   SYS1(close, ro);
   /* the mapping outlives the descriptor and the name */
   SYS1(close, fd);

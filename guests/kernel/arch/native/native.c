@@ -224,6 +224,15 @@ static const struct pv_ops native_ops = {
     .return_to_user = native_return_to_user,
 };
 
+/* Whether the command line holds word (the arch's own options). */
+static int cmdline_has(const char *line, const char *word) {
+  size_t n = strlen(word);
+  for (const char *p = line; (p = strstr(p, word)) != NULL; p += n)
+    if ((p == line || p[-1] == ' ') && (p[n] == 0 || p[n] == ' '))
+      return 1;
+  return 0;
+}
+
 /* Called by boot.S on the boot stack, paging on (the boot map), IF = 0. */
 __attribute__((noreturn)) void native_start(uint32_t magic, uint32_t info_phys);
 __attribute__((noreturn)) void native_start(uint32_t magic, uint32_t info_phys) {
@@ -246,5 +255,9 @@ __attribute__((noreturn)) void native_start(uint32_t magic, uint32_t info_phys) 
 
   native_desc_init();
   native_pic_init();
+  for (unsigned irq = 0; irq < 16; irq++) /* masked lines still get a gate: a spurious IRQ 7 or 15 is ignored */
+    native_set_gate(IRQ_BASE + irq, native_trap_stubs[IRQ_BASE + irq], 0, 0);
+  if (cmdline_has(boot_info.cmdline, "pvcheck"))
+    native_check_start(&boot_info);
   kern_start(&boot_info);
 }

@@ -54,6 +54,9 @@ extern const uint32_t native_trap_stubs[256]; /* entry stub of each vector, 0 if
 __attribute__((noreturn)) void native_return_to_user(struct trapframe *tf);
 void native_trap(struct trapframe *tf); /* called by the common entry stub */
 
+/* check.c */
+void native_check_start(struct boot_info *bi);
+
 /* native.c */
 void native_ops_init(void);
 void native_irq_handler(unsigned irq, trap_handler_fn fn);
