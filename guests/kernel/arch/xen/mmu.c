@@ -13,11 +13,11 @@
  * issued at once, with two exceptions that wait for the operation that
  * needs them, in the same batch:
  *   - alloc_pt (the page becomes read-only): a new table is always linked
- *     next, by set_pmd or pin_mm, which issue the batch;
+ *     next, by set_pmd or pin_mm, which are queued behind it;
  *   - unpin_mm: the teardown that follows releases the tables.
- * set_pmd is issued at once even in lazy mode: the core reads a directory
- * entry back to find the table it just linked (pte_alloc), so the entry
- * must be in place when set_pmd returns.
+ * set_pmd is batched like set_pte: the core never reads back, inside a
+ * lazy-MMU bracket, a directory entry it wrote there (fork remembers the
+ * child's table of the region in progress), as pv.h asks.
  *
  * Context switches: set_kernel_stack only remembers the stack; switch_mm
  * issues stack_switch and MMUEXT_NEW_BASEPTR in one multicall (as
@@ -149,7 +149,7 @@ void xen_set_pte(pte_t *ptep, pte_t val) {
 
 void xen_set_pmd(pte_t *pmdp, pte_t val) {
   queue_mmu(virt_to_machine(pmdp), val);
-  xen_mc_flush();
+  issue_unless_lazy();
 }
 
 void xen_update_va(pte_t *ptep, uint32_t va, pte_t val, int flush) {

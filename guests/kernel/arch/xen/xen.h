@@ -93,8 +93,10 @@ extern shared_info_t *xen_shared;  /* mapped at a page of the kernel image */
 extern uint32_t *xen_p2m;          /* pseudo-physical -> machine frame */
 extern uint32_t xen_nr_pages;
 
-/* The vcpu_info the hypervisor reads on every delivery (vcpu 0). */
-#define xen_vcpu (&xen_shared->vcpu_info[0])
+/* The vcpu_info the hypervisor reads on every delivery (vcpu 0), at the
+ * start of the shared info page, which is mapped at xen_shared_page. */
+extern uint8_t xen_shared_page[];
+#define xen_vcpu ((vcpu_info_t *)xen_shared_page)
 
 static inline uint32_t pfn_to_mfn(uint32_t pfn) {
   if (pfn >= xen_nr_pages)
