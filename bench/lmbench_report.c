@@ -522,8 +522,8 @@ void lm_print_compare(FILE *out, const struct lm_config *base, const struct lm_c
         struct lm_value a = row_value(&base[c], &rows[r]), b = row_value(&variant[c], &rows[r]);
         print_us(out, a.us, a.have);
         print_us(out, b.us, b.have);
-        if (a.have && b.have && a.cycles > 0)
-          fprintf(out, " %+7.1f%%", 100.0 * (b.cycles - a.cycles) / a.cycles);
+        if (a.have && b.have && a.us > 0) /* in time: the setting may change the clock */
+          fprintf(out, " %+7.1f%%", 100.0 * (b.us - a.us) / a.us);
         else
           fprintf(out, " %8s", "-");
       }
