@@ -11,7 +11,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git gcc-multilib
   libsdl2-dev libelf-dev zlib1g-dev libcmocka-dev libcapstone-dev
-  libinih-dev libcjson-dev qemu-system-x86 libxen-dev cpio
+  libinih-dev libcjson-dev qemu-system-x86 libxen-dev cpio gnuplot-nox
   "$@"
 )
 
