@@ -176,6 +176,19 @@ void xen_release_pt(uint32_t pfn, int level) {
   issue_unless_lazy();
 }
 
+/* The layer's hooks name the address space the table belongs to (pv.h);
+ * this layer does not need it: every table is read-only from the moment
+ * it is one, whether its address space is pinned yet or not. */
+void xen_alloc_pt_as(uint32_t as, uint32_t pfn, int level) {
+  UNUSED(as);
+  xen_alloc_pt(pfn, level);
+}
+
+void xen_release_pt_as(uint32_t as, uint32_t pfn, int level) {
+  UNUSED(as);
+  xen_release_pt(pfn, level);
+}
+
 void xen_pin_mm(uint32_t pdpt_pfn) {
   xen_mc_mmuext(MMUEXT_PIN_L3_TABLE, pfn_to_mfn(pdpt_pfn));
   xen_mc_flush();

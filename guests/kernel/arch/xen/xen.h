@@ -125,6 +125,8 @@ void xen_set_pmd(pte_t *pmdp, pte_t val);
 void xen_update_va(pte_t *ptep, uint32_t va, pte_t val, int flush);
 void xen_alloc_pt(uint32_t pfn, int level);
 void xen_release_pt(uint32_t pfn, int level);
+void xen_alloc_pt_as(uint32_t as, uint32_t pfn, int level);
+void xen_release_pt_as(uint32_t as, uint32_t pfn, int level);
 void xen_pin_mm(uint32_t pdpt_pfn);
 void xen_unpin_mm(uint32_t pdpt_pfn);
 void xen_lazy_mmu_begin(void);
