@@ -87,6 +87,7 @@ enum cpu_exit {
   CPU_EXIT_TRIPLE_FAULT,  /* a fault while delivering a double fault */
   CPU_EXIT_STOP,          /* cpu_request_stop() or an ops-port exit */
   CPU_EXIT_UNIMPLEMENTED, /* an instruction ringlab does not model (x87 ...) */
+  CPU_EXIT_PAUSE,         /* an observer's pause (cpu_pause_at, cpu_step) */
 };
 
 struct cpu *cpu_new(struct mmu *mem, const struct cpu_io_ops *io, void *io_ctx);
@@ -101,6 +102,32 @@ enum cpu_exit cpu_run(struct cpu *cpu, cycles_t until);
 /* Asks cpu_run() to return at the end of the current instruction
  * (for device callbacks). */
 void cpu_request_stop(struct cpu *cpu);
+
+/* Pauses: an observer (a window, a debugger, a snapshot) stops the
+ * processor where nothing else would, and the run goes on exactly as if it
+ * had not stopped: calling cpu_run again with the same `until` gives the
+ * same instruction boundaries, cycles and counters as one call would have
+ * (exec.c, "Pauses"). The caller must not let device time advance at a
+ * pause (nothing is due: the next event is at `until`).
+ *
+ * cpu_pause_at(at): cpu_run returns CPU_EXIT_PAUSE at the boundary where a
+ * run with until = at would have stopped (if that comes before `until`),
+ * and again on every call while cpu_cycles() >= at; UINT64_MAX: no pause.
+ * A halted processor's clock stops at `at`.
+ *
+ * cpu_step(until): runs to the next instruction boundary: one instruction
+ * retires (or faults, and its exception is delivered), or an interrupt
+ * that is waiting is delivered; returns CPU_EXIT_PAUSE there, or what
+ * cpu_run returns if that boundary is where `until` stops the run anyway
+ * (then devices must advance, as after any cpu_run). A halted processor
+ * with nothing to wake it returns CPU_EXIT_HALT as cpu_run does (its clock
+ * runs to `until`, or stops at a cpu_pause_at cycle before it). */
+void cpu_pause_at(struct cpu *cpu, cycles_t at);
+enum cpu_exit cpu_step(struct cpu *cpu, cycles_t until);
+/* Forgets a pause's cut block: call after changing the processor's state
+ * from outside between runs (registers, memory holding code) so that the
+ * next run starts afresh at CS:EIP. */
+void cpu_resume_forget(struct cpu *cpu);
 /* The interrupt inputs, driven by the board (devices/).
  *
  * cpu_set_intr() sets the level of the INTR pin. The processor takes a
