@@ -7,6 +7,11 @@
  * Emulated time is the CPU's cycle counter alone; devices see it only
  * through the scheduler. Nothing here reads the host clock, so a run is a
  * function of the image, the options and the input events.
+ *
+ * Observers (the window, the gdb stub, --save-at) get the machine at
+ * pauses: the CPU stops where an observer asked (cpu_pause_at, cpu_step),
+ * device time does not move (nothing is due before the next event), the
+ * observer looks or waits, and the run goes on as if it had not stopped.
  */
 #include <string.h>
 
@@ -46,18 +51,54 @@ void machine_stop(struct machine *m, enum machine_end e, const char *what) {
   cpu_request_stop(m->cpu);
 }
 
+int machine_observe(struct machine *m, struct machine_observer *o) {
+  if (m->n_observers == MACHINE_MAX_OBSERVERS)
+    return -1;
+  m->observers[m->n_observers++] = o;
+  return 0;
+}
+
+/* Calls the observers (while the run goes on; all of them at its end). */
+static void notify(struct machine *m) {
+  bool ended = m->end != MACHINE_RUNNING;
+  for (unsigned k = 0; k < m->n_observers && (ended || m->end == MACHINE_RUNNING); k++)
+    m->observers[k]->stopped(m->observers[k]->ctx, m);
+}
+
+/* One run of the CPU up to `until`, as the observers want it. */
+static enum cpu_exit run_cpu(struct machine *m, cycles_t until) {
+  cycles_t pause = DEV_NEVER;
+  bool step = false;
+  for (unsigned k = 0; k < m->n_observers; k++) {
+    step |= m->observers[k]->step;
+    if (m->observers[k]->pause_at < pause)
+      pause = m->observers[k]->pause_at;
+  }
+  if (step)
+    return cpu_step(m->cpu, until);
+  cpu_pause_at(m->cpu, pause);
+  return cpu_run(m->cpu, until);
+}
+
 void machine_run(struct machine *m, uint64_t max_cycles) {
+  if (m->n_observers)
+    notify(m);
   while (m->end == MACHINE_RUNNING) {
     cycles_t until = dev_sched_next(m->sched);
     if (until > max_cycles)
       until = max_cycles;
-    enum cpu_exit x = cpu_run(m->cpu, until);
+    enum cpu_exit x = run_cpu(m, until);
+    if (x == CPU_EXIT_PAUSE) {
+      notify(m);
+      continue;
+    }
     dev_sched_advance(m->sched, cpu_cycles(m->cpu));
     opsport_run(m);
     if (m->end != MACHINE_RUNNING)
       break;
     char what[200];
     switch (x) {
+    case CPU_EXIT_PAUSE: /* handled above */
     case CPU_EXIT_BUDGET:
     case CPU_EXIT_STOP:
       if (cpu_cycles(m->cpu) >= max_cycles) {
@@ -88,6 +129,9 @@ void machine_run(struct machine *m, uint64_t max_cycles) {
       break;
     }
   }
+  cpu_pause_at(m->cpu, DEV_NEVER);
+  if (m->n_observers)
+    notify(m); /* the end: observers see the final state */
   opsport_finish(m);
 }
 

@@ -49,6 +49,22 @@ struct opsport {
   unsigned hypercalls;                            /* open hypercalls */
 };
 
+/* Observers of a run (the window, the gdb stub, --save-at): each says
+ * where it wants the machine paused, and is called at every pause (and
+ * once before the run starts). A pause changes nothing the guest sees or
+ * the counters count (cpu.h, cpu_pause_at and cpu_step). */
+struct machine;
+struct machine_observer {
+  /* Called with the machine stopped between two instructions; it may look,
+   * change what the observer wants next (pause_at, step), wait for its
+   * user, or end the run (machine_stop). */
+  void (*stopped)(void *ctx, struct machine *m);
+  void *ctx;
+  cycles_t pause_at; /* pause at this cycle (the budget rule, as a device event); DEV_NEVER: none */
+  bool step;         /* pause at the next instruction boundary */
+};
+#define MACHINE_MAX_OBSERVERS 4
+
 /* Why the machine stopped. */
 enum machine_end {
   MACHINE_RUNNING,
@@ -93,6 +109,9 @@ struct machine {
   struct result results[MACHINE_MAX_RESULTS];
   unsigned n_results;
 
+  struct machine_observer *observers[MACHINE_MAX_OBSERVERS];
+  unsigned n_observers;
+
   enum machine_end end;
   int exit_status; /* for MACHINE_END_EXIT_PORT / _OPS_EXIT */
   char end_message[256]; /* one line for stderr, or "" */
@@ -104,8 +123,11 @@ struct machine *machine_new(uint32_t ram_bytes, FILE *serial_out, FILE *debugcon
                             size_t err_bytes);
 void machine_free(struct machine *m);
 
+/* Adds an observer (owned by the caller, alive while the machine runs);
+ * -1 when there are MACHINE_MAX_OBSERVERS already. */
+int machine_observe(struct machine *m, struct machine_observer *o);
 /* run.c's loop (loop.c): runs until the machine ends or max_cycles
- * (0 = no limit); sets m->end, m->exit_status, m->end_message. */
+ * (DEV_NEVER = no limit); sets m->end, m->exit_status, m->end_message. */
 void machine_run(struct machine *m, uint64_t max_cycles);
 /* Ends the run now (at the end of the current instruction when called from
  * a device), with one line "what at CS:EIP ..., cycle N"; nothing if it has
@@ -132,6 +154,11 @@ void opsport_finish(struct machine *m);
  * line of the same format (--keys-out). */
 int keys_load(struct machine *m, const char *path, char *err, size_t n);
 int keys_write(FILE *f, cycles_t when, unsigned key, bool down);
+
+/* pause.c: --pause-every (every cycles, or 0: every instruction boundary);
+ * NULL when out of memory or observers. Freed with free(). */
+struct pause_every *pause_every_new(struct machine *m, cycles_t every);
+uint64_t pause_every_count(const struct pause_every *p);
 
 /* stats.c: writes the --stats JSON to path (through a temporary file).
  * Returns 0, or -1 with err set. */

@@ -41,6 +41,7 @@ struct run_options {
   uint64_t max_cycles; /* DEV_NEVER: no limit */
   char *serial, *serial_in, *debugcon, *stats, *timing;
   char *keys_in; /* --keys-in PATH: key events for the keyboard */
+  char *pause_every; /* --pause-every N|step */
   char *trace, *trace_events; /* --trace PATH, --trace-events CLASS,... */
   char **modules;
   unsigned n_modules;
@@ -76,6 +77,8 @@ static void usage(FILE *out) {
           "                         (trace/FORMAT.md; read it with 'ringlab trace')\n"
           "  --trace-events CLASS,...  record only these event classes (all): cpu,\n"
           "                         exception, interrupt, io, mmu, tlb, ops, hv\n"
+          "  --pause-every N|step   pause every N cycles (or every instruction) and go on:\n"
+          "                         observing changes nothing (a check of that)\n"
           "  --config FILE          INI file of these options; the command line overrides it\n"
           "  --module PATH[=ARGS]   a Multiboot module (repeatable)\n"
           "  --flat ADDR            KERNEL is a flat binary: load and enter at ADDR\n"
@@ -99,6 +102,7 @@ static void options_free(struct run_options *o) {
   free(o->serial);
   free(o->serial_in);
   free(o->keys_in);
+  free(o->pause_every);
   free(o->debugcon);
   free(o->stats);
   free(o->trace);
@@ -143,7 +147,7 @@ static const struct {
     {"timing", offsetof(struct run_options, timing)},       {"kernel", offsetof(struct run_options, kernel)},
     {"args", offsetof(struct run_options, args)},           {"bios", offsetof(struct run_options, bios)},
     {"trace", offsetof(struct run_options, trace)},         {"trace-events", offsetof(struct run_options, trace_events)},
-    {"keys-in", offsetof(struct run_options, keys_in)},
+    {"keys-in", offsetof(struct run_options, keys_in)},     {"pause-every", offsetof(struct run_options, pause_every)},
 };
 
 static char **string_option(struct run_options *o, const char *key) {
@@ -399,7 +403,7 @@ static int load_serial_in(struct machine *m, const char *path, char *err, size_t
 
 enum { OPT_MEM = 256, OPT_TIMING, OPT_MAX_CYCLES, OPT_SERIAL, OPT_SERIAL_IN, OPT_DEBUGCON, OPT_STATS, OPT_CONFIG,
        OPT_MODULE, OPT_FLAT, OPT_RTC, OPT_BIOS, OPT_ITLB, OPT_DTLB, OPT_TLB_TAGGED, OPT_TRACE, OPT_TRACE_EVENTS,
-       OPT_KEYS_IN };
+       OPT_KEYS_IN, OPT_PAUSE_EVERY };
 
 static const struct option long_options[] = {
     {"mem", required_argument, NULL, OPT_MEM},
@@ -420,6 +424,7 @@ static const struct option long_options[] = {
     {"trace", required_argument, NULL, OPT_TRACE},
     {"trace-events", required_argument, NULL, OPT_TRACE_EVENTS},
     {"keys-in", required_argument, NULL, OPT_KEYS_IN},
+    {"pause-every", required_argument, NULL, OPT_PAUSE_EVERY},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -806,6 +811,7 @@ int run_main(int argc, char **argv) {
   struct mb_module *mods = NULL;
   struct trace_writer *trace = NULL;
   struct trace_hook hook = {0};
+  struct pause_every *pauser = NULL;
   uint32_t trace_classes = TRACE_CLASSES_ALL;
   if (o.trace_events && trace_classes_parse(o.trace_events, &trace_classes, err, sizeof err) != 0) {
     char why[ERR_BYTES + 16];
@@ -875,6 +881,16 @@ int run_main(int argc, char **argv) {
       *eq = 0; /* PATH=ARGS: split at the first '=' */
     mods[k] = (struct mb_module){.path = o.modules[k], .args = eq ? eq + 1 : NULL};
   }
+  uint64_t every = 0;
+  if (o.pause_every && strcmp(o.pause_every, "step") != 0 && (!parse_u64(o.pause_every, &every) || every == 0)) {
+    snprintf(err, sizeof err, "--pause-every '%s' is not a cycle count (> 0) or 'step'", o.pause_every);
+    status = bad(err);
+    goto out;
+  }
+  if (o.pause_every && !(pauser = pause_every_new(m, every))) {
+    status = bad("out of memory");
+    goto out;
+  }
   if (o.keys_in && (check_regular_file(o.keys_in, NULL, err, sizeof err) != 0 ||
                     keys_load(m, o.keys_in, err, sizeof err) != 0)) {
     status = bad(err);
@@ -930,6 +946,7 @@ out:
   free(hook.cache);
   free(mods);
   machine_free(m);
+  free(pauser);
   if (serial && serial != stdout)
     fclose(serial);
   if (debugcon && debugcon != stdout)
