@@ -206,11 +206,14 @@ static inline __attribute__((always_inline)) const struct insn *run_block(struct
 }
 
 /* Whether nothing that decides what the next instruction is changed since
- * the pause that left r. */
-static bool resume_holds(struct cpu *c, const struct cpu_resume *r) {
+ * the pause that left r (only the host can change it: devices do not move
+ * at pauses). Whether an interrupt is waiting is not asked: the uncut run
+ * would not have asked here either (mid-block, or right after a delivery),
+ * and asking (an INTA cycle) would change the run. */
+static bool resume_holds(const struct cpu *c, const struct cpu_resume *r) {
   return r->eip == c->eip && r->cs_base == c->seg[CPU_CS].base && r->cs_attr == c->seg[CPU_CS].attr &&
          r->cpl == c->cpl && r->mode == (uint8_t)c->mode && r->cr0 == c->cr[0] && r->cr3 == c->cr[3] &&
-         r->cr4 == c->cr[4] && !c->halted && !c->sys.shadow && !interrupt_ready(c);
+         r->cr4 == c->cr[4] && !c->halted;
 }
 
 /* At the start of a run after a pause: the block (first, from *i, entered
