@@ -38,7 +38,12 @@
  * Time: every port access first brings the device scheduler to the cycle
  * of the accessing instruction (cpu_cycles_now), so a chip that reads its
  * counters (PIT, RTC) sees exactly that cycle and every device event due
- * before it has fired, in order.
+ * before it has fired, in order. And after the access, if the next device
+ * event moved (the guest programmed a timer: the PIT's first tick now
+ * comes before the event the CPU runs to, or an event went away), the CPU
+ * stops at the end of the instruction so that the run loop runs it to the
+ * new one: an event is always taken at its cycle, whatever the guest does
+ * until then (computing only, say, with no port access or HLT to stop it).
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -178,16 +183,30 @@ static int cpu_inta(void *ctx) {
 
 /* The bus as the CPU's port interface (devices/ knows nothing of the CPU's
  * types: the board adapts one to the other). */
+/* After a port access: if the budget the CPU runs to is no longer the next
+ * device event, end this run at the instruction's end (the loop reruns it
+ * to the right one). */
+static void board_check_budget(struct machine *b) {
+  cycles_t next = dev_sched_next(b->sched);
+  if (next > b->max_cycles)
+    next = b->max_cycles;
+  if (next != b->run_until)
+    cpu_request_stop(b->cpu);
+}
+
 static uint32_t board_in(void *ctx, uint16_t port, unsigned size_bytes) {
   struct machine *b = ctx;
   dev_sched_advance(b->sched, cpu_cycles_now(b->cpu));
-  return dev_bus_in(b->bus, port, size_bytes);
+  uint32_t v = dev_bus_in(b->bus, port, size_bytes);
+  board_check_budget(b);
+  return v;
 }
 
 static void board_out(void *ctx, uint16_t port, unsigned size_bytes, uint32_t value) {
   struct machine *b = ctx;
   dev_sched_advance(b->sched, cpu_cycles_now(b->cpu));
   dev_bus_out(b->bus, port, size_bytes, value);
+  board_check_budget(b);
 }
 
 static const struct cpu_io_ops board_io = {.in = board_in, .out = board_out};
@@ -277,6 +296,7 @@ struct machine *machine_new(uint32_t ram_bytes, FILE *serial_out, FILE *debugcon
   struct machine *m = b;
   m->serial_out = serial_out;
   m->debugcon_out = debugcon_out;
+  m->run_until = m->max_cycles = DEV_NEVER;
   m->mem = mmu_new(ram_bytes);
   m->bus = dev_bus_new();
   m->sched = dev_sched_new();

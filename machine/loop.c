@@ -81,12 +81,14 @@ static enum cpu_exit run_cpu(struct machine *m, cycles_t until) {
 }
 
 void machine_run(struct machine *m, uint64_t max_cycles) {
+  m->max_cycles = max_cycles;
   if (m->n_observers)
     notify(m);
   while (m->end == MACHINE_RUNNING) {
     cycles_t until = dev_sched_next(m->sched);
     if (until > max_cycles)
       until = max_cycles;
+    m->run_until = until; /* the board stops the CPU if a port access moves it */
     enum cpu_exit x = run_cpu(m, until);
     if (x == CPU_EXIT_PAUSE) {
       notify(m);

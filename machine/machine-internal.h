@@ -111,6 +111,8 @@ struct machine {
 
   struct machine_observer *observers[MACHINE_MAX_OBSERVERS];
   unsigned n_observers;
+  cycles_t run_until;  /* the budget of the CPU's current run: the next device event or max_cycles */
+  cycles_t max_cycles; /* of machine_run (DEV_NEVER: none) */
 
   enum machine_end end;
   int exit_status; /* for MACHINE_END_EXIT_PORT / _OPS_EXIT */
