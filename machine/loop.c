@@ -65,16 +65,27 @@ static void notify(struct machine *m) {
     m->observers[k]->stopped(m->observers[k]->ctx, m);
 }
 
+static bool input_may_come(const struct machine *m) {
+  for (unsigned k = 0; k < m->n_observers; k++)
+    if (m->observers[k]->input)
+      return true;
+  return false;
+}
+
+static bool stepping(const struct machine *m) {
+  for (unsigned k = 0; k < m->n_observers; k++)
+    if (m->observers[k]->step)
+      return true;
+  return false;
+}
+
 /* One run of the CPU up to `until`, as the observers want it. */
 static enum cpu_exit run_cpu(struct machine *m, cycles_t until) {
   cycles_t pause = DEV_NEVER;
-  bool step = false;
-  for (unsigned k = 0; k < m->n_observers; k++) {
-    step |= m->observers[k]->step;
+  for (unsigned k = 0; k < m->n_observers; k++)
     if (m->observers[k]->pause_at < pause)
       pause = m->observers[k]->pause_at;
-  }
-  if (step)
+  if (stepping(m))
     return cpu_step(m->cpu, until);
   cpu_pause_at(m->cpu, pause);
   return cpu_run(m->cpu, until);
@@ -90,6 +101,7 @@ void machine_run(struct machine *m, uint64_t max_cycles) {
       until = max_cycles;
     m->run_until = until; /* the board stops the CPU if a port access moves it */
     enum cpu_exit x = run_cpu(m, until);
+    m->idle = false;
     if (x == CPU_EXIT_PAUSE) {
       notify(m);
       continue;
@@ -116,6 +128,8 @@ void machine_run(struct machine *m, uint64_t max_cycles) {
        * a halted CPU makes none): the run ends. */
       if (!(cpu_get_eflags(m->cpu) & CPU_FLAG_IF))
         end(m, MACHINE_END_HALT, "hlt with interrupts disabled", NULL);
+      else if (dev_sched_next(m->sched) == DEV_NEVER && !m->intr && input_may_come(m))
+        m->idle = true; /* the window's keys may wake it: time passes at its pauses */
       else if (dev_sched_next(m->sched) == DEV_NEVER && !m->intr)
         end(m, MACHINE_END_HALT, "hlt with no interrupt source pending", NULL);
       else if (cpu_cycles(m->cpu) >= max_cycles) {
@@ -130,6 +144,10 @@ void machine_run(struct machine *m, uint64_t max_cycles) {
       end(m, MACHINE_END_UNIMPLEMENTED, "unimplemented instruction", cpu_stop_reason(m->cpu));
       break;
     }
+    /* A step that ended where the machine stops anyway (a device event,
+     * an op, HLT) is still a step: the observer sees its boundary. */
+    if (m->end == MACHINE_RUNNING && stepping(m))
+      notify(m);
   }
   cpu_pause_at(m->cpu, DEV_NEVER);
   if (m->n_observers)

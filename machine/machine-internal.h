@@ -62,6 +62,8 @@ struct machine_observer {
   void *ctx;
   cycles_t pause_at; /* pause at this cycle (the budget rule, as a device event); DEV_NEVER: none */
   bool step;         /* pause at the next instruction boundary */
+  bool input;        /* it may queue input events (keys) at pauses: a machine halted with nothing
+                      * pending waits for them instead of ending */
 };
 #define MACHINE_MAX_OBSERVERS 4
 
@@ -111,6 +113,7 @@ struct machine {
 
   struct machine_observer *observers[MACHINE_MAX_OBSERVERS];
   unsigned n_observers;
+  bool idle; /* halted with nothing pending, waiting for an observer's input */
   cycles_t run_until;  /* the budget of the CPU's current run: the next device event or max_cycles */
   cycles_t max_cycles; /* of machine_run (DEV_NEVER: none) */
 
@@ -161,6 +164,16 @@ int keys_write(FILE *f, cycles_t when, unsigned key, bool down);
  * NULL when out of memory or observers. Freed with free(). */
 struct pause_every *pause_every_new(struct machine *m, cycles_t every);
 uint64_t pause_every_count(const struct pause_every *p);
+
+/* window.c: --display sdl, the window as an observer. window_open adds
+ * it (NULL with one line in err: no display, no key file); window_finish
+ * draws the end, writes --screenshot, holds the window if asked (0, or -1
+ * with err). */
+struct window;
+struct window *window_open(struct machine *m, const char *keys_out, const char *screenshot, bool hold, char *err,
+                           size_t n);
+int window_finish(struct window *win, struct machine *m, char *err, size_t n);
+void window_close(struct window *win);
 
 /* stats.c: writes the --stats JSON to path (through a temporary file).
  * Returns 0, or -1 with err set. */

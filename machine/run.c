@@ -42,6 +42,10 @@ struct run_options {
   char *serial, *serial_in, *debugcon, *stats, *timing;
   char *keys_in; /* --keys-in PATH: key events for the keyboard */
   char *pause_every; /* --pause-every N|step */
+  char *display;     /* --display sdl|none */
+  char *keys_out;    /* --keys-out PATH: keys typed into the window */
+  char *screenshot;  /* --screenshot PATH: the window at the end, as BMP */
+  bool display_hold; /* --display-hold: keep the window after the run */
   char *trace, *trace_events; /* --trace PATH, --trace-events CLASS,... */
   char **modules;
   unsigned n_modules;
@@ -77,6 +81,11 @@ static void usage(FILE *out) {
           "                         (trace/FORMAT.md; read it with 'ringlab trace')\n"
           "  --trace-events CLASS,...  record only these event classes (all): cpu,\n"
           "                         exception, interrupt, io, mmu, tlb, ops, hv\n"
+          "  --display sdl|none     a window with the VGA screen and live counters (none);\n"
+          "                         F12 pauses, F11 steps one instruction while paused\n"
+          "  --keys-out PATH        write the keys typed into the window (--keys-in's format)\n"
+          "  --screenshot PATH      write the window at the end of the run as a BMP\n"
+          "  --display-hold         keep the window open after the run until it is closed\n"
           "  --pause-every N|step   pause every N cycles (or every instruction) and go on:\n"
           "                         observing changes nothing (a check of that)\n"
           "  --config FILE          INI file of these options; the command line overrides it\n"
@@ -103,6 +112,9 @@ static void options_free(struct run_options *o) {
   free(o->serial_in);
   free(o->keys_in);
   free(o->pause_every);
+  free(o->display);
+  free(o->keys_out);
+  free(o->screenshot);
   free(o->debugcon);
   free(o->stats);
   free(o->trace);
@@ -148,6 +160,8 @@ static const struct {
     {"args", offsetof(struct run_options, args)},           {"bios", offsetof(struct run_options, bios)},
     {"trace", offsetof(struct run_options, trace)},         {"trace-events", offsetof(struct run_options, trace_events)},
     {"keys-in", offsetof(struct run_options, keys_in)},     {"pause-every", offsetof(struct run_options, pause_every)},
+    {"display", offsetof(struct run_options, display)},     {"keys-out", offsetof(struct run_options, keys_out)},
+    {"screenshot", offsetof(struct run_options, screenshot)},
 };
 
 static char **string_option(struct run_options *o, const char *key) {
@@ -190,6 +204,15 @@ static int set_option(struct run_options *o, const char *key, const char *value,
       return -1;
     }
     g->set = true;
+  } else if (strcmp(key, "display-hold") == 0) {
+    if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0 || strcmp(value, "1") == 0)
+      o->display_hold = true;
+    else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0 || strcmp(value, "0") == 0)
+      o->display_hold = false;
+    else {
+      snprintf(err, n, "display-hold '%s' is not yes or no", value);
+      return -1;
+    }
   } else if (strcmp(key, "tlb-tagged") == 0) {
     if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0 || strcmp(value, "1") == 0)
       o->tlb_tagged = true;
@@ -403,7 +426,7 @@ static int load_serial_in(struct machine *m, const char *path, char *err, size_t
 
 enum { OPT_MEM = 256, OPT_TIMING, OPT_MAX_CYCLES, OPT_SERIAL, OPT_SERIAL_IN, OPT_DEBUGCON, OPT_STATS, OPT_CONFIG,
        OPT_MODULE, OPT_FLAT, OPT_RTC, OPT_BIOS, OPT_ITLB, OPT_DTLB, OPT_TLB_TAGGED, OPT_TRACE, OPT_TRACE_EVENTS,
-       OPT_KEYS_IN, OPT_PAUSE_EVERY };
+       OPT_KEYS_IN, OPT_PAUSE_EVERY, OPT_DISPLAY, OPT_KEYS_OUT, OPT_SCREENSHOT, OPT_DISPLAY_HOLD };
 
 static const struct option long_options[] = {
     {"mem", required_argument, NULL, OPT_MEM},
@@ -425,6 +448,10 @@ static const struct option long_options[] = {
     {"trace-events", required_argument, NULL, OPT_TRACE_EVENTS},
     {"keys-in", required_argument, NULL, OPT_KEYS_IN},
     {"pause-every", required_argument, NULL, OPT_PAUSE_EVERY},
+    {"display", required_argument, NULL, OPT_DISPLAY},
+    {"keys-out", required_argument, NULL, OPT_KEYS_OUT},
+    {"screenshot", required_argument, NULL, OPT_SCREENSHOT},
+    {"display-hold", no_argument, NULL, OPT_DISPLAY_HOLD},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -812,6 +839,7 @@ int run_main(int argc, char **argv) {
   struct trace_writer *trace = NULL;
   struct trace_hook hook = {0};
   struct pause_every *pauser = NULL;
+  struct window *win = NULL;
   uint32_t trace_classes = TRACE_CLASSES_ALL;
   if (o.trace_events && trace_classes_parse(o.trace_events, &trace_classes, err, sizeof err) != 0) {
     char why[ERR_BYTES + 16];
@@ -887,6 +915,20 @@ int run_main(int argc, char **argv) {
     status = bad(err);
     goto out;
   }
+  bool sdl = o.display && strcmp(o.display, "sdl") == 0;
+  if (o.display && !sdl && strcmp(o.display, "none") != 0) {
+    snprintf(err, sizeof err, "--display '%s' is not sdl or none", o.display);
+    status = bad(err);
+    goto out;
+  }
+  if (!sdl && (o.keys_out || o.screenshot || o.display_hold)) {
+    status = bad("--keys-out, --screenshot and --display-hold need --display sdl");
+    goto out;
+  }
+  if (sdl && !(win = window_open(m, o.keys_out, o.screenshot, o.display_hold, err, sizeof err))) {
+    status = bad(err);
+    goto out;
+  }
   if (o.pause_every && !(pauser = pause_every_new(m, every))) {
     status = bad("out of memory");
     goto out;
@@ -918,6 +960,10 @@ run:
   machine_run(m, o.max_cycles);
 
   status = machine_exit_status(m);
+  if (win && window_finish(win, m, err, sizeof err) != 0) {
+    fprintf(stderr, "ringlab: %s\n", err);
+    status = RUN_EXIT_BAD_INPUT;
+  }
   if (serial)
     fflush(serial);
   if (debugcon)
@@ -945,6 +991,7 @@ out:
   }
   free(hook.cache);
   free(mods);
+  window_close(win);
   machine_free(m);
   free(pauser);
   if (serial && serial != stdout)
