@@ -143,7 +143,15 @@ static void block_bytes_on_page(const struct cpu_block *b, uint32_t p, uint32_t 
  * them (and blocks already dropped through their other page) from the
  * page's list. A write next to code but not into it (a stack or data that
  * shares the page) drops nothing. Returns whether a block was dropped. */
+static bool invalidate_range_as(struct cpu_code_cache *cc, uint32_t p, uint32_t lo, uint32_t hi, bool counted);
+
 static bool invalidate_range(struct cpu_code_cache *cc, uint32_t p, uint32_t lo, uint32_t hi) {
+  return invalidate_range_as(cc, p, lo, hi, true);
+}
+
+/* The same; counted: a code_invalidate (the guest's write), or not (the
+ * host's, cpu_drop_code). */
+static bool invalidate_range_as(struct cpu_code_cache *cc, uint32_t p, uint32_t lo, uint32_t hi, bool counted) {
   if (p >= cc->n_pages || !cc->page_head[p])
     return false;
   bool dropped = false;
@@ -167,7 +175,8 @@ static bool invalidate_range(struct cpu_code_cache *cc, uint32_t p, uint32_t lo,
     mmu_mark_code_page(cc->cpu->mem, p, false);
   if (dropped) {
     cc->cpu->cc_gen++; /* breaks every link */
-    cpu_count(cc->cpu, TRACE_EV_code_invalidate);
+    if (counted)
+      cpu_count(cc->cpu, TRACE_EV_code_invalidate);
   }
   return dropped;
 }
@@ -421,4 +430,22 @@ static __attribute__((noinline)) const struct insn *decode_block(struct cpu *c, 
     link_page(cc, b, b->last_page, 1);
   *n_insns = n;
   return out;
+}
+
+void cpu_drop_code(struct cpu *c, uint32_t phys, uint32_t bytes) {
+  struct cpu_code_cache *cc = c->cache;
+  if (!bytes)
+    return;
+  uint64_t end = (uint64_t)phys + bytes;
+  if (phys == 0 && end >= (uint64_t)cc->n_pages << MMU_PAGE_SHIFT) {
+    cpu_code_cache_flush(cc); /* all of RAM (ROM's blocks go too) */
+    return;
+  }
+  for (uint64_t at = phys; at < end;) {
+    uint64_t page_end = ((at >> MMU_PAGE_SHIFT) + 1) << MMU_PAGE_SHIFT;
+    uint64_t hi = page_end < end ? page_end : end;
+    invalidate_range_as(cc, (uint32_t)(at >> MMU_PAGE_SHIFT), (uint32_t)at, (uint32_t)hi, false);
+    at = hi;
+  }
+  c->cc_last = NULL;
 }

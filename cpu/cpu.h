@@ -209,6 +209,27 @@ void cpu_set_uncharged_ports(struct cpu *cpu, uint16_t first, uint16_t count);
 int cpu_first_exception(const struct cpu *cpu);
 void cpu_clear_first_exception(struct cpu *cpu);
 
+/* For debuggers (debug.c): the state cpu.h's accessors do not give. */
+struct cpu_debug_state {
+  uint8_t st[8][10];   /* ST(0)..ST(7), 80-bit little-endian images */
+  uint16_t fcw, fsw, ftw, fop; /* x87 control, status, (full) tag word, last opcode */
+  uint32_t fip, fdp;   /* last instruction and operand offsets */
+  uint16_t fcs, fds;   /* their selectors */
+  uint32_t gdtr_base, idtr_base;
+  uint32_t gdtr_limit, idtr_limit;
+  struct cpu_segment ldtr, tr;
+  uint32_t dr[8];
+  unsigned cpl;
+  bool halted;
+};
+void cpu_debug_state(const struct cpu *cpu, struct cpu_debug_state *out);
+
+/* Drops the decoded code of physical range [phys, phys + bytes) (the host
+ * rewrote guest memory there: a debugger's write, a snapshot's RAM): the
+ * next fetch there decodes afresh. Counts nothing (no code_invalidate: the
+ * guest wrote nothing), ends no block (call it between runs). */
+void cpu_drop_code(struct cpu *cpu, uint32_t phys, uint32_t bytes);
+
 /* Timing presets (cpu/timing/README.md). cpu_set_timing() selects a built-in
  * preset by name ("p6", "netburst", "unit") or reads an INI file at a path;
  * on error it returns -1, leaves the current preset in force and writes one
