@@ -277,6 +277,11 @@ static inline bool mmu_tlb_allows(const struct mmu *m, uint8_t flags, unsigned a
   return true;
 }
 
+/* For observers (a debugger): lin's physical address as a walk of the
+ * page tables would find it now, changing nothing (no TLB use, no A/D
+ * bit, nothing counted); rights not checked. false if not mapped (peek.c). */
+bool mmu_peek_translate(const struct mmu *m, uint32_t lin, uint64_t *phys);
+
 /* ---- the modeled TLBs (tlb.c) ---------------------------------------------- */
 
 /* Sets a TLB's geometry: entries and ways of the 4 KiB array and of the
