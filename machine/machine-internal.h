@@ -175,6 +175,13 @@ struct window *window_open(struct machine *m, const char *keys_out, const char *
 int window_finish(struct window *win, struct machine *m, char *err, size_t n);
 void window_close(struct window *win);
 
+/* gdb.c: --gdb PORT, the gdb stub as an observer. gdb_open listens on
+ * 127.0.0.1:port, says so on stderr and waits for gdb (NULL with one line
+ * in err). */
+struct gdb;
+struct gdb *gdb_open(struct machine *m, uint16_t port, char *err, size_t n);
+void gdb_close(struct gdb *g);
+
 /* stats.c: writes the --stats JSON to path (through a temporary file).
  * Returns 0, or -1 with err set. */
 int machine_write_stats(const struct machine *m, const char *path, char *err, size_t err_bytes);

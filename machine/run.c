@@ -46,6 +46,7 @@ struct run_options {
   char *keys_out;    /* --keys-out PATH: keys typed into the window */
   char *screenshot;  /* --screenshot PATH: the window at the end, as BMP */
   bool display_hold; /* --display-hold: keep the window after the run */
+  char *gdb;         /* --gdb PORT */
   char *trace, *trace_events; /* --trace PATH, --trace-events CLASS,... */
   char **modules;
   unsigned n_modules;
@@ -86,6 +87,8 @@ static void usage(FILE *out) {
           "  --keys-out PATH        write the keys typed into the window (--keys-in's format)\n"
           "  --screenshot PATH      write the window at the end of the run as a BMP\n"
           "  --display-hold         keep the window open after the run until it is closed\n"
+          "  --gdb PORT             wait for gdb on 127.0.0.1:PORT (0: any free port) before\n"
+          "                         the first instruction; run as gdb says\n"
           "  --pause-every N|step   pause every N cycles (or every instruction) and go on:\n"
           "                         observing changes nothing (a check of that)\n"
           "  --config FILE          INI file of these options; the command line overrides it\n"
@@ -115,6 +118,7 @@ static void options_free(struct run_options *o) {
   free(o->display);
   free(o->keys_out);
   free(o->screenshot);
+  free(o->gdb);
   free(o->debugcon);
   free(o->stats);
   free(o->trace);
@@ -161,7 +165,7 @@ static const struct {
     {"trace", offsetof(struct run_options, trace)},         {"trace-events", offsetof(struct run_options, trace_events)},
     {"keys-in", offsetof(struct run_options, keys_in)},     {"pause-every", offsetof(struct run_options, pause_every)},
     {"display", offsetof(struct run_options, display)},     {"keys-out", offsetof(struct run_options, keys_out)},
-    {"screenshot", offsetof(struct run_options, screenshot)},
+    {"screenshot", offsetof(struct run_options, screenshot)}, {"gdb", offsetof(struct run_options, gdb)},
 };
 
 static char **string_option(struct run_options *o, const char *key) {
@@ -426,7 +430,7 @@ static int load_serial_in(struct machine *m, const char *path, char *err, size_t
 
 enum { OPT_MEM = 256, OPT_TIMING, OPT_MAX_CYCLES, OPT_SERIAL, OPT_SERIAL_IN, OPT_DEBUGCON, OPT_STATS, OPT_CONFIG,
        OPT_MODULE, OPT_FLAT, OPT_RTC, OPT_BIOS, OPT_ITLB, OPT_DTLB, OPT_TLB_TAGGED, OPT_TRACE, OPT_TRACE_EVENTS,
-       OPT_KEYS_IN, OPT_PAUSE_EVERY, OPT_DISPLAY, OPT_KEYS_OUT, OPT_SCREENSHOT, OPT_DISPLAY_HOLD };
+       OPT_KEYS_IN, OPT_PAUSE_EVERY, OPT_DISPLAY, OPT_KEYS_OUT, OPT_SCREENSHOT, OPT_DISPLAY_HOLD, OPT_GDB };
 
 static const struct option long_options[] = {
     {"mem", required_argument, NULL, OPT_MEM},
@@ -452,6 +456,7 @@ static const struct option long_options[] = {
     {"keys-out", required_argument, NULL, OPT_KEYS_OUT},
     {"screenshot", required_argument, NULL, OPT_SCREENSHOT},
     {"display-hold", no_argument, NULL, OPT_DISPLAY_HOLD},
+    {"gdb", required_argument, NULL, OPT_GDB},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -840,6 +845,7 @@ int run_main(int argc, char **argv) {
   struct trace_hook hook = {0};
   struct pause_every *pauser = NULL;
   struct window *win = NULL;
+  struct gdb *gdb = NULL;
   uint32_t trace_classes = TRACE_CLASSES_ALL;
   if (o.trace_events && trace_classes_parse(o.trace_events, &trace_classes, err, sizeof err) != 0) {
     char why[ERR_BYTES + 16];
@@ -957,6 +963,18 @@ int run_main(int argc, char **argv) {
   mb_enter(m->cpu, &boot);
 
 run:
+  if (o.gdb) {
+    uint64_t port;
+    if (!parse_u64(o.gdb, &port) || port > 65535) {
+      snprintf(err, sizeof err, "--gdb '%s' is not a TCP port (0-65535)", o.gdb);
+      status = bad(err);
+      goto out;
+    }
+    if (!(gdb = gdb_open(m, (uint16_t)port, err, sizeof err))) {
+      status = bad(err);
+      goto out;
+    }
+  }
   machine_run(m, o.max_cycles);
 
   status = machine_exit_status(m);
@@ -992,6 +1010,7 @@ out:
   free(hook.cache);
   free(mods);
   window_close(win);
+  gdb_close(gdb);
   machine_free(m);
   free(pauser);
   if (serial && serial != stdout)
