@@ -230,6 +230,14 @@ void cpu_debug_state(const struct cpu *cpu, struct cpu_debug_state *out);
  * guest wrote nothing), ends no block (call it between runs). */
 void cpu_drop_code(struct cpu *cpu, uint32_t phys, uint32_t bytes);
 
+/* Snapshots (snapshot.c, snap/snap.h): the processor's whole state, and
+ * back (0, or -1 with the reader failed and saying why; the CPU is then
+ * unchanged). A load drops the decoded code. */
+struct snap_writer;
+struct snap_reader;
+void cpu_save(const struct cpu *cpu, struct snap_writer *w);
+int cpu_load(struct cpu *cpu, struct snap_reader *r);
+
 /* Timing presets (cpu/timing/README.md). cpu_set_timing() selects a built-in
  * preset by name ("p6", "netburst", "unit") or reads an INI file at a path;
  * on error it returns -1, leaves the current preset in force and writes one
