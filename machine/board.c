@@ -283,6 +283,14 @@ static void on_exit_port(void *opaque, int status) {
   cpu_request_stop(m->cpu);
 }
 
+/* COM1's output: counted (snapshots), then to --serial's file. */
+static void com1_tx(void *opaque, uint8_t byte) {
+  struct machine *m = opaque;
+  m->serial_bytes++;
+  if (m->serial_out)
+    sink_file(m->serial_out, byte);
+}
+
 static struct dev_byte_sink sink_to(FILE *f) {
   return (struct dev_byte_sink){.fn = f ? sink_file : NULL, .opaque = f};
 }
@@ -324,7 +332,8 @@ struct machine *machine_new(uint32_t ram_bytes, FILE *serial_out, FILE *debugcon
   b->kbc = dev_kbc_new(tb, isa_irq(b, CHIP_KBC_KBD), isa_irq(b, CHIP_KBC_AUX),
                        (struct dev_kbc_lines){.reset = board_reset, .set_a20 = board_set_a20, .opaque = b});
   b->vga = dev_vga_new(tb, text_window(m->mem));
-  m->uart = dev_uart_new(sink_to(serial_out), (struct dev_irq){.set_irq = com1_intr, .opaque = b});
+  m->uart = dev_uart_new((struct dev_byte_sink){.fn = com1_tx, .opaque = m},
+                         (struct dev_irq){.set_irq = com1_intr, .opaque = b});
   m->debugcon = dev_debugcon_new(sink_to(debugcon_out));
   m->debugexit = dev_debugexit_new(on_exit_port, m);
   m->ops.m = m;

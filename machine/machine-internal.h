@@ -114,6 +114,7 @@ struct machine {
   struct machine_observer *observers[MACHINE_MAX_OBSERVERS];
   unsigned n_observers;
   bool idle; /* halted with nothing pending, waiting for an observer's input */
+  uint64_t serial_bytes; /* bytes COM1 has sent (snapshots say where a restored run's output starts) */
   cycles_t run_until;  /* the budget of the CPU's current run: the next device event or max_cycles */
   cycles_t max_cycles; /* of machine_run (DEV_NEVER: none) */
 
@@ -181,6 +182,25 @@ void window_close(struct window *win);
 struct gdb;
 struct gdb *gdb_open(struct machine *m, uint16_t port, char *err, size_t n);
 void gdb_close(struct gdb *g);
+
+/* snapshot.c: --save-at/--save and --restore. snapshot_write writes the
+ * machine to path (through path.tmp); snapshot_read reads and checks a file
+ * (magic, version, CRC, sections: one line in err otherwise);
+ * snapshot_apply restores it into a machine made with its RAM size. All 0
+ * or NULL/-1 with err. */
+struct snapshot;
+int snapshot_write(struct machine *m, const char *path, char *err, size_t n);
+struct snapshot *snapshot_read(const char *path, char *err, size_t n);
+uint32_t snapshot_ram_bytes(const struct snapshot *s);
+uint64_t snapshot_cycles(const struct snapshot *s);
+uint64_t snapshot_serial_bytes(const struct snapshot *s);
+int snapshot_apply(struct machine *m, const struct snapshot *s, const char *path, char *err, size_t n);
+void snapshot_free(struct snapshot *s);
+/* The --save-at observer: saves at the first instruction boundary at or
+ * after `at`; saver_result says whether it did (0, or -1 with err). */
+struct saver;
+struct saver *saver_new(struct machine *m, cycles_t at, const char *path);
+int saver_result(const struct saver *s, char *err, size_t n);
 
 /* stats.c: writes the --stats JSON to path (through a temporary file).
  * Returns 0, or -1 with err set. */

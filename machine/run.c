@@ -47,6 +47,11 @@ struct run_options {
   char *screenshot;  /* --screenshot PATH: the window at the end, as BMP */
   bool display_hold; /* --display-hold: keep the window after the run */
   char *gdb;         /* --gdb PORT */
+  bool mem_set;      /* --mem given (--restore takes the snapshot's) */
+  bool save_at_set;  /* --save-at CYCLE */
+  uint64_t save_at;
+  char *save;        /* --save PATH */
+  char *restore;     /* --restore PATH */
   char *trace, *trace_events; /* --trace PATH, --trace-events CLASS,... */
   char **modules;
   unsigned n_modules;
@@ -89,6 +94,11 @@ static void usage(FILE *out) {
           "  --display-hold         keep the window open after the run until it is closed\n"
           "  --gdb PORT             wait for gdb on 127.0.0.1:PORT (0: any free port) before\n"
           "                         the first instruction; run as gdb says\n"
+          "  --save-at CYCLE        with --save PATH: write the whole machine to PATH at the first\n"
+          "                         instruction boundary at or after CYCLE, and run on\n"
+          "  --save PATH            where --save-at writes the snapshot\n"
+          "  --restore PATH         run on from a snapshot instead of booting a KERNEL (the\n"
+          "                         machine, its input and its options are the snapshot's)\n"
           "  --pause-every N|step   pause every N cycles (or every instruction) and go on:\n"
           "                         observing changes nothing (a check of that)\n"
           "  --config FILE          INI file of these options; the command line overrides it\n"
@@ -119,6 +129,8 @@ static void options_free(struct run_options *o) {
   free(o->keys_out);
   free(o->screenshot);
   free(o->gdb);
+  free(o->save);
+  free(o->restore);
   free(o->debugcon);
   free(o->stats);
   free(o->trace);
@@ -166,6 +178,7 @@ static const struct {
     {"keys-in", offsetof(struct run_options, keys_in)},     {"pause-every", offsetof(struct run_options, pause_every)},
     {"display", offsetof(struct run_options, display)},     {"keys-out", offsetof(struct run_options, keys_out)},
     {"screenshot", offsetof(struct run_options, screenshot)}, {"gdb", offsetof(struct run_options, gdb)},
+    {"save", offsetof(struct run_options, save)},             {"restore", offsetof(struct run_options, restore)},
 };
 
 static char **string_option(struct run_options *o, const char *key) {
@@ -185,6 +198,14 @@ static int set_option(struct run_options *o, const char *key, const char *value,
       return -1;
     }
     o->mem_mib = (uint32_t)v;
+    o->mem_set = true;
+  } else if (strcmp(key, "save-at") == 0) {
+    if (!parse_u64(value, &v) || v == DEV_NEVER) {
+      snprintf(err, n, "save-at '%s' is not a cycle count", value);
+      return -1;
+    }
+    o->save_at = v;
+    o->save_at_set = true;
   } else if (strcmp(key, "max-cycles") == 0) {
     if (!parse_u64(value, &v) || v == DEV_NEVER) {
       snprintf(err, n, "max-cycles '%s' is not a cycle count", value);
@@ -430,7 +451,7 @@ static int load_serial_in(struct machine *m, const char *path, char *err, size_t
 
 enum { OPT_MEM = 256, OPT_TIMING, OPT_MAX_CYCLES, OPT_SERIAL, OPT_SERIAL_IN, OPT_DEBUGCON, OPT_STATS, OPT_CONFIG,
        OPT_MODULE, OPT_FLAT, OPT_RTC, OPT_BIOS, OPT_ITLB, OPT_DTLB, OPT_TLB_TAGGED, OPT_TRACE, OPT_TRACE_EVENTS,
-       OPT_KEYS_IN, OPT_PAUSE_EVERY, OPT_DISPLAY, OPT_KEYS_OUT, OPT_SCREENSHOT, OPT_DISPLAY_HOLD, OPT_GDB };
+       OPT_KEYS_IN, OPT_PAUSE_EVERY, OPT_DISPLAY, OPT_KEYS_OUT, OPT_SCREENSHOT, OPT_DISPLAY_HOLD, OPT_GDB, OPT_SAVE_AT, OPT_SAVE, OPT_RESTORE };
 
 static const struct option long_options[] = {
     {"mem", required_argument, NULL, OPT_MEM},
@@ -457,6 +478,9 @@ static const struct option long_options[] = {
     {"screenshot", required_argument, NULL, OPT_SCREENSHOT},
     {"display-hold", no_argument, NULL, OPT_DISPLAY_HOLD},
     {"gdb", required_argument, NULL, OPT_GDB},
+    {"save-at", required_argument, NULL, OPT_SAVE_AT},
+    {"save", required_argument, NULL, OPT_SAVE},
+    {"restore", required_argument, NULL, OPT_RESTORE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -542,8 +566,14 @@ static int parse_args(struct run_options *o, int argc, char **argv, char *err, s
   }
   if (o->bios && o->kernel)
     return bad("--bios boots a ROM image: give no KERNEL with it");
-  if (!o->kernel && !o->bios)
+  if (o->restore && (o->kernel || o->bios || o->args || o->mem_set || o->timing || o->itlb.set || o->dtlb.set ||
+                     o->tlb_tagged || o->rtc_set || o->n_modules || o->flat || o->serial_in || o->keys_in))
+    return bad("--restore runs on from a snapshot: no KERNEL, --bios, --mem, --timing, --itlb, --dtlb, "
+               "--tlb-tagged, --rtc, --module, --flat, --serial-in or --keys-in with it (the snapshot has them)");
+  if (!o->kernel && !o->bios && !o->restore)
     return bad("no KERNEL given (try 'ringlab run --help')");
+  if (o->save_at_set != (o->save != NULL))
+    return bad("--save-at CYCLE and --save PATH go together");
   return -1;
 }
 
@@ -615,7 +645,7 @@ static char *config_text(const struct run_options *o) {
     ADD("rtc=%04d-%02d-%02d %02d:%02d:%02d\n", o->rtc.year, o->rtc.month, o->rtc.day, o->rtc.hour, o->rtc.minute,
         o->rtc.second);
   ADD("modules=%u\n", o->n_modules);
-  ADD("boot=%s\n", o->bios ? "bios" : o->flat ? "flat" : "multiboot");
+  ADD("boot=%s\n", o->restore ? "restore" : o->bios ? "bios" : o->flat ? "flat" : "multiboot");
   ADD("trace-events=%s\n", o->trace_events ? o->trace_events : "all");
 #undef ADD
   return len < sizeof buf ? strdup(buf) : NULL;
@@ -846,6 +876,8 @@ int run_main(int argc, char **argv) {
   struct pause_every *pauser = NULL;
   struct window *win = NULL;
   struct gdb *gdb = NULL;
+  struct snapshot *snap = NULL;
+  struct saver *saver = NULL;
   uint32_t trace_classes = TRACE_CLASSES_ALL;
   if (o.trace_events && trace_classes_parse(o.trace_events, &trace_classes, err, sizeof err) != 0) {
     char why[ERR_BYTES + 16];
@@ -858,17 +890,32 @@ int run_main(int argc, char **argv) {
     status = bad(err);
     goto out;
   }
-  m = machine_new(o.mem_mib * MIB, serial, debugcon, err, sizeof err);
+  if (o.restore && !(snap = snapshot_read(o.restore, err, sizeof err))) {
+    status = bad(err);
+    goto out;
+  }
+  m = machine_new(snap ? snapshot_ram_bytes(snap) : o.mem_mib * MIB, serial, debugcon, err, sizeof err);
   if (!m) {
     status = bad(err);
     goto out;
   }
-  if (cpu_set_timing(m->cpu, o.timing, err, sizeof err) != 0) {
+  if (snap) {
+    if (snapshot_apply(m, snap, o.restore, err, sizeof err) != 0) {
+      status = bad(err);
+      goto out;
+    }
+    fprintf(stderr, "ringlab: restored %s at cycle %llu (COM1 had sent %llu bytes before)\n", o.restore,
+            (unsigned long long)snapshot_cycles(snap), (unsigned long long)snapshot_serial_bytes(snap));
+  } else if (cpu_set_timing(m->cpu, o.timing, err, sizeof err) != 0) {
     status = bad(err);
     goto out;
   }
   if (o.rtc_set)
     dev_rtc_set_time(m->rtc, &o.rtc);
+  if (o.save && !(saver = saver_new(m, o.save_at, o.save))) {
+    status = bad("out of memory");
+    goto out;
+  }
   const struct tlb_geometry *geometry[2] = {&o.itlb, &o.dtlb};
   for (int t = 0; t < 2; t++) {
     const struct tlb_geometry *g = geometry[t];
@@ -881,7 +928,8 @@ int run_main(int argc, char **argv) {
       goto out;
     }
   }
-  mmu_tlb_set_tagged(m->mem, o.tlb_tagged);
+  if (!snap)
+    mmu_tlb_set_tagged(m->mem, o.tlb_tagged);
   if (o.trace) {
     char *cfg = config_text(&o);
     struct trace_run_info info = {.ringlab_version = RINGLAB_VERSION, .preset = cpu_timing_name(m->cpu),
@@ -904,6 +952,8 @@ int run_main(int argc, char **argv) {
     cpu_set_trace(m->cpu, record_hook, &hook);
     cpu_set_trace_filter(m->cpu, hook.wants);
   }
+  if (snap)
+    goto run; /* the machine, its RAM and its input are the snapshot's */
   mods = calloc(o.n_modules + 1, sizeof *mods);
   if (!mods) {
     status = bad("out of memory");
@@ -978,6 +1028,10 @@ run:
   machine_run(m, o.max_cycles);
 
   status = machine_exit_status(m);
+  if (saver && saver_result(saver, err, sizeof err) != 0) {
+    fprintf(stderr, "ringlab: %s\n", err);
+    status = RUN_EXIT_BAD_INPUT;
+  }
   if (win && window_finish(win, m, err, sizeof err) != 0) {
     fprintf(stderr, "ringlab: %s\n", err);
     status = RUN_EXIT_BAD_INPUT;
@@ -1011,7 +1065,9 @@ out:
   free(mods);
   window_close(win);
   gdb_close(gdb);
+  snapshot_free(snap);
   machine_free(m);
+  free(saver);
   free(pauser);
   if (serial && serial != stdout)
     fclose(serial);
