@@ -31,7 +31,7 @@
 #define CHUNK_MIN 10000u
 #define CHUNK_MAX 200000000u
 #define PAUSE_EVERY_MS 8       /* host ms between pauses, aimed at */
-#define DRAW_EVERY_MS 16       /* host ms between frames */
+#define DRAW_EVERY_MS 33       /* host ms between frames: 30 a second */
 #define WAIT_MS 50             /* while paused: how long to wait for input */
 
 struct window {
