@@ -84,9 +84,9 @@ static void usage(FILE *out) {
 /* DIR/../guests/NAME of the running ringlab (build/machine/ringlab ->
  * build/guests/NAME). */
 static void beside_build(const char *name, char *out, size_t n) {
-  char self[PATH_MAX];
+  char self[PATH_MAX / 2];
   ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (len <= 0) {
+  if (len <= 0 || strlen(name) > 64) {
     snprintf(out, n, "%s", name);
     return;
   }
@@ -94,6 +94,10 @@ static void beside_build(const char *name, char *out, size_t n) {
   char *slash = strrchr(self, '/');
   if (slash)
     *slash = 0;
+  if ((size_t)len + strlen(name) + 16 > n) {
+    snprintf(out, n, "%s", name);
+    return;
+  }
   snprintf(out, n, "%s/../guests/%s", self, name);
 }
 

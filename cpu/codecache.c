@@ -16,6 +16,11 @@
  * is never written). Code fetched from MMIO or unbacked addresses is decoded
  * into a scratch block that is used once and never cached.
  *
+ * A host that writes guest memory behind the MMU (a loader's memcpy, a
+ * snapshot restore, a harness zeroing RAM between inputs) calls
+ * cpu_invalidate_phys(), which drops the blocks overlapping a physical
+ * range, RAM or ROM (ROM blocks, in no page list, by a scan of the pool).
+ *
  * When the pools fill up everything is flushed (between blocks only, never
  * while one runs).
  *
@@ -142,19 +147,13 @@ static void block_bytes_on_page(const struct cpu_block *b, uint32_t p, uint32_t 
 /* Drops the blocks on RAM page p whose bytes overlap [lo, hi), unlinking
  * them (and blocks already dropped through their other page) from the
  * page's list. A write next to code but not into it (a stack or data that
- * shares the page) drops nothing. Returns whether a block was dropped. */
-static bool invalidate_range_as(struct cpu_code_cache *cc, uint32_t p, uint32_t lo, uint32_t hi, bool counted);
-
-static bool invalidate_range(struct cpu_code_cache *cc, uint32_t p, uint32_t lo, uint32_t hi) {
-  return invalidate_range_as(cc, p, lo, hi, true);
-}
-
-/* The same; counted: a code_invalidate (the guest's write), or not (the
- * host's, cpu_drop_code). */
-static bool invalidate_range_as(struct cpu_code_cache *cc, uint32_t p, uint32_t lo, uint32_t hi, bool counted) {
+ * shares the page) drops nothing. Returns how many blocks it dropped;
+ * count: a guest-visible write, counted as code_invalidate (the host's
+ * cpu_invalidate_phys is not a write of the machine's and is not). */
+static unsigned invalidate_range(struct cpu_code_cache *cc, uint32_t p, uint32_t lo, uint32_t hi, bool count) {
   if (p >= cc->n_pages || !cc->page_head[p])
-    return false;
-  bool dropped = false;
+    return 0;
+  unsigned dropped = 0;
   struct cpu_block **pp = &cc->page_head[p];
   while (*pp) {
     struct cpu_block *b = *pp;
@@ -164,7 +163,7 @@ static bool invalidate_range_as(struct cpu_code_cache *cc, uint32_t p, uint32_t 
     if (b->valid && blo < hi && lo < bhi) {
       b->valid = false;
       unhash(cc, b);
-      dropped = true;
+      dropped++;
     }
     if (!b->valid)
       *pp = b->page_next[which]; /* unlink */
@@ -175,7 +174,7 @@ static bool invalidate_range_as(struct cpu_code_cache *cc, uint32_t p, uint32_t 
     mmu_mark_code_page(cc->cpu->mem, p, false);
   if (dropped) {
     cc->cpu->cc_gen++; /* breaks every link */
-    if (counted)
+    if (count)
       cpu_count(cc->cpu, TRACE_EV_code_invalidate);
   }
   return dropped;
@@ -186,12 +185,58 @@ static void code_write(void *ctx, uint32_t phys, unsigned size_bytes) {
   uint32_t end = phys + size_bytes; /* exclusive */
   uint32_t first = phys >> MMU_PAGE_SHIFT, last = (end - 1) >> MMU_PAGE_SHIFT;
   uint32_t split = last != first ? last << MMU_PAGE_SHIFT : end;
-  bool dropped = invalidate_range(cc, first, phys, split);
+  unsigned dropped = invalidate_range(cc, first, phys, split, true);
   if (last != first)
-    dropped |= invalidate_range(cc, last, split, end);
+    dropped += invalidate_range(cc, last, split, end, true);
   /* The block running may be one of them: leave it after this insn. */
   if (dropped)
     cpu_end_block(cc->cpu);
+}
+
+/* Drops a block that lies outside RAM (ROM), or on a RAM page and
+ * outside it, if its bytes overlap [lo, hi): such blocks are in no page
+ * list on that side, so a scan of the pool finds them. */
+static unsigned invalidate_unlisted(struct cpu_code_cache *cc, uint64_t lo, uint64_t hi) {
+  unsigned dropped = 0;
+  for (unsigned k = 0; k < cc->n_blocks; k++) {
+    struct cpu_block *b = &cc->blocks[k];
+    uint32_t first = b->phys >> MMU_PAGE_SHIFT;
+    if (!b->valid || (first < cc->n_pages && b->last_page < cc->n_pages))
+      continue;
+    uint64_t first_end = ((uint64_t)first + 1) << MMU_PAGE_SHIFT;
+    uint64_t on_first = first_end - b->phys < b->span ? first_end - b->phys : b->span;
+    uint64_t second_lo = (uint64_t)b->last_page << MMU_PAGE_SHIFT;
+    bool hit = b->phys < hi && lo < b->phys + on_first;
+    if (b->last_page != first)
+      hit |= second_lo < hi && lo < second_lo + (b->span - on_first);
+    if (hit) {
+      b->valid = false; /* page lists on the RAM side unlink it when next walked */
+      unhash(cc, b);
+      dropped++;
+    }
+  }
+  if (dropped)
+    cc->cpu->cc_gen++;
+  return dropped;
+}
+
+unsigned cpu_invalidate_phys(struct cpu *c, uint64_t addr, uint64_t len) {
+  struct cpu_code_cache *cc = c->cache;
+  if (len == 0 || addr >= 0x100000000ull)
+    return 0;
+  uint64_t end = addr + len > 0x100000000ull ? 0x100000000ull : addr + len; /* exclusive */
+  unsigned dropped = 0;
+  uint64_t ram_end = (uint64_t)cc->n_pages << MMU_PAGE_SHIFT;
+  for (uint64_t a = addr; a < end && a < ram_end;) {
+    uint64_t page_end = ((a >> MMU_PAGE_SHIFT) + 1) << MMU_PAGE_SHIFT;
+    uint64_t hi = page_end < end ? page_end : end;
+    dropped += invalidate_range(cc, (uint32_t)(a >> MMU_PAGE_SHIFT), (uint32_t)a, (uint32_t)hi, false);
+    a = hi;
+  }
+  dropped += invalidate_unlisted(cc, addr, end);
+  if (dropped)
+    cpu_end_block(c); /* from a device callback: leave the block after this insn */
+  return dropped;
 }
 
 /* Fetches n instruction bytes at physical address pa (within one page).
@@ -430,22 +475,4 @@ static __attribute__((noinline)) const struct insn *decode_block(struct cpu *c, 
     link_page(cc, b, b->last_page, 1);
   *n_insns = n;
   return out;
-}
-
-void cpu_drop_code(struct cpu *c, uint32_t phys, uint32_t bytes) {
-  struct cpu_code_cache *cc = c->cache;
-  if (!bytes)
-    return;
-  uint64_t end = (uint64_t)phys + bytes;
-  if (phys == 0 && end >= (uint64_t)cc->n_pages << MMU_PAGE_SHIFT) {
-    cpu_code_cache_flush(cc); /* all of RAM (ROM's blocks go too) */
-    return;
-  }
-  for (uint64_t at = phys; at < end;) {
-    uint64_t page_end = ((at >> MMU_PAGE_SHIFT) + 1) << MMU_PAGE_SHIFT;
-    uint64_t hi = page_end < end ? page_end : end;
-    invalidate_range_as(cc, (uint32_t)(at >> MMU_PAGE_SHIFT), (uint32_t)at, (uint32_t)hi, false);
-    at = hi;
-  }
-  c->cc_last = NULL;
 }

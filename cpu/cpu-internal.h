@@ -229,6 +229,11 @@ struct cpu_sys {
   bool nmi_pending;        /* an NMI edge not yet delivered */
   bool nmi_blocked;        /* an NMI handler runs: NMIs wait for the next IRET */
   bool shadow;             /* the next instruction runs before any interrupt (SDM 6.8.3) */
+  /* the x87 error pins (ops/x87_stack.c), wired by the board */
+  bool ferr;               /* FERR# output level */
+  bool ignne;              /* IGNNE# input level */
+  void (*ferr_fn)(void *ctx, bool asserted);
+  void *ferr_ctx;
 
   /* MSRs */
   uint64_t tsc_offset;     /* RDTSC = cycles + tsc_offset (WRMSR 0x10 sets it) */
@@ -314,10 +319,11 @@ static inline cycles_t cpu_timing_event(const struct cpu_timing *t, enum cpu_tim
 /* The [events] key of e ("cr3_load"), or NULL. */
 const char *cpu_timing_event_name(enum cpu_timing_event e);
 
-/* The x87 FPU (ops/x87.c): control, status and tag words as the SDM lays
- * them out (TOP lives in sw bits 11-13; tw holds the full two-bit tags of
- * R0-R7), the last-instruction pointers, and the physical registers R0-R7
- * as 80-bit little-endian images (ST(i) is R[(TOP + i) & 7]). */
+/* The x87 FPU (ops/x87*.c, arithmetic in fpu/): control, status and tag
+ * words as the SDM lays them out (TOP lives in sw bits 11-13; tw holds the
+ * full two-bit tags of R0-R7), the last-instruction pointers, and the
+ * physical registers R0-R7 as 80-bit little-endian images (ST(i) is
+ * R[(TOP + i) & 7]). */
 struct cpu_x87 {
   uint16_t cw, sw, tw;
   uint32_t fip, fdp; /* offsets; in real and V86 mode 32-bit linear addresses */
@@ -325,10 +331,14 @@ struct cpu_x87 {
   uint16_t fop;      /* 11-bit last opcode */
   uint8_t st[8][10];
 };
-/* A waiting x87 instruction (WAIT, FLDCW, FRSTOR) reports a pending unmasked
- * x87 exception (SW.ES): #MF with CR0.NE, else stops the machine (FERR# and
- * IRQ 13 are not modeled). */
-void cpu_x87_check_pending(struct cpu *c);
+/* A waiting x87 instruction (WAIT, FLDCW, FRSTOR, every computing one)
+ * reports a pending unmasked x87 exception (SW.ES): #MF with CR0.NE; without
+ * it the instruction freezes (returns false: the handler must return at
+ * once) until an interrupt, unless IGNNE# is asserted (ops/x87_stack.c). */
+bool cpu_x87_wait(struct cpu *c);
+/* FERR# follows SW.ES and CR0.NE: MOV to CR0 calls this after NE may have
+ * changed. */
+void cpu_x87_update_ferr(struct cpu *c);
 
 struct cpu {
   uint32_t gpr[9];           /* EAX..EDI, and gpr[8] == 0 for addressing */
@@ -349,6 +359,13 @@ struct cpu {
   uint32_t cr[5];            /* CR0, (CR1), CR2, CR3, CR4 */
   struct cpu_x87 x87;         /* the x87 FPU (ops/x87.c) */
   uint32_t dr[8];
+  /* Debug registers decoded (debug.c): bit n of each mask is DRn enabled
+   * in DR7 as an execute, data or I/O breakpoint. */
+  uint8_t dbg_exec, dbg_data, dbg_io;
+  bool dbg_any;              /* one of the masks is nonzero: the run loop's debug mode */
+  bool dbg_step;             /* single step armed: TF was 1 when the instruction running began */
+  bool dbg_inhibit;          /* after MOV SS / POP SS: debug traps wait one instruction */
+  uint32_t dbg_pending;      /* DR6 bits (B0-B3, BS) of traps to deliver at the next boundary */
   struct { uint32_t base; uint32_t limit; } gdtr, idtr;
   struct cpu_segment ldtr, tr;
 
@@ -401,6 +418,7 @@ struct cpu {
   int delivering;            /* vector being delivered, or -1 */
   int first_fault;           /* for the double-fault rules */
   int first_exception;        /* cpu_first_exception() */
+  bool fault_db_rf;          /* the #DB being raised is a fault (general detect): RF = 1 in its frame */
   char stop_reason[160];
 
   /* Observer stops (exec.c, "Pauses"): where to pause, and what a pause
@@ -1060,6 +1078,29 @@ void cpu_tlb_invalidate_page(struct cpu *c, uint32_t lin);
 /* The time-stamp counter the guest reads: the cycle counter at this
  * instruction plus the offset WRMSR to IA32_TIME_STAMP_COUNTER set. */
 static inline uint64_t cpu_tsc(struct cpu *c) { return cpu_now(c) + c->sys.tsc_offset; }
+
+/* ---- debug registers (debug.c) ------------------------------------------------------ */
+
+#define CPU_CR4_DE 0x008u       /* CR4: debugging extensions (I/O breakpoints, DR4/DR5 #UD) */
+#define CPU_DR6_B(n) (1u << (n)) /* breakpoint n matched */
+#define CPU_DR6_BD 0x00002000u  /* a MOV DR under DR7.GD */
+#define CPU_DR6_BS 0x00004000u  /* single step */
+#define CPU_DR6_BT 0x00008000u  /* task switch to a TSS with the T bit */
+#define CPU_DR7_GD 0x00002000u  /* general detect */
+
+/* Recomputes the masks from DR7 and CR4.DE (after MOV DR7, MOV CR4, RESET)
+ * and puts the MMU in watch mode while a data breakpoint is enabled. */
+void cpu_debug_update(struct cpu *c);
+/* A data access of n bytes at linear address lin (the slow paths, only
+ * while dbg_data is nonzero): marks the data breakpoints it hits pending. */
+void cpu_debug_data(struct cpu *c, uint32_t lin, unsigned n, bool write);
+/* A port access (only while dbg_io is nonzero): the same for I/O breakpoints. */
+void cpu_debug_io(struct cpu *c, uint16_t port, unsigned n);
+/* The execute breakpoints (DR6 B bits) at linear address lin. */
+unsigned cpu_debug_exec_match(const struct cpu *c, uint32_t lin);
+/* Sets dr6_bits in DR6 and delivers #DB at this boundary (return address
+ * EIP): the pending traps are delivered with it. May fault (cpu_raise). */
+void cpu_debug_deliver(struct cpu *c, uint32_t dr6_bits);
 
 /* ---- hardware task switches (task.c) --------------------------------------------- */
 

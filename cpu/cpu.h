@@ -86,7 +86,7 @@ enum cpu_exit {
   CPU_EXIT_HALT,          /* HLT executed (interrupts off or none pending) */
   CPU_EXIT_TRIPLE_FAULT,  /* a fault while delivering a double fault */
   CPU_EXIT_STOP,          /* cpu_request_stop() or an ops-port exit */
-  CPU_EXIT_UNIMPLEMENTED, /* an instruction ringlab does not model (x87 ...) */
+  CPU_EXIT_UNIMPLEMENTED, /* a feature ringlab does not model */
   CPU_EXIT_PAUSE,         /* an observer's pause (cpu_pause_at, cpu_step) */
 };
 
@@ -149,6 +149,27 @@ void cpu_set_intr(struct cpu *cpu, bool asserted);
 void cpu_set_interrupt_ack(struct cpu *cpu, int (*ack)(void *ctx), void *ctx);
 void cpu_nmi(struct cpu *cpu);
 
+/* Drops every decoded block whose bytes overlap the physical range
+ * [addr, addr + len) (RAM or ROM), and returns how many it dropped. For
+ * whoever writes guest memory behind the CPU's back, not through
+ * mmu_write(): loaders, snapshot restores, test and fuzz harnesses that
+ * rewrite RAM between runs, a ROM image replaced. (mmu_write() and the
+ * CPU's own stores drop what they overlap by themselves.) From a device
+ * callback during cpu_run() (DMA), the block running ends after the
+ * current instruction if it was dropped. */
+unsigned cpu_invalidate_phys(struct cpu *cpu, uint64_t addr, uint64_t len);
+
+/* The x87's error pins, for the PC's legacy error reporting (CR0.NE = 0;
+ * SDM vol. 1, D.2). FERR# is an output: asserted while an unmasked x87
+ * exception is pending (status word ES) and CR0.NE is clear, from the end of
+ * the instruction that raised it; ferr(ctx, level) is called on every
+ * change. IGNNE# is an input: while it is asserted, a waiting x87
+ * instruction ignores the pending exception instead of freezing until an
+ * interrupt (the board asserts it after the handler's write to port F0h). */
+void cpu_set_ferr_output(struct cpu *cpu, void (*ferr)(void *ctx, bool asserted), void *ctx);
+void cpu_set_ignne(struct cpu *cpu, bool asserted);
+bool cpu_ferr(const struct cpu *cpu);
+
 /* A one-line description of why the last run stopped abnormally. */
 const char *cpu_stop_reason(const struct cpu *cpu);
 
@@ -209,7 +230,7 @@ void cpu_set_uncharged_ports(struct cpu *cpu, uint16_t first, uint16_t count);
 int cpu_first_exception(const struct cpu *cpu);
 void cpu_clear_first_exception(struct cpu *cpu);
 
-/* For debuggers (debug.c): the state cpu.h's accessors do not give. */
+/* For debuggers (inspect.c): the state cpu.h's accessors do not give. */
 struct cpu_debug_state {
   uint8_t st[8][10];   /* ST(0)..ST(7), 80-bit little-endian images */
   uint16_t fcw, fsw, ftw, fop; /* x87 control, status, (full) tag word, last opcode */
@@ -223,12 +244,6 @@ struct cpu_debug_state {
   bool halted;
 };
 void cpu_debug_state(const struct cpu *cpu, struct cpu_debug_state *out);
-
-/* Drops the decoded code of physical range [phys, phys + bytes) (the host
- * rewrote guest memory there: a debugger's write, a snapshot's RAM): the
- * next fetch there decodes afresh. Counts nothing (no code_invalidate: the
- * guest wrote nothing), ends no block (call it between runs). */
-void cpu_drop_code(struct cpu *cpu, uint32_t phys, uint32_t bytes);
 
 /* Snapshots (snapshot.c, snap/snap.h): the processor's whole state, and
  * back (0, or -1 with the reader failed and saying why; the CPU is then

@@ -52,9 +52,12 @@
  * debug exception generated in response to an instruction breakpoint, the
  * value pushed for RF is 1"; in every other case it is EFLAGS.RF as it is):
  * set for the fault-class exceptions ringlab raises, #DE #BR #UD #NM #TS #NP
- * #SS #GP #PF #MF #AC (fault_class). Not for #DB (ringlab raises it only as
- * a trap: INT1 and the TSS T bit; it has no instruction breakpoints), #BP
- * and #OF (traps), #DF (an abort), INT n or external interrupts. Real-mode
+ * #SS #GP #PF #MF #AC (fault_class), and for the #DB of general detect
+ * (fault_db_rf, ops/system.c). Not for the other #DBs (traps, and the
+ * instruction-breakpoint fault, which the SDM excepts: debug.c), #BP and
+ * #OF (traps), #DF (an abort), INT n or external interrupts. An interrupt
+ * or trap between two iterations of a REP string finds RF set in EFLAGS
+ * itself (ops/string.c), so its frame has RF = 1 too. Real-mode
  * delivery pushes a 16-bit FLAGS, which has no RF, and so does a 16-bit
  * gate's frame. Delivery through a task gate (task.c) follows the same
  * rule for the EFLAGS image it saves in the old TSS (a 16-bit TSS has no
@@ -383,12 +386,19 @@ void cpu_deliver(struct cpu *c, int vector, uint32_t error_code, uint32_t return
     cpu_trace_site_now(c);
     c->trace_site_fixed = true;
   }
+  bool set_rf = false;
+  if (kind == CPU_DELIVER_EXCEPTION) {
+    set_rf = fault_class(vector) || (vector == CPU_EXC_DB && c->fault_db_rf);
+    c->fault_db_rf = false;
+  }
   if (c->mode == CPU_MODE_REAL)
     deliver_real(c, vector, return_eip);
   else
     deliver_protected(c, vector, error_code, return_eip,
-                      kind == CPU_DELIVER_SOFT_INT || kind == CPU_DELIVER_SOFT_EXC,
-                      kind == CPU_DELIVER_EXCEPTION && fault_class(vector));
+                      kind == CPU_DELIVER_SOFT_INT || kind == CPU_DELIVER_SOFT_EXC, set_rf);
+  /* The handler runs: a single step armed for the instruction that caused
+   * this (INT n, a fault) does not trap. */
+  c->dbg_step = false;
   switch (kind) {
   case CPU_DELIVER_EXCEPTION:
   case CPU_DELIVER_SOFT_EXC:

@@ -99,16 +99,20 @@ static bool block_start_slow(struct cpu *c, bool *delivered) {
     }
   }
   c->sys.shadow = false;
+  c->dbg_inhibit = false; /* the shadow's hold on debug traps ends with it */
   return one;
 }
 
 /* After a block that stopped at `last` (insn.after says which): the shadow
- * of MOV SS / POP SS, the end of NMI blocking at IRET. */
+ * of MOV SS / POP SS, which holds debug traps too (SDM vol. 3, 6.8.3), the
+ * end of NMI blocking at IRET. */
 static void block_end_slow(struct cpu *c, const struct insn *last) {
-  if (last->after & INSN_AFTER_SHADOW)
+  if (last->after & INSN_AFTER_SHADOW) {
     c->sys.shadow = true; /* the next instruction runs first */
-  else if ((last->after & INSN_AFTER_IRET) && c->sys.nmi_blocked)
+    c->dbg_inhibit = true;
+  } else if ((last->after & INSN_AFTER_IRET) && c->sys.nmi_blocked) {
     c->sys.nmi_blocked = false;
+  }
 }
 
 /* The instruction of the block [first, end) before which a run entered at
@@ -250,6 +254,53 @@ static bool resume_take(struct cpu *c, cycles_t until, const struct insn **first
   return true;
 }
 
+/* Debug mode (debug.c): TF or RF set, a breakpoint enabled in DR7, or a
+ * debug trap pending. */
+static inline bool debug_mode(const struct cpu *c) {
+  return (c->eflags & (CPU_FLAG_TF | CPU_FLAG_RF)) || c->dbg_any || c->dbg_pending;
+}
+
+/* One instruction boundary in debug mode and the instruction after it, in
+ * the priority order of SDM vol. 3, 6.9: the traps of the instruction before
+ * (single step, data and I/O breakpoints: one #DB; held for one instruction
+ * after MOV SS), then NMI and INTR (block_start_slow, with the interrupt
+ * shadow), then the instruction breakpoints at CS:EIP (a fault; not with
+ * RF set), then RF is cleared and the instruction runs alone, armed for a
+ * single-step trap if TF is set. Returns the instruction run, or NULL if a
+ * delivery took the boundary (the caller comes back for the next one). */
+static const struct insn *run_debug_step(struct cpu *c, cycles_t until) {
+  bool inhibit = c->dbg_inhibit;
+  c->dbg_inhibit = false;
+  if (c->dbg_pending && !inhibit) {
+    cpu_debug_deliver(c, c->dbg_pending);
+    return NULL;
+  }
+  bool delivered;
+  bool one = block_start_slow(c, &delivered); /* may deliver an interrupt: then a new boundary */
+  (void)one;                                  /* one instruction runs here in any case */
+  if (c->dbg_exec && !(c->eflags & CPU_FLAG_RF)) {
+    unsigned hit = cpu_debug_exec_match(c, c->seg[CPU_CS].base + c->eip);
+    if (hit) {
+      /* A fault of an instruction not fetched costs 1 cycle, as a fetch
+       * fault does (cpu_run): a breakpoint on the #DB handler's own first
+       * instruction loops on deliveries, and time must advance so that
+       * --max-cycles ends it (found by fuzz_cpu_replay). */
+      c->cycles += 1;
+      cpu_debug_deliver(c, hit | c->dbg_pending);
+      return NULL;
+    }
+  }
+  c->eflags &= ~CPU_FLAG_RF; /* cleared at the start of the instruction (SDM 17.3.1.1) */
+  c->dbg_step = (c->eflags & CPU_FLAG_TF) != 0;
+  const struct insn *i = cpu_code_cache_next(c);
+  const struct insn *last = run_block(c, i, i, i + 1, c->cycles, until);
+  if (c->dbg_step) { /* not cancelled by a delivery (INT n) */
+    c->dbg_step = false;
+    c->dbg_pending |= CPU_DR6_BS;
+  }
+  return last;
+}
+
 /* The loop proper. Kept apart from the setjmp of cpu_run, where every
  * local must live in memory: here the CPU pointer, the instruction and the
  * block's end stay in registers. A fault longjmps out of it to cpu_run,
@@ -273,6 +324,21 @@ static __attribute__((noinline)) enum cpu_exit run_blocks(struct cpu *c, cycles_
   }
   while (first != NULL || c->cycles < until) {
     const struct insn *last, *end;
+    if (first == NULL && unlikely(debug_mode(c))) {
+      /* The guest's own debugging (TF, RF, DR7): one instruction a block
+       * (debug.c). A step stops after it, a pause by cycle where due. */
+      last = run_debug_step(c, until);
+      if (last && (last->after & (INSN_AFTER_SHADOW | INSN_AFTER_IRET)))
+        block_end_slow(c, last);
+      if (c->stop_requested)
+        return c->exit;
+      if (unlikely(c->pause.armed) && (c->instructions >= c->pause.insns || c->cycles >= c->pause.cycles) &&
+          c->cycles < until) {
+        c->paused = false;
+        return CPU_EXIT_PAUSE;
+      }
+      continue;
+    }
     if (first != NULL) {
       end = first + first->block_n; /* going on after a pause */
     } else if (unlikely(c->sys.shadow || interrupt_ready(c))) {

@@ -45,6 +45,8 @@ static unsigned in_page(uint32_t lin, unsigned n) {
 }
 
 static uint32_t linear_read(struct cpu *c, uint32_t lin, unsigned n, unsigned access) {
+  if (unlikely(c->dbg_data))
+    cpu_debug_data(c, lin, n, false); /* data breakpoints: every access comes here (debug.c) */
   if (!c->mem->paging) {
     if ((lin & (MMU_PAGE_BYTES - 1)) + n <= MMU_PAGE_BYTES)
       return mmu_read(c->mem, mmu_phys(c->mem, lin), n);
@@ -65,6 +67,8 @@ static uint32_t linear_read(struct cpu *c, uint32_t lin, unsigned n, unsigned ac
 }
 
 static void linear_write(struct cpu *c, uint32_t lin, unsigned n, uint32_t v, unsigned access) {
+  if (unlikely(c->dbg_data))
+    cpu_debug_data(c, lin, n, true);
   if (!c->mem->paging) {
     if ((lin & (MMU_PAGE_BYTES - 1)) + n <= MMU_PAGE_BYTES) {
       mmu_write(c->mem, mmu_phys(c->mem, lin), n, v);
@@ -203,6 +207,8 @@ static void refund_uncharged(struct cpu *c) {
 }
 
 uint32_t cpu_port_in(struct cpu *c, uint16_t port, unsigned n) {
+  if (unlikely(c->dbg_io))
+    cpu_debug_io(c, port, n); /* I/O breakpoints (debug.c) */
   if (port_charged(c, port)) {
     cpu_charge(c, CPU_TEV_io_port);
     cpu_count(c, TRACE_EV_io_in);
@@ -215,6 +221,8 @@ uint32_t cpu_port_in(struct cpu *c, uint16_t port, unsigned n) {
 }
 
 void cpu_port_out(struct cpu *c, uint16_t port, unsigned n, uint32_t v) {
+  if (unlikely(c->dbg_io))
+    cpu_debug_io(c, port, n);
   if (port_charged(c, port)) {
     cpu_charge(c, CPU_TEV_io_port);
     cpu_count(c, TRACE_EV_io_out);

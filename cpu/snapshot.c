@@ -11,7 +11,8 @@
  *                   cost and every opcode row's cost (a preset read from a
  *                   file needs no file to restore)
  *   system          INTR's level, a pending NMI, NMI blocking, the interrupt
- *                   shadow, the TSC offset, the SYSENTER MSRs, the MTRRs, HLT
+ *                   shadow, the TSC offset, the SYSENTER MSRs, the MTRRs, HLT,
+ *                   the x87's FERR# and IGNNE#, the debug traps pending
  *   counters        every counter slot (the event catalog's size must match)
  *
  * Not kept: the decoded code (cpu_load drops it all: the restored run
@@ -95,6 +96,10 @@ void cpu_save(const struct cpu *c, struct snap_writer *w) {
   for (unsigned k = 0; k < MTRR_SLOTS; k++)
     snap_put_u64(w, c->sys.mtrr[k]);
   snap_put_bool(w, c->halted);
+  snap_put_bool(w, c->sys.ferr);
+  snap_put_bool(w, c->sys.ignne);
+  snap_put_bool(w, c->dbg_inhibit);
+  snap_put_u32(w, c->dbg_pending);
 
   snap_put_u32(w, TRACE_SLOT_COUNT);
   for (unsigned k = 0; k < TRACE_SLOT_COUNT; k++)
@@ -175,6 +180,11 @@ int cpu_load(struct cpu *c, struct snap_reader *r) {
   for (unsigned k = 0; k < MTRR_SLOTS; k++)
     n.sys.mtrr[k] = snap_get_u64(r);
   n.halted = snap_get_bool(r);
+  n.sys.ferr = snap_get_bool(r);
+  n.sys.ignne = snap_get_bool(r);
+  n.dbg_inhibit = snap_get_bool(r);
+  n.dbg_pending = snap_get_u32(r);
+  n.dbg_step = false;
 
   if (snap_get_u32(r) != TRACE_SLOT_COUNT)
     snap_fail(r, "another event catalog (another ringlab made it)");
@@ -197,6 +207,7 @@ int cpu_load(struct cpu *c, struct snap_reader *r) {
   c->timing.name = c->timing.name_buf; /* pointers into c itself, not into the copy */
   for (unsigned s = 0; s < CPU_NSREG; s++)
     cpu_segment_loaded(c, s);
+  cpu_debug_update(c); /* the breakpoint masks from DR7 (and the MMU's watch mode) */
   cpu_code_cache_flush(c->cache);
   return 0;
 }

@@ -348,6 +348,7 @@ static void task_switch(struct cpu *c, uint16_t sel, const struct cpu_descriptor
      * delivery through the task gate) is complete, so the #DB is an event
      * of its own, not a fault during the delivery. */
     c->dr[6] |= DR6_BT;
+    c->dr[7] &= ~CPU_DR7_GD; /* entering the #DB handler clears GD */
     c->delivering = -1;
     cpu_raise(c, CPU_EXC_DB, CPU_NO_ERROR_CODE);
   }

@@ -151,19 +151,27 @@ static inline __attribute__((always_inline)) uint8_t *translate_data(struct cpu 
   return host ? host + (lin & (MMU_PAGE_BYTES - 1)) : NULL;
 }
 
+/* Data breakpoints (debug.c): in the MMU's watch mode no host pointer is
+ * handed out, so every access comes to the branch without one, where the
+ * check costs the common case nothing. */
 uint32_t cpu_read_paged(struct cpu *c, uint32_t lin, unsigned n) {
   uint64_t pa;
   const uint8_t *p = translate_data(c, lin, cpu_acc_user(c), &pa);
   if (likely(p != NULL))
     return cpu_ld_le(p, n);
+  if (unlikely(c->dbg_data))
+    cpu_debug_data(c, lin, n, false);
   return cpu_phys_read(c, pa, n);
 }
 
 void cpu_write_paged(struct cpu *c, uint32_t lin, unsigned n, uint32_t v) {
   uint64_t pa;
   uint8_t *p = translate_data(c, lin, MMU_ACC_WRITE | cpu_acc_user(c), &pa);
-  if (likely(p != NULL))
+  if (likely(p != NULL)) {
     cpu_st_le(p, n, v);
-  else
-    cpu_phys_write(c, pa, n, v);
+    return;
+  }
+  if (unlikely(c->dbg_data))
+    cpu_debug_data(c, lin, n, true);
+  cpu_phys_write(c, pa, n, v);
 }

@@ -47,8 +47,10 @@
  * each round ended (for looking at one input: fuzz_cpu FILE).
  *
  * The CPU and its memory are made once; each input starts from cpu_reset()
- * and zeroed RAM. Pages holding decoded code are written through the MMU
- * first, so the code cache drops the previous input's blocks.
+ * and zeroed RAM, and cpu_invalidate_phys() drops every block the previous
+ * input decoded, so that no input sees another's code (each input is
+ * independent: a finding replays alone). The ROM never changes, so its
+ * blocks may stay.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -143,13 +145,12 @@ static void setup_once(void) {
   verbose = getenv("RINGLAB_FUZZ_VERBOSE") != NULL;
 }
 
-/* Zeroes RAM. Pages the code cache has marked are first written through
- * mmu_write(), which drops their blocks and clears the mark. */
+/* Zeroes RAM and drops every block decoded from it. (Writing one byte per
+ * marked page through mmu_write() used to do this, until a write began to
+ * drop only the blocks it overlaps: the rest of a page's blocks then ran
+ * in the next input.) */
 static void clear_ram(void) {
-  uint32_t pages = mem->ram_bytes >> MMU_PAGE_SHIFT;
-  for (uint32_t p = 0; p < pages; p++)
-    if (mem->code_pages[p])
-      mmu_write(mem, p << MMU_PAGE_SHIFT, 1, 0);
+  cpu_invalidate_phys(cpu, 0, mem->ram_bytes);
   memset(mem->ram, 0, mem->ram_bytes);
 }
 

@@ -20,7 +20,7 @@
  * Memory goes through the guest's page tables as they are (mmu_peek_translate:
  * no TLB use, no A/D bit, nothing counted) and only RAM and ROM are read
  * (a device is never touched by a debugger's read); a write lands in RAM
- * and drops the decoded code there (cpu_drop_code). Breakpoints live in the
+ * and drops the decoded code there (cpu_invalidate_phys). Breakpoints live in the
  * stub: guest memory and DR0-DR7 are never written.
  *
  * Monitor commands (gdb: `monitor CMD`): help; catch VECTOR and uncatch
@@ -151,7 +151,7 @@ static uint32_t write_mem(void *ctx, uint32_t lin, const uint8_t *buf, uint32_t 
     if (!mmu_peek_translate(mem, at, &phys) || phys + chunk > mem->ram_bytes)
       break; /* RAM only: ROM stays read-only, devices are not written */
     memcpy(mem->ram + phys, buf + done, chunk);
-    cpu_drop_code(g->m->cpu, (uint32_t)phys, chunk);
+    cpu_invalidate_phys(g->m->cpu, phys, chunk);
     done += chunk;
   }
   cpu_resume_forget(g->m->cpu);

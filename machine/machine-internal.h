@@ -96,8 +96,11 @@ struct machine {
   struct dev_a20 *a20;
   struct dev_vga *vga;
   struct dev_kbc *kbc;
+  struct dev_fpuerr *fpuerr; /* FERR# -> IRQ 13, port F0h -> IGNNE# */
   struct opsport ops;
   bool intr;      /* the master PIC's INT, as driven on the CPU's INTR */
+  cycles_t run_until; /* the end of the CPU's current run (loop.c): a device
+                         event moved before it stops the run (board.c) */
   int com1_intr;  /* the UART's INTR pin */
   bool com1_out2; /* its MCR OUT2, which enables the pin onto IRQ 4 */
 
@@ -115,8 +118,7 @@ struct machine {
   unsigned n_observers;
   bool idle; /* halted with nothing pending, waiting for an observer's input */
   uint64_t serial_bytes; /* bytes COM1 has sent (snapshots say where a restored run's output starts) */
-  cycles_t run_until;  /* the budget of the CPU's current run: the next device event or max_cycles */
-  cycles_t max_cycles; /* of machine_run (DEV_NEVER: none) */
+  cycles_t max_cycles; /* of machine_run (DEV_NEVER: none): run_until's bound */
 
   enum machine_end end;
   int exit_status; /* for MACHINE_END_EXIT_PORT / _OPS_EXIT */

@@ -620,8 +620,13 @@ static int load_bios(struct machine *m, const char *path, char *err, size_t n) {
     rc = -1;
   }
   free(image);
-  if (rc == 0)
+  if (rc == 0) {
+    /* The host wrote the image behind the CPU: no block decoded before
+     * may survive it (cpu_invalidate_phys). */
+    cpu_invalidate_phys(m->cpu, 0x100000000ull - size, size);
+    cpu_invalidate_phys(m->cpu, LOW_MEMORY_TOP - alias, alias);
     cpu_reset(m->cpu);
+  }
   return rc;
 }
 
@@ -1010,6 +1015,9 @@ int run_main(int argc, char **argv) {
     status = bad(err);
     goto out;
   }
+  /* The loader wrote RAM behind the CPU (segments, zeroed .bss, modules,
+   * the Multiboot information): drop any block decoded before. */
+  cpu_invalidate_phys(m->cpu, 0, m->mem->ram_bytes);
   mb_enter(m->cpu, &boot);
 
 run:

@@ -166,13 +166,14 @@ static void devices_save(const struct machine *m, struct snap_writer *w) {
   dev_debugexit_save(m->debugexit, w);
   dev_vga_save(m->vga, w);
   dev_kbc_save(m->kbc, w);
+  dev_fpuerr_save(m->fpuerr, w);
 }
 
 static int devices_load(struct machine *m, struct snap_reader *r) {
   if (dev_sched_load(m->sched, r) || dev_pic_load(m->pic_master, r) || dev_pic_load(m->pic_slave, r) ||
       dev_pit_load(m->pit, r) || dev_rtc_load(m->rtc, r) || dev_a20_load(m->a20, r) ||
       dev_uart_load(m->uart, r) || dev_debugexit_load(m->debugexit, r) || dev_vga_load(m->vga, r) ||
-      dev_kbc_load(m->kbc, r))
+      dev_kbc_load(m->kbc, r) || dev_fpuerr_load(m->fpuerr, r))
     return -1;
   return 0;
 }
@@ -461,7 +462,7 @@ int snapshot_apply(struct machine *m, const struct snapshot *s, const char *path
     snprintf(err, n, "%s: damaged: its RAM does not decompress to %u bytes", path, m->mem->ram_bytes);
     return -1;
   }
-  cpu_drop_code(m->cpu, 0, m->mem->ram_bytes); /* RAM changed under any decoded code */
+  cpu_invalidate_phys(m->cpu, 0, 1ull << 32); /* RAM and ROM changed under any decoded code */
   cpu_set_intr(m->cpu, m->intr);
   return 0;
 }
@@ -497,7 +498,7 @@ static void saver_stopped(void *ctx, struct machine *m) {
     fprintf(stderr, "ringlab: saved the machine at cycle %llu to %s\n", (unsigned long long)cpu_cycles(m->cpu),
             s->path);
   /* From here on as the restored run: no decoded code. */
-  cpu_drop_code(m->cpu, 0, m->mem->ram_bytes);
+  cpu_invalidate_phys(m->cpu, 0, 1ull << 32);
   cpu_resume_forget(m->cpu);
 }
 

@@ -135,7 +135,8 @@ struct mmu {
   struct mmu_region *regions;    /* MMIO and ROM ranges, sorted by base */
   unsigned n_regions;
 
-  uint32_t direct_bytes;         /* ram_bytes with paging off, 0 with it on */
+  uint32_t direct_bytes;         /* ram_bytes with paging off, 0 with it on (or watching) */
+  bool watch;                    /* mmu_set_watch: no host pointer for data accesses */
   bool paging;                   /* CR0.PG: the fast path below is in use */
   uint32_t fast_gen;             /* current tag bits 20-31 of fast entries */
   struct mmu_fast_entry fast[4][MMU_FAST_ENTRIES]; /* [user * 2 + write] */
@@ -179,6 +180,13 @@ int mmu_copy_from_guest(struct mmu *m, uint32_t phys, void *dst, size_t n);
 /* Pointer into RAM or ROM for code fetch of up to n bytes within one page, or
  * NULL if the range is not backed by memory. */
 const uint8_t *mmu_code_ptr(struct mmu *m, uint32_t phys, unsigned n);
+
+/* Watch mode (the CPU's data breakpoints, DR7): the CPU's data-access fast
+ * paths find no host pointer (direct_bytes 0, no fast-path entry installed,
+ * those there dropped), so every data access takes the CPU's slow path,
+ * where its linear address can be compared. Off, it costs nothing: the fast
+ * paths test what they always tested. Instruction fetch is not affected. */
+void mmu_set_watch(struct mmu *m, bool on);
 
 /* Marks or clears a RAM page as holding decoded code. */
 void mmu_mark_code_page(struct mmu *m, uint32_t phys_page, bool holds_code);

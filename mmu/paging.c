@@ -93,7 +93,7 @@ void mmu_set_paging(struct mmu *m, bool pg, bool wp, bool pse, bool pae, bool pg
   m->pg.pae = pae;
   m->pg.pge = pge;
   m->paging = pg;
-  m->direct_bytes = pg ? 0 : m->ram_bytes;
+  m->direct_bytes = pg || m->watch ? 0 : m->ram_bytes;
 }
 
 void mmu_set_cr3(struct mmu *m, uint32_t cr3) {

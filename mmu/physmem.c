@@ -97,6 +97,12 @@ void mmu_set_a20(struct mmu *m, bool enabled) {
   mmu_fast_drop_all(m); /* fast entries hold A20-masked host pointers */
 }
 
+void mmu_set_watch(struct mmu *m, bool on) {
+  m->watch = on;
+  m->direct_bytes = m->paging || on ? 0 : m->ram_bytes;
+  mmu_fast_drop_all(m);
+}
+
 void mmu_set_code_write_hook(struct mmu *m, mmu_code_write_fn fn, void *ctx) {
   m->code_write = fn;
   m->code_write_ctx = ctx;

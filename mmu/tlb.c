@@ -290,8 +290,8 @@ scan_set(const struct mmu *m, const struct mmu_tlb *tlb, struct mmu_tlb_entry *e
 static inline __attribute__((always_inline)) uint8_t *fast_install(struct mmu *m, uint32_t page, uint32_t phys_page,
                                                                   uint8_t flags, uint64_t *lru, int priv,
                                                                   unsigned write) {
-  if (phys_page >= MMU_PHYS_PAGE_LIMIT)
-    return NULL;
+  if (phys_page >= MMU_PHYS_PAGE_LIMIT || m->watch)
+    return NULL; /* nothing there, or watching (mmu_set_watch): the slow path */
   uint32_t phys = (phys_page << MMU_PAGE_SHIFT) & m->a20_mask;
   if ((uint64_t)phys + MMU_PAGE_BYTES > m->ram_bytes)
     return NULL; /* ROM, MMIO, nothing: the slow path */

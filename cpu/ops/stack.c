@@ -21,6 +21,12 @@
  *   RF ends clear, VM VIF VIP never change; AC and ID only with O32.
  *   Virtual-8086 mode without CR4.VME (not modeled): IOPL 3 lets POPF change
  *   everything but IOPL, else #GP(0); PUSHF likewise.
+ * - Operand size against stack size (audited against the SDM's pseudocode
+ *   and Bochs): the stack size decides only how (E)SP moves and wraps;
+ *   every value pushed or loaded has the operand size. So O32 PUSHA on a
+ *   16-bit stack pushes all of ESP, O32 POP ESP loads all of it, O32 LEAVE
+ *   keeps ESP's upper half and loads all of EBP, and O32 ENTER's frame
+ *   pointer is all of ESP (it was cut to SP: fixed, test_stack_size).
  * - ENTER ends with a write check of an operand-sized slot at the final
  *   (E)SP (the SDM's "#SS if the new value of SP or ESP is outside the stack
  *   segment limit"), as Bochs models the P6.
@@ -218,18 +224,22 @@ void POPFD(struct cpu *c, const struct insn *i) { (void)i; popf(c, 4); }
 /* ---- ENTER / LEAVE ------------------------------------------------------------------ */
 
 /* ENTER imm16, imm8 (SDM ENTER operation, nesting level mod 32):
- *   push (E)BP; frame = (E)SP
+ *   push (E)BP; frame = ESP (O32) or SP (O16)
  *   for level-1 times: (E)BP -= n; push [SS:(E)BP]   (a copy of EBP; stack size)
  *   if level > 0: push frame
  *   (E)BP = frame (operand size); (E)SP -= imm16 (stack size)
- * Every read and write is done on locals first; registers are committed at
- * the end. */
+ * The frame is sized by the operand size, not the stack size: with O32 on
+ * a 16-bit stack (SS.B = 0) it is the whole of ESP after the push, upper
+ * half included (the SDM's FrameTemp := ESP; Bochs' ENTER32 likewise), and
+ * that is what EBP gets and what a nesting level pushes. With O16 on a
+ * 32-bit stack it is SP, the low half. Every read and write is done on
+ * locals first; registers are committed at the end. */
 static inline void enter(struct cpu *c, const struct insn *i, unsigned n) {
   uint32_t alloc = i->imm & 0xFFFF;
   unsigned level = i->imm2 & 31;
   uint32_t smask = cpu_sp_mask(c);
   uint32_t sp = stack_put(c, sp_now(c), n, cpu_reg_read(c, CPU_EBP, n));
-  uint32_t frame = sp;
+  uint32_t frame = cpu_sp_merge(c, sp) & cpu_mask(n);
   if (level > 0) {
     uint32_t bp = c->gpr[CPU_EBP];
     for (unsigned k = 1; k < level; k++) {

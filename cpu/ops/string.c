@@ -40,6 +40,9 @@
  * refuse code pages), copy whole elements at once (byte-wise forward when
  * the destination overlaps the source ahead of it), commit the registers and
  * charge the cycles as the loop would, then fall into the loop for the rest.
+ * Such a fast path must step aside while a data breakpoint is enabled
+ * (c->dbg_data): mmu_ram_*_ptr do not see the MMU's watch mode, and a hit
+ * must stop the REP after its iteration (below).
  */
 #include "../cpu-internal.h"
 
@@ -123,8 +126,15 @@ static inline void str_rep(struct cpu *c, const struct insn *i, enum str_op op, 
     str_set(c, CPU_ECX, am, --count);
     if (count == 0 || (compares && equal == until_equal))
       return;
-    if (--left == 0 || c->stop_requested) {
-      cpu_restart_insn(c); /* as if interrupted between iterations */
+    if (--left == 0 || c->stop_requested || c->dbg_pending) {
+      /* As if interrupted between iterations (or a data or I/O breakpoint
+       * trap after this one): the instruction runs again for the rest, and
+       * RF is set, so that the frame of an interrupt or trap taken here
+       * has RF = 1 and the resumed execution does not hit an instruction
+       * breakpoint on it again (SDM vol. 3, 17.3.1.1). RF is cleared at
+       * the start of the next instruction (exec.c). */
+      c->eflags |= CPU_FLAG_RF;
+      cpu_restart_insn(c);
       return;
     }
     cpu_repeat_charge(c, i);

@@ -24,8 +24,12 @@
  * on after changing PG, PAE, PSE or PGE; a present PDPTE with a reserved bit
  * set makes that write #GP(0), changing nothing (4.4.1). Each of these
  * writes ends the block: the code's own translation may have changed.
- * Debug registers hold their values (DR4/DR5 are DR6/DR7
- * unless CR4.DE is set, then #UD); breakpoints and DR7.GD are not modeled.
+ * Debug registers: DR4/DR5 are DR6/DR7 unless CR4.DE is set, then #UD;
+ * DR6 and DR7 keep their fixed bits; a write ends the block and recomputes
+ * the breakpoints (debug.c says what they do); DR7.GD makes any MOV DR a
+ * #DB fault. Checks in the order: #GP (CPL > 0), #UD (DR4/DR5 under
+ * CR4.DE), #DB (GD). Bochs checks GD before the privilege; the SDM gives
+ * no order, and a ring-3 MOV DR is #GP here whatever GD says.
  *
  * MSRs (SDM vol. 4, P6 family): the TSC (0x10; a write sets the low 32
  * bits and clears the high ones, as on P6 processors), SYSENTER_CS/ESP/EIP
@@ -230,6 +234,8 @@ static void write_cr0(struct cpu *c, uint32_t v) {
     flush_all(c);
   if ((old ^ v) & CR0_PE)
     cpu_update_mode(c); /* real <-> protected */
+  if ((old ^ v) & 0x20u) /* NE: FERR# reports a pending x87 error only without it */
+    cpu_x87_update_ferr(c);
   cpu_end_block(c);
 }
 
@@ -244,6 +250,8 @@ static void write_cr4(struct cpu *c, uint32_t v) {
   paging_sync(c);
   if ((old ^ v) & paging_bits)
     flush_all(c);
+  if ((old ^ v) & CR4_DE)
+    cpu_debug_update(c); /* I/O breakpoints exist only with DE */
   cpu_end_block(c);
 }
 
@@ -288,20 +296,40 @@ static unsigned debug_reg(struct cpu *c, unsigned n) {
   return n;
 }
 
-void MOV_RdDd(struct cpu *c, const struct insn *i) {
-  need_cpl0(c);
-  cpu_w32(c, i->rm, c->dr[debug_reg(c, i->reg)]);
+/* General detect (DR7.GD): any MOV to or from a debug register is a #DB
+ * fault with DR6.BD set (SDM vol. 3, 17.2.4), after the #GP and #UD checks
+ * (see the top of this file). The frame's RF is 1 (a fault-class #DB);
+ * entering the handler clears GD, done here with the raise. */
+static void general_detect(struct cpu *c) {
+  if (unlikely(c->dr[7] & CPU_DR7_GD)) {
+    c->dr[6] |= CPU_DR6_BD;
+    c->dr[7] &= ~CPU_DR7_GD; /* entering the handler clears it */
+    c->fault_db_rf = true;
+    cpu_raise(c, CPU_EXC_DB, CPU_NO_ERROR_CODE);
+  }
 }
 
+void MOV_RdDd(struct cpu *c, const struct insn *i) {
+  need_cpl0(c);
+  unsigned n = debug_reg(c, i->reg);
+  general_detect(c);
+  cpu_w32(c, i->rm, c->dr[n]);
+}
+
+/* A write to DR0-DR3 or DR7 may enable or move a breakpoint: the block ends
+ * so that the run loop's boundary checks see it at the next instruction. */
 void MOV_DdRd(struct cpu *c, const struct insn *i) {
   need_cpl0(c);
   unsigned n = debug_reg(c, i->reg);
+  general_detect(c);
   uint32_t v = cpu_r32(c, i->rm);
   if (n == 6)
     v = (v & DR6_WRITABLE) | DR6_FIXED;
   else if (n == 7)
     v = (v & DR7_WRITABLE) | DR7_FIXED;
   c->dr[n] = v;
+  cpu_debug_update(c);
+  cpu_end_block(c);
 }
 
 /* ---- MSRs --------------------------------------------------------------------------------- */

@@ -24,8 +24,11 @@ struct libc_ksigaction {
   struct libc_ksigset mask;
 };
 
-/* sigreturn.S: the restorer a signal handler returns to (rt_sigreturn). */
+/* sigreturn.S: the restorers a signal handler returns to: rt_sigreturn
+ * for SA_SIGINFO handlers (rt frame), sigreturn for the others (Linux
+ * i386 gives those the old, non-rt frame). */
 void libc_restore_rt(void);
+void libc_restore(void);
 
 /* The one place a raw result becomes -1 and errno. */
 static inline long libc_sc_ret(long r) {

@@ -2,9 +2,10 @@
  *
  * The C interface keeps the UAPI's one-word sigset_t (signals 1-31); the
  * kernel's calls take its 64-bit set (struct libc_ksigset), so each call
- * converts. sigaction() always passes SA_RESTORER with libc_restore_rt
- * (sigreturn.S), as glibc does on i386: the kernel's signal frame returns
- * there, and it calls rt_sigreturn. */
+ * converts. sigaction() always passes SA_RESTORER with a restorer of
+ * sigreturn.S, as glibc does on i386: libc_restore_rt (rt_sigreturn) for a
+ * handler with SA_SIGINFO, which Linux gives an rt frame, libc_restore
+ * (sigreturn) for the others, which Linux gives the old frame. */
 #include "libc-internal.h"
 
 static void to_kernel(struct libc_ksigset *k, const sigset_t *s) {
@@ -17,7 +18,7 @@ int sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
   if (act) {
     kact.handler = (void *)act->sa_handler;
     kact.flags = act->sa_flags | SA_RESTORER;
-    kact.restorer = libc_restore_rt;
+    kact.restorer = (act->sa_flags & SA_SIGINFO) ? libc_restore_rt : libc_restore;
     to_kernel(&kact.mask, &act->sa_mask);
   }
   int r = libc_sys_rt_sigaction(sig, act ? &kact : 0, old ? &kold : 0, sizeof(struct libc_ksigset));

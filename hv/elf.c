@@ -1,0 +1,256 @@
+/* hv/elf.c - reading a paravirtual guest kernel: ELF32 i386 program
+ * headers and Xen's notes (<xen/elfnote.h>), or the older __xen_guest
+ * section ("GUEST_OS=linux,XEN_VER=xen-3.0,VIRT_BASE=0xC0000000,...").
+ *
+ * The rules are Xen's loader's (libelf's elf_xen_parse and
+ * elf_xen_addr_calc_check): the image must say it is for Xen 3.0 and for
+ * the generic loader (or be Linux), PAE must be "yes" (we are a PAE
+ * hypervisor), and the kernel's physical addresses become virtual ones by
+ * virt_base - paddr_offset. A feature the notes mark required ("!feature")
+ * that we do not offer refuses the kernel. Every refusal is one line.
+ */
+#include "elfload.h"
+
+#include <linux/elf.h>
+#include <xen/elfnote.h>
+
+#define UNSET 0xFFFFFFFFu
+
+static int fail(struct hv_elf_info *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct hv_elf_info *e, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(e->error, sizeof e->error, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+/* Features (XEN_ELFNOTE_FEATURES names, bit numbers of <xen/features.h>). */
+static const struct {
+  const char *name;
+  uint32_t bit;
+} feature_names[] = {
+    {"writable_page_tables", 0},      {"writable_descriptor_tables", 1},
+    {"auto_translated_physmap", 2},   {"supervisor_mode_kernel", 3},
+    {"pae_pgdir_above_4gb", 4},       {"mmu_pt_update_preserve_ad", 5},
+    {"gnttab_map_avail_bits", 7},     {"hvm_callback_vector", 8},
+    {"hvm_safe_pvclock", 9},          {"hvm_pirqs", 10},
+    {"dom0", 11},
+};
+
+static int parse_features(struct hv_elf_info *e, const char *s, uint32_t len) {
+  uint32_t at = 0;
+  while (at < len && s[at]) {
+    uint32_t n = 0;
+    while (at + n < len && s[at + n] && s[at + n] != '|')
+      n++;
+    int required = 0;
+    const char *name = s + at;
+    uint32_t nl = n;
+    if (nl && name[0] == '!') {
+      required = 1;
+      name++;
+      nl--;
+    }
+    int known = 0;
+    for (uint32_t k = 0; k < sizeof feature_names / sizeof feature_names[0]; k++)
+      if (strlen(feature_names[k].name) == nl && memcmp(feature_names[k].name, name, nl) == 0) {
+        e->features_supported |= 1u << feature_names[k].bit;
+        if (required)
+          e->features_required |= 1u << feature_names[k].bit;
+        known = 1;
+      }
+    if (!known && required)
+      return fail(e, "requires feature '%.*s', which this hypervisor does not know", (int)nl, name);
+    at += n;
+    if (at < len && s[at] == '|')
+      at++;
+  }
+  return 0;
+}
+
+static uint32_t note_value(const uint8_t *desc, uint32_t descsz) {
+  if (descsz == 4)
+    return *(const uint32_t *)desc;
+  if (descsz == 8)
+    return (uint32_t) * (const uint64_t *)desc;
+  return UNSET;
+}
+
+static void copy_str(char *dst, uint32_t size, const uint8_t *src, uint32_t n) {
+  if (n >= size)
+    n = size - 1;
+  memcpy(dst, src, n);
+  dst[n] = 0;
+  dst[strnlen(dst, n)] = 0;
+}
+
+static int parse_notes(struct hv_elf_info *e, const uint8_t *p, uint32_t size) {
+  uint32_t at = 0;
+  while (at + sizeof(Elf32_Nhdr) <= size) {
+    const Elf32_Nhdr *nh = (const Elf32_Nhdr *)(p + at);
+    uint32_t namesz = (nh->n_namesz + 3) & ~3u, descsz = (nh->n_descsz + 3) & ~3u;
+    if (nh->n_namesz > size || nh->n_descsz > size ||
+        (uint64_t)at + sizeof *nh + namesz + descsz > size)
+      return fail(e, "truncated ELF note");
+    const char *name = (const char *)(nh + 1);
+    const uint8_t *desc = (const uint8_t *)name + namesz;
+    at += sizeof *nh + namesz + descsz;
+    if (nh->n_namesz != 4 || memcmp(name, "Xen", 4) != 0)
+      continue;
+    e->has_xen_notes = 1;
+    uint32_t v = note_value(desc, nh->n_descsz);
+    switch (nh->n_type) {
+    case XEN_ELFNOTE_ENTRY: e->entry = v; break;
+    case XEN_ELFNOTE_HYPERCALL_PAGE: e->hypercall_page = v; break;
+    case XEN_ELFNOTE_VIRT_BASE: e->virt_base = v; break;
+    case XEN_ELFNOTE_PADDR_OFFSET: e->paddr_offset = v; break;
+    case XEN_ELFNOTE_XEN_VERSION: copy_str(e->xen_version, sizeof e->xen_version, desc, nh->n_descsz); break;
+    case XEN_ELFNOTE_GUEST_OS: copy_str(e->guest_os, sizeof e->guest_os, desc, nh->n_descsz); break;
+    case XEN_ELFNOTE_LOADER: copy_str(e->loader, sizeof e->loader, desc, nh->n_descsz); break;
+    case XEN_ELFNOTE_PAE_MODE: copy_str(e->pae, sizeof e->pae, desc, nh->n_descsz); break;
+    case XEN_ELFNOTE_FEATURES:
+      if (parse_features(e, (const char *)desc, nh->n_descsz) != 0)
+        return -1;
+      break;
+    case XEN_ELFNOTE_SUPPORTED_FEATURES: e->features_supported |= v; break;
+    default: break;
+    }
+  }
+  return 0;
+}
+
+/* The __xen_guest section: comma-separated KEY=VALUE pairs. */
+static int parse_xen_guest(struct hv_elf_info *e, const char *s, uint32_t len) {
+  char buf[512];
+  copy_str(buf, sizeof buf, (const uint8_t *)s, len);
+  e->has_xen_notes = 1;
+  char *p = buf;
+  while (*p) {
+    char *end = p + strcspn(p, ",");
+    char save = *end;
+    *end = 0;
+    char *val = strchr(p, '=');
+    if (val) {
+      *val++ = 0;
+      if (strcmp(p, "GUEST_OS") == 0)
+        strlcpy(e->guest_os, val, sizeof e->guest_os);
+      else if (strcmp(p, "XEN_VER") == 0)
+        strlcpy(e->xen_version, val, sizeof e->xen_version);
+      else if (strcmp(p, "LOADER") == 0)
+        strlcpy(e->loader, val, sizeof e->loader);
+      else if (strcmp(p, "VIRT_BASE") == 0)
+        e->virt_base = strtoul(val, NULL, 0);
+      else if (strcmp(p, "ELF_PADDR_OFFSET") == 0)
+        e->paddr_offset = strtoul(val, NULL, 0);
+      else if (strcmp(p, "HYPERCALL_PAGE") == 0)
+        e->hypercall_page_pfn = strtoul(val, NULL, 0);
+      else if (strcmp(p, "PAE") == 0)
+        strlcpy(e->pae, val, sizeof e->pae);
+      else if (strcmp(p, "FEATURES") == 0 && parse_features(e, val, strlen(val)) != 0)
+        return -1;
+    }
+    if (!save)
+      break;
+    p = end + 1;
+  }
+  return 0;
+}
+
+int hv_elf_parse(const uint8_t *img, uint32_t size, uint32_t supported_features, struct hv_elf_info *e) {
+  memset(e, 0, sizeof *e);
+  e->entry = e->hypercall_page = e->virt_base = e->paddr_offset = e->hypercall_page_pfn = UNSET;
+  const Elf32_Ehdr *eh = (const Elf32_Ehdr *)img;
+  if (size < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
+    return fail(e, "not an ELF file");
+  if (eh->e_ident[EI_CLASS] != ELFCLASS32 || eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_machine != EM_386)
+    return fail(e, "not a 32-bit little-endian i386 ELF (a 64-bit kernel cannot run on 32-bit PAE Xen)");
+  if (eh->e_type != ET_EXEC)
+    return fail(e, "not an executable ELF");
+  if (eh->e_phentsize != sizeof(Elf32_Phdr) || eh->e_phnum == 0 || eh->e_phnum > 64 ||
+      (uint64_t)eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf32_Phdr) > size)
+    return fail(e, "bad program headers");
+  const Elf32_Phdr *ph = (const Elf32_Phdr *)(img + eh->e_phoff);
+  e->pstart = UNSET;
+  e->pend = 0;
+  for (uint32_t k = 0; k < eh->e_phnum; k++) {
+    if (ph[k].p_type == PT_NOTE) {
+      if ((uint64_t)ph[k].p_offset + ph[k].p_filesz > size)
+        return fail(e, "note segment outside the file");
+      if (parse_notes(e, img + ph[k].p_offset, ph[k].p_filesz) != 0)
+        return -1;
+    }
+    if (ph[k].p_type != PT_LOAD || ph[k].p_memsz == 0)
+      continue;
+    if ((uint64_t)ph[k].p_offset + ph[k].p_filesz > size || ph[k].p_filesz > ph[k].p_memsz)
+      return fail(e, "load segment outside the file");
+    if (e->n_segs == HV_ELF_MAX_SEGS)
+      return fail(e, "more than %u load segments", HV_ELF_MAX_SEGS);
+    struct hv_elf_seg *s = &e->segs[e->n_segs++];
+    s->paddr = ph[k].p_paddr;
+    s->memsz = ph[k].p_memsz;
+    s->filesz = ph[k].p_filesz;
+    s->data = img + ph[k].p_offset;
+    if (s->paddr < e->pstart)
+      e->pstart = s->paddr;
+    if ((uint64_t)s->paddr + s->memsz > e->pend)
+      e->pend = s->paddr + s->memsz;
+  }
+  if (e->n_segs == 0)
+    return fail(e, "no load segments");
+
+  /* Section headers: notes in SHT_NOTE sections and __xen_guest. */
+  if (!e->has_xen_notes && eh->e_shoff && eh->e_shentsize == sizeof(Elf32_Shdr) &&
+      (uint64_t)eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(Elf32_Shdr) <= size && eh->e_shstrndx < eh->e_shnum) {
+    const Elf32_Shdr *sh = (const Elf32_Shdr *)(img + eh->e_shoff);
+    const Elf32_Shdr *strs = &sh[eh->e_shstrndx];
+    for (uint32_t k = 0; k < eh->e_shnum; k++) {
+      if ((uint64_t)sh[k].sh_offset + sh[k].sh_size > size)
+        continue;
+      if (sh[k].sh_type == SHT_NOTE && parse_notes(e, img + sh[k].sh_offset, sh[k].sh_size) != 0)
+        return -1;
+      if (strs->sh_offset + sh[k].sh_name + 12 <= size &&
+          memcmp(img + strs->sh_offset + sh[k].sh_name, "__xen_guest", 12) == 0 &&
+          parse_xen_guest(e, (const char *)img + sh[k].sh_offset, sh[k].sh_size) != 0)
+        return -1;
+    }
+  }
+  if (!e->has_xen_notes)
+    return fail(e, "not a Xen kernel: no Xen ELF notes and no __xen_guest section");
+
+  /* Xen's loader's checks, in its order. */
+  if (strncmp(e->xen_version, "xen-3.0", 7) != 0)
+    return fail(e, "built for '%s': this hypervisor loads only xen-3.0 images", e->xen_version);
+  if (!strstr(e->loader, "generic") && !strstr(e->guest_os, "linux"))
+    return fail(e, "built for loader '%s': only the generic loader or Linux images load here", e->loader);
+  if (strncmp(e->pae, "yes", 3) != 0 && strcmp(e->pae, "bimodal") != 0)
+    return fail(e, "not a PAE kernel (PAE '%s'): this is a 32-bit PAE hypervisor", e->pae[0] ? e->pae : "no");
+  uint32_t missing = e->features_required & ~supported_features;
+  if (missing) {
+    for (uint32_t k = 0; k < sizeof feature_names / sizeof feature_names[0]; k++)
+      if (missing & (1u << feature_names[k].bit))
+        return fail(e, "requires feature '%s', which this hypervisor does not offer", feature_names[k].name);
+  }
+
+  /* Addresses (elf_xen_addr_calc_check). */
+  if (e->virt_base == UNSET)
+    e->virt_base = 0;
+  if (e->paddr_offset == UNSET)
+    e->paddr_offset = e->virt_base;
+  uint32_t virt_offset = e->virt_base - e->paddr_offset;
+  e->virt_kstart = e->pstart + virt_offset;
+  e->virt_kend = e->pend + virt_offset;
+  e->virt_offset = virt_offset;
+  if (e->entry == UNSET)
+    e->entry = eh->e_entry;
+  if (e->hypercall_page == UNSET && e->hypercall_page_pfn != UNSET)
+    e->hypercall_page = e->virt_base + (e->hypercall_page_pfn << 12);
+  if (e->virt_kstart > e->virt_kend || e->virt_kstart < e->virt_base || e->entry < e->virt_kstart ||
+      e->entry >= e->virt_kend || e->virt_kend > HYPERVISOR_VIRT_START)
+    return fail(e, "kernel addresses 0x%08x-0x%08x (entry 0x%08x, base 0x%08x) do not fit below 0x%08x",
+                e->virt_kstart, e->virt_kend, e->entry, e->virt_base, (uint32_t)HYPERVISOR_VIRT_START);
+  if (e->hypercall_page != UNSET &&
+      (e->hypercall_page < e->virt_kstart || e->hypercall_page >= e->virt_kend || (e->hypercall_page & 0xFFF)))
+    return fail(e, "hypercall page 0x%08x is not a page of the kernel", e->hypercall_page);
+  return 0;
+}

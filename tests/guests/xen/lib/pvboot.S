@@ -1,0 +1,65 @@
+/* tests/guests/xen/lib/pvboot.S - the entry of a PV test guest, its Xen
+ * ELF notes (<xen/elfnote.h>) and its hypercall page.
+ *
+ * The hypervisor enters _start in ring 1 with ESI = start_info, on a boot
+ * stack of its own and with events masked; we switch to our stack and call
+ * pv_start(start_info) (lib/pv.c), which calls the test's test_main().
+ */
+#include <xen/elfnote.h>
+
+#define VIRT_BASE 0xC0000000
+
+.macro ELFNOTE_HEAD type
+        .balign 4
+        .long 2f - 1f                   /* namesz */
+        .long 4f - 3f                   /* descsz */
+        .long \type
+1:      .asciz "Xen"
+2:      .balign 4
+.endm
+.macro ELFNOTE_STR type, value
+        ELFNOTE_HEAD \type
+3:      .asciz "\value"
+4:      .balign 4
+.endm
+.macro ELFNOTE_LONG type, value
+        ELFNOTE_HEAD \type
+3:      .long \value
+4:      .balign 4
+.endm
+
+        .section .note.Xen, "a", @note
+        ELFNOTE_STR XEN_ELFNOTE_GUEST_OS, "ringlab-pv-test"
+        ELFNOTE_STR XEN_ELFNOTE_GUEST_VERSION, "1"
+        ELFNOTE_STR XEN_ELFNOTE_XEN_VERSION, "xen-3.0"
+        ELFNOTE_LONG XEN_ELFNOTE_VIRT_BASE, VIRT_BASE
+        ELFNOTE_LONG XEN_ELFNOTE_PADDR_OFFSET, 0
+        ELFNOTE_LONG XEN_ELFNOTE_ENTRY, _start
+        ELFNOTE_LONG XEN_ELFNOTE_HYPERCALL_PAGE, hypercall_page
+        ELFNOTE_STR XEN_ELFNOTE_FEATURES, "writable_page_tables|pae_pgdir_above_4gb"
+        ELFNOTE_STR XEN_ELFNOTE_PAE_MODE, "yes"
+        ELFNOTE_STR XEN_ELFNOTE_LOADER, "generic"
+
+        .text
+        .globl _start
+_start:
+        cld
+        movl $pv_stack_top, %esp
+        pushl %esi
+        call pv_start
+1:      jmp 1b
+
+        .section .text.hypercall_page, "ax"
+        .balign 4096
+        .globl hypercall_page
+hypercall_page:
+        .fill 4096, 1, 0xcc             /* the hypervisor writes the stubs */
+
+        .bss
+        .balign 16
+        .globl pv_stack_top
+pv_stack:
+        .skip 16384
+pv_stack_top:
+
+        .section .note.GNU-stack, "", @progbits
