@@ -420,6 +420,24 @@ struct cpu {
   int first_exception;        /* cpu_first_exception() */
   bool fault_db_rf;          /* the #DB being raised is a fault (general detect): RF = 1 in its frame */
   char stop_reason[160];
+
+  /* Observer stops (exec.c, "Pauses"): where to pause, and what a pause
+   * that cut a block leaves to go on with. */
+  struct cpu_pause {
+    cycles_t cycles;   /* pause at this cycle by the budget rule (UINT64_MAX: none) */
+    uint64_t insns;    /* pause once instructions reach this (UINT64_MAX: none); a step */
+    bool armed;
+  } pause;
+  bool paused;         /* run_block stopped for the pause */
+  struct cpu_resume {
+    const struct insn *at, *first; /* the next instruction, its block's first */
+    cycles_t entry;    /* the cycle the block was entered at */
+    uint32_t gen;      /* cc_gen then: the block is still there */
+    bool after_delivery; /* paused after an interrupt's or exception's delivery */
+    uint32_t eip, cs_base, cr0, cr3, cr4;
+    uint16_t cs_attr;
+    uint8_t cpl, mode;
+  } resume;
 };
 
 /* ---- registers --------------------------------------------------------------- */

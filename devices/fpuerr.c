@@ -22,6 +22,7 @@
  * the slave and to the CPU).
  */
 #include "devices.h"
+#include "snap.h"
 
 #include <stdlib.h>
 
@@ -94,3 +95,21 @@ struct dev_fpuerr *dev_fpuerr_new(struct dev_irq irq, void (*set_ignne)(void *op
 }
 
 void dev_fpuerr_free(struct dev_fpuerr *f) { free(f); }
+
+/* ---- snapshots ------------------------------------------------------------ */
+
+void dev_fpuerr_save(const struct dev_fpuerr *f, struct snap_writer *w) {
+  snap_put_bool(w, f->ferr);
+  snap_put_bool(w, f->latch);
+  snap_put_bool(w, f->ignne);
+}
+
+int dev_fpuerr_load(struct dev_fpuerr *f, struct snap_reader *r) {
+  bool ferr = snap_get_bool(r), latch = snap_get_bool(r), ignne = snap_get_bool(r);
+  if (!snap_ok(r))
+    return -1;
+  f->ferr = ferr; /* the CPU's IGNNE# and the IRQ line are in their own sections */
+  f->latch = latch;
+  f->ignne = ignne;
+  return 0;
+}

@@ -42,7 +42,12 @@
  * Time: every port access first brings the device scheduler to the cycle
  * of the accessing instruction (cpu_cycles_now), so a chip that reads its
  * counters (PIT, RTC) sees exactly that cycle and every device event due
- * before it has fired, in order.
+ * before it has fired, in order. And after the access, if the next device
+ * event moved (the guest programmed a timer: the PIT's first tick now
+ * comes before the event the CPU runs to, or an event went away), the CPU
+ * stops at the end of the instruction so that the run loop runs it to the
+ * new one: an event is always taken at its cycle, whatever the guest does
+ * until then (computing only, say, with no port access or HLT to stop it).
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -183,17 +188,23 @@ static int cpu_inta(void *ctx) {
   return dev_pic_inta(b->pic_master);
 }
 
-/* A port access may give a device an event earlier than the end of the
- * CPU's current run (a timer reprogrammed with a shorter count): the run
- * then stops after this instruction, so the loop runs the CPU only up to
- * that event (loop.c). */
+/* A port access may move the next device event away from the end of the
+ * CPU's current run (a timer reprogrammed: its event now earlier, or later,
+ * or gone): the run then stops after this instruction, so the loop runs the
+ * CPU only up to that event (loop.c). Later too: a run always goes to the
+ * next event as it is now, so that a pause (which recomputes the budget)
+ * changes nothing. */
 static void board_resync(struct machine *b) {
-  if (dev_sched_next(b->sched) < b->run_until)
+  cycles_t next = dev_sched_next(b->sched);
+  if (next > b->max_cycles)
+    next = b->max_cycles;
+  if (next != b->run_until)
     cpu_request_stop(b->cpu);
 }
 
 /* The bus as the CPU's port interface (devices/ knows nothing of the CPU's
  * types: the board adapts one to the other). */
+
 static uint32_t board_in(void *ctx, uint16_t port, unsigned size_bytes) {
   struct machine *b = ctx;
   dev_sched_advance(b->sched, cpu_cycles_now(b->cpu));
@@ -294,6 +305,14 @@ static void on_exit_port(void *opaque, int status) {
   cpu_request_stop(m->cpu);
 }
 
+/* COM1's output: counted (snapshots), then to --serial's file. */
+static void com1_tx(void *opaque, uint8_t byte) {
+  struct machine *m = opaque;
+  m->serial_bytes++;
+  if (m->serial_out)
+    sink_file(m->serial_out, byte);
+}
+
 static struct dev_byte_sink sink_to(FILE *f) {
   return (struct dev_byte_sink){.fn = f ? sink_file : NULL, .opaque = f};
 }
@@ -307,6 +326,7 @@ struct machine *machine_new(uint32_t ram_bytes, FILE *serial_out, FILE *debugcon
   struct machine *m = b;
   m->serial_out = serial_out;
   m->debugcon_out = debugcon_out;
+  m->run_until = m->max_cycles = DEV_NEVER;
   m->mem = mmu_new(ram_bytes);
   m->bus = dev_bus_new();
   m->sched = dev_sched_new();
@@ -337,7 +357,8 @@ struct machine *machine_new(uint32_t ram_bytes, FILE *serial_out, FILE *debugcon
   b->fpuerr = dev_fpuerr_new(isa_irq(b, CHIP_FPUERR), board_ignne, b);
   if (b->fpuerr)
     cpu_set_ferr_output(m->cpu, board_ferr, b);
-  m->uart = dev_uart_new(sink_to(serial_out), (struct dev_irq){.set_irq = com1_intr, .opaque = b});
+  m->uart = dev_uart_new((struct dev_byte_sink){.fn = com1_tx, .opaque = m},
+                         (struct dev_irq){.set_irq = com1_intr, .opaque = b});
   m->debugcon = dev_debugcon_new(sink_to(debugcon_out));
   m->debugexit = dev_debugexit_new(on_exit_port, m);
   m->ops.m = m;
