@@ -159,6 +159,7 @@ static int parse_xen_guest(struct hv_elf_info *e, const char *s, uint32_t len) {
   char buf[512];
   copy_str(buf, sizeof buf, (const uint8_t *)s, len);
   e->has_xen_notes = 1;
+  e->from_xen_guest = 1;
   char *p = buf;
   while (*p) {
     char *end = p + strcspn(p, ",");
@@ -267,11 +268,15 @@ int hv_elf_parse(const uint8_t *img, uint32_t size, uint32_t supported_features,
         return fail(e, "requires feature '%s', which this hypervisor does not offer", feature_names[k].name);
   }
 
-  /* Addresses (elf_xen_addr_calc_check). */
+  /* Addresses (elf_xen_addr_calc_check). An unset paddr_offset is 0 for
+   * a kernel with ELF notes and virt_base for the old __xen_guest section
+   * (whose kernels put virt_base in the ELF's physical addresses). */
+  if (e->paddr_offset != UNSET && e->virt_base == UNSET)
+    return fail(e, "ELF_PADDR_OFFSET set, VIRT_BASE unset");
   if (e->virt_base == UNSET)
     e->virt_base = 0;
   if (e->paddr_offset == UNSET)
-    e->paddr_offset = e->virt_base;
+    e->paddr_offset = e->from_xen_guest ? e->virt_base : 0;
   uint32_t virt_offset = e->virt_base - e->paddr_offset;
   e->virt_kstart = e->pstart + virt_offset;
   e->virt_kend = e->pend + virt_offset;
