@@ -224,8 +224,13 @@ static void test_pin_and_baseptr(void) {
   __asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
   PV_EXPECT(xen_cr3_to_pfn(cr3), nl3);
   PV_EXPECT(pv_mfn_to_pfn(old), (pv_si->pt_base - PV_VIRT_BASE) >> 12); /* the M2P is there */
-  /* The old L3 lost its type with its last reference: it may be mapped
-   * writable now; the one in use may not. We stay on the new one. */
+  /* The builder pinned the old L3 (as Xen's do): it keeps its type until
+   * we unpin it, as Linux and GRUB do once on tables of their own; then
+   * it may be mapped writable; the one in use may not. We stay on the new
+   * one. */
+  PV_EXPECT(ext(MMUEXT_PIN_L3_TABLE, old), -EINVAL); /* already pinned */
+  PV_EXPECT(map(SCRATCH, ((uint64_t)old << 12) | L1_PROT), -EINVAL);
+  PV_EXPECT(ext(MMUEXT_UNPIN_TABLE, old), 0);
   PV_EXPECT(map(SCRATCH, ((uint64_t)old << 12) | L1_PROT), 0);
   PV_EXPECT(map(SCRATCH, 0), 0);
   PV_EXPECT(map(SCRATCH, ((uint64_t)nl3 << 12) | L1_PROT), -EINVAL);
