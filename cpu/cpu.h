@@ -86,7 +86,7 @@ enum cpu_exit {
   CPU_EXIT_HALT,          /* HLT executed (interrupts off or none pending) */
   CPU_EXIT_TRIPLE_FAULT,  /* a fault while delivering a double fault */
   CPU_EXIT_STOP,          /* cpu_request_stop() or an ops-port exit */
-  CPU_EXIT_UNIMPLEMENTED, /* an instruction ringlab does not model (x87 ...) */
+  CPU_EXIT_UNIMPLEMENTED, /* a feature ringlab does not model */
 };
 
 struct cpu *cpu_new(struct mmu *mem, const struct cpu_io_ops *io, void *io_ctx);
@@ -131,6 +131,17 @@ void cpu_nmi(struct cpu *cpu);
  * callback during cpu_run() (DMA), the block running ends after the
  * current instruction if it was dropped. */
 unsigned cpu_invalidate_phys(struct cpu *cpu, uint64_t addr, uint64_t len);
+
+/* The x87's error pins, for the PC's legacy error reporting (CR0.NE = 0;
+ * SDM vol. 1, D.2). FERR# is an output: asserted while an unmasked x87
+ * exception is pending (status word ES) and CR0.NE is clear, from the end of
+ * the instruction that raised it; ferr(ctx, level) is called on every
+ * change. IGNNE# is an input: while it is asserted, a waiting x87
+ * instruction ignores the pending exception instead of freezing until an
+ * interrupt (the board asserts it after the handler's write to port F0h). */
+void cpu_set_ferr_output(struct cpu *cpu, void (*ferr)(void *ctx, bool asserted), void *ctx);
+void cpu_set_ignne(struct cpu *cpu, bool asserted);
+bool cpu_ferr(const struct cpu *cpu);
 
 /* A one-line description of why the last run stopped abnormally. */
 const char *cpu_stop_reason(const struct cpu *cpu);

@@ -323,4 +323,19 @@ bool dev_kbc_a20(const struct dev_kbc *c);
 /* The controller's set 2 -> set 1 translation of one byte (F0 aside). */
 uint8_t dev_kbc_translate(uint8_t set2);
 
+/* ---- the PC's x87 error logic: FERR#, IRQ 13, port F0h (fpuerr.c) ------------ */
+
+/* The processor's FERR# comes in through dev_fpuerr_set_ferr: its rising
+ * edge raises irq (IRQ 13 on a PC) until a write to the port (F0h) lowers
+ * it; that write also asserts IGNNE# (set_ignne) while FERR# lasts. */
+struct dev_fpuerr;
+extern const struct dev_port_ops dev_fpuerr_ops;
+#define DEV_FPUERR_PORTS 1
+struct dev_fpuerr *dev_fpuerr_new(struct dev_irq irq, void (*set_ignne)(void *opaque, bool level), void *opaque);
+void dev_fpuerr_free(struct dev_fpuerr *f);
+void dev_fpuerr_set_ferr(struct dev_fpuerr *f, bool level);
+/* For tests: the IRQ output and IGNNE# now. */
+bool dev_fpuerr_irq(const struct dev_fpuerr *f);
+bool dev_fpuerr_ignne(const struct dev_fpuerr *f);
+
 #endif

@@ -73,7 +73,11 @@ void machine_run(struct machine *m, uint64_t max_cycles) {
        * wake it (devices act only at their events or at port accesses, and
        * a halted CPU makes none): the run ends. */
       if (!(cpu_get_eflags(m->cpu) & CPU_FLAG_IF))
-        end(m, MACHINE_END_HALT, "hlt with interrupts disabled", NULL);
+        end(m, MACHINE_END_HALT,
+            cpu_ferr(m->cpu) ? "x87 error pending with interrupts disabled (CR0.NE = 0: the waiting x87 "
+                               "instruction is frozen until an interrupt)"
+                             : "hlt with interrupts disabled",
+            NULL);
       else if (dev_sched_next(m->sched) == DEV_NEVER && !m->intr)
         end(m, MACHINE_END_HALT, "hlt with no interrupt source pending", NULL);
       else if (cpu_cycles(m->cpu) >= max_cycles) {

@@ -78,6 +78,7 @@ struct machine {
   struct dev_a20 *a20;
   struct dev_vga *vga;
   struct dev_kbc *kbc;
+  struct dev_fpuerr *fpuerr; /* FERR# -> IRQ 13, port F0h -> IGNNE# */
   struct opsport ops;
   bool intr;      /* the master PIC's INT, as driven on the CPU's INTR */
   cycles_t run_until; /* the end of the CPU's current run (loop.c): a device
