@@ -362,7 +362,7 @@ struct cpu {
   /* Debug registers decoded (debug.c): bit n of each mask is DRn enabled
    * in DR7 as an execute, data or I/O breakpoint. */
   uint8_t dbg_exec, dbg_data, dbg_io;
-  bool dbg_any;              /* one of the masks is nonzero: the run loop's debug mode */
+  bool dbg_any;              /* a mask or dbg_pending is nonzero: the run loop's debug mode */
   bool dbg_step;             /* single step armed: TF was 1 when the instruction running began */
   bool dbg_inhibit;          /* after MOV SS / POP SS: debug traps wait one instruction */
   uint32_t dbg_pending;      /* DR6 bits (B0-B3, BS) of traps to deliver at the next boundary */

@@ -23,7 +23,11 @@
  *   data breakpoint         a trap, after the instruction (or the iteration
  *                           of a REP string) that read or wrote a byte of the
  *                           range; the slow paths of memory.c and
- *                           translate.c call cpu_debug_data()
+ *                           translate.c call cpu_debug_data(). The
+ *                           processor's own accesses (descriptor tables,
+ *                           accessed bits, the TSS, interrupt frames) are
+ *                           data accesses here too, and an access that
+ *                           faults in its translation matches nothing
  *   I/O breakpoint          a trap, after the IN/OUT/INS/OUTS (iteration)
  *                           that touched the ports (cpu_debug_io)
  *   single step             a trap after an instruction that started with
@@ -78,7 +82,7 @@ void cpu_debug_update(struct cpu *c) {
   }
   c->dbg_exec = exec;
   c->dbg_io = io;
-  c->dbg_any = (exec | io | data) != 0;
+  c->dbg_any = (exec | io | data) != 0 || c->dbg_pending != 0;
   if ((data != 0) != (c->dbg_data != 0) && c->mem)
     mmu_set_watch(c->mem, data != 0);
   c->dbg_data = data;
@@ -119,6 +123,7 @@ void cpu_debug_deliver(struct cpu *c, uint32_t dr6_bits) {
   c->dr[6] |= dr6_bits;
   c->dr[7] &= ~CPU_DR7_GD; /* entering the #DB handler clears GD (SDM vol. 3, 17.2.4) */
   c->dbg_pending = 0;
+  c->dbg_any = (c->dbg_exec | c->dbg_data | c->dbg_io) != 0;
   c->dbg_step = false;
   c->halted = false; /* a trap after HLT: the handler returns past it */
   cpu_deliver(c, CPU_EXC_DB, CPU_NO_ERROR_CODE, c->eip, CPU_DELIVER_EXCEPTION);

@@ -139,7 +139,7 @@ static inline __attribute__((always_inline)) const struct insn *run_block(struct
 /* Debug mode (debug.c): TF or RF set, a breakpoint enabled in DR7, or a
  * debug trap pending. */
 static inline bool debug_mode(const struct cpu *c) {
-  return (c->eflags & (CPU_FLAG_TF | CPU_FLAG_RF)) || c->dbg_any || c->dbg_pending;
+  return (c->eflags & (CPU_FLAG_TF | CPU_FLAG_RF)) || c->dbg_any;
 }
 
 /* One instruction boundary in debug mode and the instruction after it, in
@@ -148,7 +148,7 @@ static inline bool debug_mode(const struct cpu *c) {
  * after MOV SS), then NMI and INTR (block_start_slow, with the interrupt
  * shadow), then the instruction breakpoints at CS:EIP (a fault; not with
  * RF set), then RF is cleared and the instruction runs alone, armed for a
- * single-step trap if TF is set. Returns the instruction run, or NULL if a
+ * single-step trap if TF is set. With RF alone set the block runs whole. Returns the instruction run, or NULL if a
  * delivery took the boundary (the caller comes back for the next one). */
 static const struct insn *run_debug_step(struct cpu *c, cycles_t until) {
   bool inhibit = c->dbg_inhibit;
@@ -158,7 +158,16 @@ static const struct insn *run_debug_step(struct cpu *c, cycles_t until) {
     return NULL;
   }
   bool one = block_start_slow(c); /* may deliver an interrupt: then a new boundary */
-  (void)one;                      /* one instruction runs here in any case */
+  if (!(c->eflags & CPU_FLAG_TF) && !c->dbg_any) {
+    /* RF alone (a REP string stopped between iterations, an IRET of an
+     * image with RF): no breakpoint for it to suppress. The interrupt
+     * check above saw it (a frame pushed there has RF = 1); it is cleared
+     * as the next instruction starts, and the block runs whole, as
+     * without RF. */
+    c->eflags &= ~CPU_FLAG_RF;
+    const struct insn *i = cpu_code_cache_next(c);
+    return run_block(c, i, one ? i + 1 : i + i->block_n, until);
+  }
   if (c->dbg_exec && !(c->eflags & CPU_FLAG_RF)) {
     unsigned hit = cpu_debug_exec_match(c, c->seg[CPU_CS].base + c->eip);
     if (hit) {
@@ -178,6 +187,7 @@ static const struct insn *run_debug_step(struct cpu *c, cycles_t until) {
   if (c->dbg_step) { /* not cancelled by a delivery (INT n) */
     c->dbg_step = false;
     c->dbg_pending |= CPU_DR6_BS;
+    c->dbg_any = true; /* delivered at the next boundary, TF or not */
   }
   return last;
 }

@@ -44,10 +44,17 @@ static unsigned in_page(uint32_t lin, unsigned n) {
   return n < room ? n : room;
 }
 
-static uint32_t linear_read(struct cpu *c, uint32_t lin, unsigned n, unsigned access) {
+/* Data breakpoints (debug.c): in the MMU's watch mode every data access
+ * comes down here; it is compared once its translation cannot fault any
+ * more (a faulting access matches nothing). */
+static inline void watch(struct cpu *c, uint32_t lin, unsigned n, bool write) {
   if (unlikely(c->dbg_data))
-    cpu_debug_data(c, lin, n, false); /* data breakpoints: every access comes here (debug.c) */
+    cpu_debug_data(c, lin, n, write);
+}
+
+static uint32_t linear_read(struct cpu *c, uint32_t lin, unsigned n, unsigned access) {
   if (!c->mem->paging) {
+    watch(c, lin, n, false);
     if ((lin & (MMU_PAGE_BYTES - 1)) + n <= MMU_PAGE_BYTES)
       return mmu_read(c->mem, mmu_phys(c->mem, lin), n);
     uint32_t v = 0;
@@ -57,9 +64,12 @@ static uint32_t linear_read(struct cpu *c, uint32_t lin, unsigned n, unsigned ac
   }
   unsigned n1 = in_page(lin, n);
   uint64_t p1 = cpu_translate(c, lin, access);
-  if (n1 == n)
+  if (n1 == n) {
+    watch(c, lin, n, false);
     return cpu_phys_read(c, p1, n);
+  }
   uint64_t p2 = cpu_translate(c, lin + n1, access);
+  watch(c, lin, n, false);
   uint32_t v = 0;
   for (unsigned k = 0; k < n; k++)
     v |= cpu_phys_read(c, k < n1 ? p1 + k : p2 + (k - n1), 1) << (8 * k);
@@ -67,9 +77,8 @@ static uint32_t linear_read(struct cpu *c, uint32_t lin, unsigned n, unsigned ac
 }
 
 static void linear_write(struct cpu *c, uint32_t lin, unsigned n, uint32_t v, unsigned access) {
-  if (unlikely(c->dbg_data))
-    cpu_debug_data(c, lin, n, true);
   if (!c->mem->paging) {
+    watch(c, lin, n, true);
     if ((lin & (MMU_PAGE_BYTES - 1)) + n <= MMU_PAGE_BYTES) {
       mmu_write(c->mem, mmu_phys(c->mem, lin), n, v);
       return;
@@ -82,10 +91,12 @@ static void linear_write(struct cpu *c, uint32_t lin, unsigned n, uint32_t v, un
   unsigned n1 = in_page(lin, n);
   uint64_t p1 = cpu_translate(c, lin, access);
   if (n1 == n) {
+    watch(c, lin, n, true);
     cpu_phys_write(c, p1, n, v);
     return;
   }
   uint64_t p2 = cpu_translate(c, lin + n1, access); /* both pages before any byte */
+  watch(c, lin, n, true);
   for (unsigned k = 0; k < n; k++)
     cpu_phys_write(c, k < n1 ? p1 + k : p2 + (k - n1), 1, v >> (8 * k));
 }

@@ -106,6 +106,7 @@ struct hv_domain {
   uint32_t con_in_cons_seen;
   /* grant table (grant.c) */
   uint32_t gnttab_frames, gnttab_mfns[4];
+  uint32_t gnt_maps;            /* grant mappings it holds (maptrack entries in use) */
   /* store (store.c) */
   uint32_t store_req_off;
   /* accounting for the verdict */
@@ -227,5 +228,6 @@ void hv_store_service(struct hv_domain *d);
 /* grant.c */
 void hv_gnttab_init(struct hv_domain *d);
 void hv_gnttab_release(struct hv_domain *d);
+void hv_gnttab_implicit_unmap(struct hv_domain *d, uint32_t frame, int rw);
 
 #endif

@@ -305,6 +305,26 @@ static void write_breakpoint_fires_with_paging_on(void **state) {
   assert_int_equal(rd32(h, LOG_DR6), 0xFFFF0FF0u | CPU_DR6_B(2));
 }
 
+/* An access that faults in its translation matches nothing: a write to a
+ * not-present page under a write breakpoint is a #PF, no #DB after. */
+static void a_faulting_access_matches_no_breakpoint(void **state) {
+  struct harness *h = *state;
+  mmu_write(h->mem, 0x20000, 4, 0x00000083u); /* 0-4 MiB identity (PSE); 4 MiB up not present */
+  h->cpu->cr[4] |= 0x10;
+  h->cpu->cr[3] = 0x20000;
+  h->cpu->cr[0] |= 0x80000000u;
+  cpu_paging_reset(h->cpu);
+  set_dr(h, 2, 0x00400010);
+  set_dr(h, 7, dr7_bp(2, 1, 3));
+  assert_int_equal(RUN(h, 0xC7, 0x05, 0x10, 0x00, 0x40, 0x00, 1, 0, 0, 0, /* mov dword [400010], 1 -> #PF */
+                       0xF4),
+                   CPU_EXIT_HALT);
+  assert_int_equal(cpu_get_eip(h->cpu), harness_handler(CPU_EXC_PF) + 1);
+  assert_int_equal(rd32(h, COUNT), 0);
+  assert_int_equal(h->cpu->dbg_pending, 0);
+  assert_int_equal(h->cpu->dr[6] & 0xF, 0);
+}
+
 /* I/O breakpoints (R/W 10) need CR4.DE: then OUT to a port in the range
  * traps after the instruction; without DE the same DR7 does nothing. */
 static void io_breakpoint_traps_with_cr4_de_only(void **state) {
@@ -451,6 +471,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(data_breakpoint_in_a_rep_string_traps_after_the_iteration, setup,
                                       harness_teardown),
       cmocka_unit_test_setup_teardown(write_breakpoint_fires_with_paging_on, setup, harness_teardown),
+      cmocka_unit_test_setup_teardown(a_faulting_access_matches_no_breakpoint, setup, harness_teardown),
       cmocka_unit_test_setup_teardown(io_breakpoint_traps_with_cr4_de_only, setup, harness_teardown),
       cmocka_unit_test_setup_teardown(general_detect_faults_on_mov_dr_and_entry_clears_gd, setup,
                                       harness_teardown),

@@ -28,8 +28,7 @@
 
 #include <stdint.h>
 
-#define __XEN_INTERFACE_VERSION__ 0x00040d00 /* the ABI our headers and hypervisor speak */
-#include <xen/xen.h>
+#include <xen/xen.h> /* __XEN_INTERFACE_VERSION__ from arch.cmake (0x00040d00) */
 #include <xen/event_channel.h>
 #include <xen/physdev.h>
 #include <xen/version.h>
