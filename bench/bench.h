@@ -24,43 +24,53 @@ int bench_main(int argc, char **argv);
 /* ---- the lmbench report ---------------------------------------------------- */
 
 /* The mechanisms counted per operation under each row: one per line of
- * LM_MECHANISMS, name and the --stats event keys it sums (a key ending in
- * '.' is a prefix: every indexed counter of that row). */
-#define LM_MECHANISMS(X)                                                              \
-  X(ring, "ring", "ring.")              /* CPL changes, every direction */           \
-  X(syscall, "syscall", "softint.128")  /* int $0x80 */                              \
-  X(exc, "exc", "exception.")           /* exceptions delivered */                   \
-  X(pf, "#PF", "exception.14")          /* of which page faults */                   \
-  X(irq, "irq", "irq.")                 /* external interrupts */                    \
-  X(cr3, "cr3", "cr3_write")            /* address-space switches */                 \
-  X(flush, "flush", "tlb_flush.")       /* TLB flushes of every kind */              \
-  X(invlpg, "invlpg", "invlpg")         /* single-page flushes */                    \
-  X(itlb, "itlb miss", "itlb_miss")     /* instruction TLB misses */                 \
-  X(dtlb, "dtlb miss", "dtlb_miss")     /* data TLB misses */                        \
-  X(walk, "walk", "page_walk")          /* page-table walks */                       \
-  X(hcall, "hcall", "hypercall.")       /* hypercalls (X) */                         \
-  X(bounce, "bounce", "hv_trap_bounce.") /* traps bounced to the guest (X) */        \
-  X(upcall, "upcall", "hv_upcall.")     /* event upcalls (X) */                      \
-  X(ptupd, "pte upd", "hv_pt_update.")  /* page-table entries validated (X) */       \
-  X(ptemu, "pte emul", "hv_pt_emulate") /* writable-page-table emulations (X) */
+ * LM_MECHANISMS, its label in the tables, its CSV column and the --stats
+ * event keys it sums (a key ending in '.' is a prefix: every indexed
+ * counter of that row). The hypervisor's rows (X) come from its marks on
+ * the ops port (machine/ringlab_ops.h). */
+#define LM_MECHANISMS(X)                                                                       \
+  X(ring, "ring", "ring", "ring.")                   /* CPL changes, every direction */       \
+  X(syscall, "syscall", "syscall", "softint.128")    /* int $0x80 */                          \
+  X(exc, "exc", "exc", "exception.")                 /* exceptions delivered */               \
+  X(pf, "#PF", "pf", "exception.14")                 /* of which page faults */               \
+  X(irq, "irq", "irq", "irq.")                       /* external interrupts */                \
+  X(cr3, "cr3", "cr3", "cr3_write")                  /* CR3 loads */                          \
+  X(flush, "flush", "flush", "tlb_flush.")           /* TLB flushes of every kind */          \
+  X(invlpg, "invlpg", "invlpg", "invlpg")            /* single-page flushes */                \
+  X(itlb, "itlb miss", "itlb_miss", "itlb_miss")     /* instruction TLB misses */             \
+  X(dtlb, "dtlb miss", "dtlb_miss", "dtlb_miss")     /* data TLB misses */                    \
+  X(walk, "walk", "walk", "page_walk")               /* page-table walks */                   \
+  X(hcall, "hcall", "hcall", "softint.130")          /* hypercalls: int $0x82 entries (X) */  \
+  X(bounce, "bounce", "bounce", "hv_trap_bounce.")   /* traps bounced to the guest (X) */     \
+  X(upcall, "upcall", "upcall", "hv_upcall.")        /* event upcalls (X) */                  \
+  X(ptupd, "pte upd", "pte_upd", "hv_pt_update.")    /* page-table entries validated (X) */   \
+  X(ptemu, "pte emul", "pte_emul", "hv_pt_emulate")  /* writable-page-table emulations (X) */
 
 enum lm_mechanism {
-#define X(id, label, key) LM_MECH_##id,
+#define X(id, label, csv, key) LM_MECH_##id,
   LM_MECHANISMS(X)
 #undef X
   LM_MECH_COUNT
 };
+
+/* Hypercall numbers counted one by one (hypercall.N, Xen's numbers:
+ * multicall members count under their own number, and the multicall too). */
+#define LM_HYPERCALLS 64
+#define LM_HC_MMU_UPDATE 1          /* __HYPERVISOR_mmu_update */
+#define LM_HC_UPDATE_VA_MAPPING 14  /* __HYPERVISOR_update_va_mapping */
 
 /* One measurement a guest reported: "<id>.cycles" over "<id>.ops", and
  * what its region counted. */
 struct lm_measure {
   bool have;
   uint64_t cycles, ops;
-  double mech[LM_MECH_COUNT]; /* region counts (not yet per operation) */
+  double mech[LM_MECH_COUNT];     /* region counts (not yet per operation) */
+  double hcall[LM_HYPERCALLS];    /* region's hypercall.N */
   uint64_t region_cycles;
 };
 
-/* One configuration's run (L: the native kernel; X: paravirtualized). */
+/* One configuration's run (L: the native kernel; X: paravirtualized; a
+ * name ending in ' is the same configuration with the --compare setting). */
 #define LM_MAX_IDS 64
 struct lm_config {
   char name[8];
@@ -99,18 +109,38 @@ int lm_reference_load(struct lm_reference *r, const char *path, char *err, size_
 bool lm_reference_covered(const struct lm_reference *ref, char *missing, size_t n);
 
 /* Prints Tables 3, 4 and 5: for each row the configurations' microseconds
- * and cycles per operation, the paper's L-UP (and Xen where a config X is
- * present) and, under each table, the mechanisms per operation and the
- * notes. Returns the number of rows a configuration failed to report. */
+ * and cycles per operation, the paper's L-UP and Xen, the ratio X/L ours
+ * beside the paper's (where an L and an X configuration are given: the
+ * first whose names start with L and X) and, under each table, the
+ * mechanisms per operation of each configuration, the hypercalls by
+ * name, the mean entries per mmu_update, and the notes. Returns the
+ * number of rows a configuration failed to report. */
 unsigned lm_print_tables(FILE *out, const struct lm_config *configs, unsigned n_configs,
                          const struct lm_reference *ref);
 
-/* The CSV: `table,benchmark,config,cycles,us`, one line per row and
- * configuration that has the measurement. */
-void lm_write_csv(FILE *out, const struct lm_config *configs, unsigned n_configs);
+/* --compare: for each row and each pair (base[k], variant[k]) the
+ * microseconds of both, the change, and the X/L ratios of both settings. */
+void lm_print_compare(FILE *out, const struct lm_config *base, const struct lm_config *variant, unsigned n,
+                      const char *setting);
 
-/* The JSON document of the whole experiment (rows, mechanisms, reference). */
+/* The CSV (LM_CSV_HEADER), one line per row and configuration that has
+ * the measurement. */
+#define LM_CSV_HEADER                                                                                  \
+  "table,benchmark,config,cycles,us,paper_us,x_over_l,paper_x_over_l,ring,syscall,exc,pf,irq,cr3,flush," \
+  "invlpg,itlb_miss,dtlb_miss,walk,hcall,bounce,upcall,pte_upd,pte_emul,mmu_update_entries"
+void lm_write_csv(FILE *out, const struct lm_config *configs, unsigned n_configs, const struct lm_reference *ref);
+
+/* The JSON document of the whole experiment (rows, mechanisms, hypercalls
+ * by name, reference). */
 int lm_write_json(const char *path, const struct lm_config *configs, unsigned n_configs,
                   const struct lm_reference *ref, char *err, size_t n);
+
+/* The gnuplot data and script of the X/L plot: grouped bars per row, ours
+ * (each L/X pair of configs) beside the paper's; the terminal from the
+ * output's extension (.svg, .png). -1 with err when there is no L/X pair
+ * or a file cannot be written. */
+int lm_write_plot(const char *data_path, const char *script_path, const char *output,
+                  const struct lm_config *configs, unsigned n_configs, const struct lm_reference *ref,
+                  const char *compare_setting, char *err, size_t n);
 
 #endif

@@ -1,20 +1,30 @@
 /* bench/lmbench.c - `ringlab bench lmbench`: the Xen paper's Tables 3-5
- * from the lmbench programs of the guest kernel (guests/user).
+ * from the lmbench programs of the guest kernel (guests/user), on the
+ * native kernel (L) and on the same kernel paravirtualized on our
+ * hypervisor (X).
  *
  * Each configuration is one `ringlab run` in a child process (the same
  * executable, /proc/self/exe), so configurations run side by side on the
  * host's cores and each is exactly the run a user could make by hand:
  *
  *   L   ringlab run --timing P --serial stdio --stats DIR/L.json
- *           --module INITRAMFS KERNEL -- -- /bin/lmbench [--quick]
+ *           --module INITRAMFS [machine options] KERNEL -- -- /bin/lmbench [--quick]
+ *   X   ringlab run --timing P --serial stdio --stats DIR/X.json
+ *           --module "KERNEL-XEN=-- /bin/lmbench [--quick]" --module INITRAMFS
+ *           [machine options] HV.ELF -- dom_mem=96M [hypervisor options]
  *
- * (the kernel runs init, which runs /bin/lmbench and powers off with its
- * status). While the children run, their consoles are read: a line
- * "lmbench: ID" says which measurement starts (the progress shown on
- * stderr), and the whole console goes to DIR/L.console for a post-mortem.
- * Then each run's --stats becomes a configuration (lmbench_report.c) and
- * the tables are printed. The runs are deterministic, so two invocations
- * print identical tables.
+ * (L: the kernel runs init, which runs /bin/lmbench and powers off with
+ * its status: `ringlab run` exits 0. X: the hypervisor builds domain 0
+ * from kernel-xen.elf with the initramfs as its initrd; init's clean
+ * power-off is SCHEDOP_shutdown(poweroff), the hypervisor's verdict 0 when
+ * every domain powered off, which `ringlab run` reports as (0 << 1) | 1 =
+ * 1.) With --compare SETTING every configuration runs a second time with
+ * SETTING's options on top (X' beside X). While the children run, their
+ * consoles are read: a line "lmbench: ID" says which measurement starts
+ * (the progress shown on stderr), and the whole console goes to
+ * DIR/NAME.console for a post-mortem. Then each run's --stats becomes a
+ * configuration (lmbench_report.c) and the tables are printed. The runs
+ * are deterministic, so two invocations print identical tables.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,21 +42,25 @@
 extern char **environ;
 
 #define EXIT_USAGE 64
-#define MAX_CONFIGS 4
-#define MAX_PASS 16 /* machine options passed to ringlab run */
+#define MAX_CONFIGS 8
+#define MAX_PASS 32 /* machine options passed to ringlab run */
+#define DEFAULT_HV_OPTIONS "dom_mem=96M"
 
 struct options {
   const char *configs;
   const char *timing;
   bool quick;
-  const char *csv, *json, *keep;
-  const char *kernel, *initramfs, *reference;
-  const char *pass[MAX_PASS * 2];
+  const char *csv, *json, *plot, *keep, *trace_dir;
+  const char *kernel, *kernel_xen, *hv, *initramfs, *reference;
+  const char *hv_options;
+  const char *compare;
+  const char *pass[MAX_PASS];
   unsigned n_pass;
 };
 
 struct child {
   char name[8];
+  const struct options *o; /* its setting */
   pid_t pid;
   int fd;                /* the read end of its console, -1 when closed */
   FILE *log;             /* DIR/NAME.console */
@@ -60,29 +74,45 @@ static void usage(FILE *out) {
   fprintf(out,
           "usage: ringlab bench lmbench [options]\n"
           "\n"
-          "Boots the guest kernel with its lmbench suite and prints the Xen paper's\n"
+          "Boots the guest kernel with its lmbench suite natively (L) and paravirtualized\n"
+          "as domain 0 of our hypervisor (X), side by side, and prints the Xen paper's\n"
           "Tables 3, 4 and 5: each row in microseconds at the preset's frequency and in\n"
-          "cycles, beside the paper's figures, with the mechanisms per operation\n"
-          "(ring transitions, exceptions, TLB flushes and misses, page walks) that\n"
-          "the row's region counted.\n"
+          "cycles, beside the paper's L-UP and Xen figures, the ratio X/L ours beside the\n"
+          "paper's, and under each table the mechanisms per operation that the row's\n"
+          "region counted (ring transitions, exceptions, TLB flushes and misses, page\n"
+          "walks; under X hypercalls, bounced traps, upcalls, page-table entries\n"
+          "validated, the mean entries per mmu_update, and the hypercalls by name).\n"
           "\n"
           "options:\n"
-          "  --configs LIST     configurations, comma-separated (L): L the native kernel\n"
+          "  --configs LIST     configurations, comma-separated (L,X): L the native kernel,\n"
+          "                     X the paravirtualized one on the hypervisor\n"
           "  --timing PRESET    timing preset or preset file (netburst: the paper's Xeon)\n"
           "  --quick            short iteration counts (a test, not a measurement)\n"
-          "  --csv PATH         write table,benchmark,config,cycles,us\n"
-          "  --json PATH        write every row, its mechanisms and the paper's figures\n"
+          "  --compare SETTING  run every configuration again with SETTING, machine options\n"
+          "                     in one argument (\"--timing p6\", \"--dtlb 256:4,8:4\",\n"
+          "                     \"--itlb 128:4,2:2 --dtlb 256:4,8:4\", \"--hv-options sched=rr\"),\n"
+          "                     and print the difference per row (X' beside X)\n"
+          "  --csv PATH         write one line per row and configuration (columns: the\n"
+          "                     first line; bench/README.md explains each)\n"
+          "  --json PATH        write every row, its mechanisms, hypercalls and the paper\n"
+          "  --plot PATH        grouped bars of X/L per row, ours beside the paper's, drawn\n"
+          "                     by gnuplot: SVG or PNG by PATH's extension\n"
+          "  --trace-dir DIR    record each run's trace as DIR/NAME.rtrace ('ringlab trace')\n"
           "  --keep DIR         keep each run's --stats and console in DIR\n"
-          "  --kernel PATH      the guest kernel (guests/kernel.elf of this build)\n"
-          "  --initramfs PATH   its initramfs (guests/user/initramfs.cpio of this build)\n"
+          "  --kernel PATH      the native kernel (guests/kernel.elf of this build)\n"
+          "  --kernel-xen PATH  the paravirtualized kernel (guests/kernel-xen.elf)\n"
+          "  --hv PATH          the hypervisor (hv/hv.elf)\n"
+          "  --initramfs PATH   the initramfs (guests/user/initramfs.cpio of this build)\n"
           "  --reference PATH   the paper's figures (bench/reference/xen-sosp03-lmbench.csv)\n"
-          "  --mem MIB, --itlb E:W,E:W, --dtlb E:W,E:W, --tlb-tagged, --max-cycles N\n"
-          "                     passed to each ringlab run\n"
+          "  --hv-options OPTS  the hypervisor's options for X (\"" DEFAULT_HV_OPTIONS "\", hv/README.md)\n"
+          "  --mem MIB, --itlb E:W,E:W, --dtlb E:W,E:W, --max-cycles N\n"
+          "                     machine options passed to each ringlab run (--tlb-tagged is\n"
+          "                     refused: the guests flush by reloading CR3)\n"
           "exit status: 0; 1 a run failed or a row is missing; 64 bad usage or input.\n");
 }
 
-/* DIR/../guests/NAME of the running ringlab (build/machine/ringlab ->
- * build/guests/NAME). */
+/* DIR/../NAME of the running ringlab (build/machine/ringlab ->
+ * build/NAME). */
 static void beside_build(const char *name, char *out, size_t n) {
   char self[PATH_MAX / 2];
   ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -98,50 +128,93 @@ static void beside_build(const char *name, char *out, size_t n) {
     snprintf(out, n, "%s", name);
     return;
   }
-  snprintf(out, n, "%s/../guests/%s", self, name);
+  snprintf(out, n, "%s/../%s", self, name);
+}
+
+/* The options that describe the machine (and may be compared). Returns
+ * the number of words taken at argv[k] (1 or 2), 0 if argv[k] is not one
+ * of them, -1 on a missing value. */
+static int machine_option(struct options *o, int argc, char **argv, int k) {
+  const char *a = argv[k];
+  if (strcmp(a, "--tlb-tagged") == 0) {
+    /* ringlab's tagged TLB flushes nothing at a CR3 load, not even a
+     * reload of the same value, and keeps a freed address space's entries
+     * under its CR3 until that page is a new address space's root: a
+     * guest must flush by tag, and ours (both kernels, the hypervisor)
+     * flush with CR3 reloads. Their runs would be wrong, not slower. */
+    fprintf(stderr, "ringlab bench: --tlb-tagged: the guest kernels and the hypervisor flush their TLB by reloading "
+                    "CR3, which a tagged TLB ignores (README, \"Reproducing the Xen paper\"): their runs would "
+                    "compute wrong results, so the experiment refuses it\n");
+    return -1;
+  }
+  bool pass = strcmp(a, "--mem") == 0 || strcmp(a, "--itlb") == 0 || strcmp(a, "--dtlb") == 0 ||
+              strcmp(a, "--max-cycles") == 0;
+  if (!pass && strcmp(a, "--timing") != 0 && strcmp(a, "--hv-options") != 0)
+    return 0;
+  if (k + 1 >= argc) {
+    fprintf(stderr, "ringlab bench: '%s' needs a value\n", a);
+    return -1;
+  }
+  if (strcmp(a, "--timing") == 0) {
+    o->timing = argv[k + 1];
+  } else if (strcmp(a, "--hv-options") == 0) {
+    o->hv_options = argv[k + 1];
+  } else {
+    if (o->n_pass + 2 > MAX_PASS) {
+      fprintf(stderr, "ringlab bench: too many machine options\n");
+      return -1;
+    }
+    o->pass[o->n_pass++] = a;
+    o->pass[o->n_pass++] = argv[k + 1];
+  }
+  return 2;
 }
 
 static int parse(int argc, char **argv, struct options *o) {
-  *o = (struct options){.configs = "L", .timing = "netburst", .reference = RINGLAB_BENCH_REFERENCE};
+  *o = (struct options){.configs = "L,X",
+                        .timing = "netburst",
+                        .reference = RINGLAB_BENCH_REFERENCE,
+                        .hv_options = DEFAULT_HV_OPTIONS};
   for (int k = 1; k < argc; k++) {
     const char *a = argv[k];
     const char **value = NULL;
+    int took = machine_option(o, argc, argv, k);
+    if (took < 0)
+      return -1;
+    if (took > 0) {
+      k += took - 1;
+      continue;
+    }
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
       usage(stdout);
       exit(0);
     } else if (strcmp(a, "--quick") == 0) {
       o->quick = true;
       continue;
-    } else if (strcmp(a, "--tlb-tagged") == 0) {
-      if (o->n_pass + 1 > MAX_PASS * 2)
-        return -1;
-      o->pass[o->n_pass++] = a;
-      continue;
     } else if (strcmp(a, "--configs") == 0) {
       value = &o->configs;
-    } else if (strcmp(a, "--timing") == 0) {
-      value = &o->timing;
     } else if (strcmp(a, "--csv") == 0) {
       value = &o->csv;
     } else if (strcmp(a, "--json") == 0) {
       value = &o->json;
+    } else if (strcmp(a, "--plot") == 0) {
+      value = &o->plot;
     } else if (strcmp(a, "--keep") == 0) {
       value = &o->keep;
+    } else if (strcmp(a, "--trace-dir") == 0) {
+      value = &o->trace_dir;
     } else if (strcmp(a, "--kernel") == 0) {
       value = &o->kernel;
+    } else if (strcmp(a, "--kernel-xen") == 0) {
+      value = &o->kernel_xen;
+    } else if (strcmp(a, "--hv") == 0) {
+      value = &o->hv;
     } else if (strcmp(a, "--initramfs") == 0) {
       value = &o->initramfs;
     } else if (strcmp(a, "--reference") == 0) {
       value = &o->reference;
-    } else if (strcmp(a, "--mem") == 0 || strcmp(a, "--itlb") == 0 || strcmp(a, "--dtlb") == 0 ||
-               strcmp(a, "--max-cycles") == 0) {
-      if (k + 1 >= argc || o->n_pass + 2 > MAX_PASS * 2) {
-        fprintf(stderr, "ringlab bench: '%s' needs a value\n", a);
-        return -1;
-      }
-      o->pass[o->n_pass++] = a;
-      o->pass[o->n_pass++] = argv[++k];
-      continue;
+    } else if (strcmp(a, "--compare") == 0) {
+      value = &o->compare;
     } else {
       fprintf(stderr, "ringlab bench: unknown option '%s' (try 'ringlab bench lmbench --help')\n", a);
       return -1;
@@ -151,6 +224,40 @@ static int parse(int argc, char **argv, struct options *o) {
       return -1;
     }
     *value = argv[++k];
+  }
+  return 0;
+}
+
+/* The compared setting: the base options with SETTING's words on top (a
+ * later option wins in `ringlab run`, and --timing/--hv-options replace). */
+static int parse_compare(const struct options *base, struct options *v, char *words, char **argv, int max) {
+  *v = *base;
+  int argc = 1;
+  argv[0] = "--compare";
+  for (char *p = words, *tok; (tok = strsep(&p, " ")) != NULL;) {
+    if (!*tok)
+      continue;
+    if (argc == max) {
+      fprintf(stderr, "ringlab bench: --compare: too many words\n");
+      return -1;
+    }
+    argv[argc++] = tok;
+  }
+  if (argc == 1) {
+    fprintf(stderr, "ringlab bench: --compare: no option to compare\n");
+    return -1;
+  }
+  for (int k = 1; k < argc; k++) {
+    int took = machine_option(v, argc, argv, k);
+    if (took < 0)
+      return -1;
+    if (took == 0) {
+      fprintf(stderr, "ringlab bench: --compare: '%s' is not a machine option (--timing, --mem, --itlb, --dtlb, "
+                      "--max-cycles, --hv-options)\n",
+              argv[k]);
+      return -1;
+    }
+    k += took - 1;
   }
   return 0;
 }
@@ -168,16 +275,31 @@ static bool readable_file(const char *path, const char *what) {
   return true;
 }
 
+struct images {
+  char kernel[PATH_MAX], kernel_xen[PATH_MAX], hv[PATH_MAX], initramfs[PATH_MAX];
+};
+
+/* A run's file name: its configuration's, X' as X-compare. */
+static void run_file_name(const char *name, char out[16]) {
+  size_t len = strnlen(name, 7);
+  memcpy(out, name, len);
+  out[len] = 0;
+  if (len == 2 && out[1] == '\'')
+    memcpy(out + 1, "-compare", 9);
+}
+
+/* The status of a clean run: init's power-off. */
+static int clean_status(const struct child *ch) { return ch->name[0] == 'X' ? 1 : 0; }
+
 /* Starts one configuration's run with its console on a pipe. */
-static int start(struct child *ch, const struct options *o, const char *kernel, const char *initramfs) {
-  if (strcmp(ch->name, "L") != 0) {
-    fprintf(stderr, "ringlab bench: configuration '%s' does not exist yet (L is the native kernel; X, the "
-                    "paravirtualized one, comes with issue 12)\n",
-            ch->name);
-    return -1;
-  }
-  const char *argv[64];
+static int start(struct child *ch, const struct images *im, const char *trace_dir) {
+  const struct options *o = ch->o;
+  bool x = ch->name[0] == 'X';
+  const char *argv[96];
   unsigned n = 0;
+  static char module[MAX_CONFIGS][PATH_MAX + 64], trace[MAX_CONFIGS][PATH_MAX];
+  static unsigned slot;
+  char hv_words[512];
   argv[n++] = "ringlab";
   argv[n++] = "run";
   argv[n++] = "--timing";
@@ -186,16 +308,38 @@ static int start(struct child *ch, const struct options *o, const char *kernel, 
   argv[n++] = "stdio";
   argv[n++] = "--stats";
   argv[n++] = ch->stats;
+  if (trace_dir) {
+    char file[16];
+    run_file_name(ch->name, file);
+    snprintf(trace[slot], sizeof trace[slot], "%s/%s.rtrace", trace_dir, file);
+    argv[n++] = "--trace";
+    argv[n++] = trace[slot];
+  }
+  if (x) {
+    snprintf(module[slot], sizeof module[slot], "%s=-- /bin/lmbench%s", im->kernel_xen, o->quick ? " --quick" : "");
+    argv[n++] = "--module";
+    argv[n++] = module[slot];
+  }
+  slot++;
   argv[n++] = "--module";
-  argv[n++] = initramfs;
+  argv[n++] = im->initramfs;
   for (unsigned k = 0; k < o->n_pass; k++)
     argv[n++] = o->pass[k];
-  argv[n++] = kernel;
-  argv[n++] = "--";
-  argv[n++] = "--";
-  argv[n++] = "/bin/lmbench";
-  if (o->quick)
-    argv[n++] = "--quick";
+  if (x) {
+    argv[n++] = im->hv;
+    argv[n++] = "--";
+    snprintf(hv_words, sizeof hv_words, "%s", o->hv_options);
+    for (char *p = hv_words, *tok; (tok = strsep(&p, " ")) != NULL && n < 94;)
+      if (*tok)
+        argv[n++] = tok;
+  } else {
+    argv[n++] = im->kernel;
+    argv[n++] = "--";
+    argv[n++] = "--";
+    argv[n++] = "/bin/lmbench";
+    if (o->quick)
+      argv[n++] = "--quick";
+  }
   argv[n] = NULL;
 
   int pipefd[2];
@@ -219,8 +363,8 @@ static int start(struct child *ch, const struct options *o, const char *kernel, 
   }
   ch->fd = pipefd[0];
   ch->log = fopen(ch->console, "w");
-  fprintf(stderr, "ringlab bench: [%s] booting %s (%s preset%s)\n", ch->name, kernel, o->timing,
-          o->quick ? ", quick" : "");
+  fprintf(stderr, "ringlab bench: [%s] booting %s%s%s (%s preset%s)\n", ch->name, x ? im->kernel_xen : im->kernel,
+          x ? " on " : "", x ? im->hv : "", o->timing, o->quick ? ", quick" : "");
   return 0;
 }
 
@@ -267,22 +411,102 @@ static void show_tail(const char *path, unsigned lines) {
     fprintf(stderr, "  | %s", ring[k % 32]);
 }
 
+/* Runs gnuplot on script; 0 when it made the plot. */
+static int run_gnuplot(const char *script, const char *output) {
+  pid_t pid;
+  char *const argv[] = {"gnuplot", (char *)script, NULL};
+  int rc = posix_spawnp(&pid, "gnuplot", NULL, NULL, argv, environ);
+  if (rc != 0) {
+    fprintf(stderr, "ringlab bench: --plot: cannot run gnuplot: %s (Debian package gnuplot-nox)\n", strerror(rc));
+    return -1;
+  }
+  int st = 0;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+    ;
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+    fprintf(stderr, "ringlab bench: --plot: gnuplot failed on %s\n", script);
+    return -1;
+  }
+  fprintf(stderr, "ringlab bench: plot written to %s\n", output);
+  return 0;
+}
+
+static bool has_quote(const char *s) { return s && strchr(s, '\'') != NULL; }
+
 static int lmbench_main(int argc, char **argv) {
-  struct options o;
+  static struct options o, ov;
   if (parse(argc, argv, &o) != 0)
     return EXIT_USAGE;
-  char kernel[PATH_MAX], initramfs[PATH_MAX];
-  if (o.kernel)
-    snprintf(kernel, sizeof kernel, "%s", o.kernel);
-  else
-    beside_build("kernel.elf", kernel, sizeof kernel);
-  if (o.initramfs)
-    snprintf(initramfs, sizeof initramfs, "%s", o.initramfs);
-  else
-    beside_build("user/initramfs.cpio", initramfs, sizeof initramfs);
-  if (!readable_file(kernel, "the guest kernel: build it, or give --kernel") ||
-      !readable_file(initramfs, "the initramfs: build it, or give --initramfs"))
+  static char compare_words[1024];
+  static char *compare_argv[64];
+  if (o.compare) {
+    snprintf(compare_words, sizeof compare_words, "%s", o.compare);
+    if (parse_compare(&o, &ov, compare_words, compare_argv, 64) != 0)
+      return EXIT_USAGE;
+  }
+  if (has_quote(o.plot)) {
+    fprintf(stderr, "ringlab bench: --plot: a path with a ' cannot be handed to gnuplot\n");
     return EXIT_USAGE;
+  }
+
+  /* the configurations, then what they need */
+  static struct child children[MAX_CONFIGS];
+  unsigned n = 0;
+  bool want_l = false, want_x = false;
+  char list[256];
+  snprintf(list, sizeof list, "%s", o.configs);
+  for (char *p = list, *tok; (tok = strsep(&p, ",")) != NULL;) {
+    if (!*tok)
+      continue;
+    if (strcmp(tok, "L") != 0 && strcmp(tok, "X") != 0) {
+      fprintf(stderr, "ringlab bench: --configs: no configuration '%s' (L: the native kernel; X: the same kernel "
+                      "paravirtualized on the hypervisor)\n",
+              tok);
+      return EXIT_USAGE;
+    }
+    for (unsigned pass = 0; pass < (o.compare ? 2u : 1u); pass++) {
+      if (n == MAX_CONFIGS) {
+        fprintf(stderr, "ringlab bench: --configs: at most %d runs\n", MAX_CONFIGS);
+        return EXIT_USAGE;
+      }
+      struct child *ch = &children[n++];
+      *ch = (struct child){.fd = -1, .o = pass ? &ov : &o};
+      snprintf(ch->name, sizeof ch->name, "%s%s", tok, pass ? "'" : "");
+    }
+    want_l |= tok[0] == 'L';
+    want_x |= tok[0] == 'X';
+  }
+  if (n == 0) {
+    fprintf(stderr, "ringlab bench: --configs: no configuration\n");
+    return EXIT_USAGE;
+  }
+
+  static struct images im;
+  if (o.kernel)
+    snprintf(im.kernel, sizeof im.kernel, "%s", o.kernel);
+  else
+    beside_build("guests/kernel.elf", im.kernel, sizeof im.kernel);
+  if (o.kernel_xen)
+    snprintf(im.kernel_xen, sizeof im.kernel_xen, "%s", o.kernel_xen);
+  else
+    beside_build("guests/kernel-xen.elf", im.kernel_xen, sizeof im.kernel_xen);
+  if (o.hv)
+    snprintf(im.hv, sizeof im.hv, "%s", o.hv);
+  else
+    beside_build("hv/hv.elf", im.hv, sizeof im.hv);
+  if (o.initramfs)
+    snprintf(im.initramfs, sizeof im.initramfs, "%s", o.initramfs);
+  else
+    beside_build("guests/user/initramfs.cpio", im.initramfs, sizeof im.initramfs);
+  if ((want_l && !readable_file(im.kernel, "the native kernel: build it, or give --kernel")) ||
+      (want_x && !readable_file(im.kernel_xen, "the paravirtualized kernel: build it, or give --kernel-xen")) ||
+      (want_x && !readable_file(im.hv, "the hypervisor: build it, or give --hv")) ||
+      !readable_file(im.initramfs, "the initramfs: build it, or give --initramfs"))
+    return EXIT_USAGE;
+  if (want_x && strchr(im.kernel_xen, '=')) {
+    fprintf(stderr, "ringlab bench: %s: a Multiboot module's path cannot hold '='\n", im.kernel_xen);
+    return EXIT_USAGE;
+  }
   char err[512];
   static struct lm_reference ref;
   if (lm_reference_load(&ref, o.reference, err, sizeof err) != 0) {
@@ -309,27 +533,27 @@ static int lmbench_main(int argc, char **argv) {
       return EXIT_USAGE;
     }
   }
-
-  static struct child children[MAX_CONFIGS];
-  unsigned n = 0;
-  char list[256];
-  snprintf(list, sizeof list, "%s", o.configs);
-  for (char *p = list, *tok; (tok = strsep(&p, ",")) != NULL;) {
-    if (!*tok)
-      continue;
-    if (n == MAX_CONFIGS || strlen(tok) >= sizeof children[0].name) {
-      fprintf(stderr, "ringlab bench: --configs: at most %d short names\n", MAX_CONFIGS);
+  if (o.trace_dir) {
+    if (strlen(o.trace_dir) >= PATH_MAX / 2) {
+      fprintf(stderr, "ringlab bench: --trace-dir: path too long\n");
       return EXIT_USAGE;
     }
-    struct child *ch = &children[n++];
-    *ch = (struct child){.fd = -1};
-    snprintf(ch->name, sizeof ch->name, "%s", tok);
-    snprintf(ch->stats, sizeof ch->stats, "%s/%s.json", dir, tok);
-    snprintf(ch->console, sizeof ch->console, "%s/%s.console", dir, tok);
+    if (mkdir(o.trace_dir, 0755) != 0 && errno != EEXIST) {
+      fprintf(stderr, "ringlab bench: %s: cannot create: %s\n", o.trace_dir, strerror(errno));
+      return EXIT_USAGE;
+    }
   }
+  for (unsigned k = 0; k < n; k++) {
+    struct child *ch = &children[k];
+    char file[16];
+    run_file_name(ch->name, file);
+    snprintf(ch->stats, sizeof ch->stats, "%s/%s.json", dir, file);
+    snprintf(ch->console, sizeof ch->console, "%s/%s.console", dir, file);
+  }
+
   int rc = 0;
   for (unsigned k = 0; k < n && rc == 0; k++)
-    if (start(&children[k], &o, kernel, initramfs) != 0)
+    if (start(&children[k], &im, o.trace_dir) != 0)
       rc = EXIT_USAGE;
 
   /* Read every console until each child closes it, then reap them. */
@@ -362,24 +586,36 @@ static int lmbench_main(int argc, char **argv) {
     }
     if (ch->log)
       fclose(ch->log);
-    if (ch->pid > 0 && ch->status != 0) {
-      fprintf(stderr, "ringlab bench: [%s] the run ended with status %d (0 is init's clean power-off); "
-                      "its console ends:\n",
-              ch->name, ch->status);
+    if (ch->pid > 0 && ch->status != clean_status(ch)) {
+      fprintf(stderr, "ringlab bench: [%s] the run ended with status %d (%d is init's clean power-off%s); its console "
+                      "ends:\n",
+              ch->name, ch->status, clean_status(ch),
+              clean_status(ch) ? ": the hypervisor's verdict 0, every domain powered off" : "");
       show_tail(ch->console, 20);
       rc = 1;
     }
   }
 
-  static struct lm_config configs[MAX_CONFIGS];
+  static struct lm_config configs[MAX_CONFIGS], base[MAX_CONFIGS / 2], variant[MAX_CONFIGS / 2];
+  unsigned n_base = 0, n_variant = 0;
   if (rc == 0)
-    for (unsigned k = 0; k < n; k++)
+    for (unsigned k = 0; k < n; k++) {
       if (lm_config_load(&configs[k], children[k].name, children[k].stats, err, sizeof err) != 0) {
         fprintf(stderr, "ringlab bench: %s\n", err);
         rc = 1;
+      } else if (children[k].name[1] == '\'') {
+        variant[n_variant++] = configs[k];
+      } else {
+        base[n_base++] = configs[k];
       }
+    }
   if (rc == 0) {
-    unsigned missing = lm_print_tables(stdout, configs, n, &ref);
+    unsigned missing = lm_print_tables(stdout, base, n_base, &ref);
+    if (o.compare) {
+      printf("With %s:\n\n", o.compare);
+      missing += lm_print_tables(stdout, variant, n_variant, &ref);
+      lm_print_compare(stdout, base, variant, n_base, o.compare);
+    }
     if (missing) {
       fprintf(stderr, "ringlab bench: %u rows were not reported by the guest (shown as -)\n", missing);
       rc = 1;
@@ -390,13 +626,31 @@ static int lmbench_main(int argc, char **argv) {
         fprintf(stderr, "ringlab bench: %s: cannot create: %s\n", o.csv, strerror(errno));
         rc = EXIT_USAGE;
       } else {
-        lm_write_csv(f, configs, n);
-        fclose(f);
+        lm_write_csv(f, configs, n, &ref);
+        if (fclose(f) != 0) {
+          fprintf(stderr, "ringlab bench: %s: cannot write: %s\n", o.csv, strerror(errno));
+          rc = EXIT_USAGE;
+        }
       }
     }
     if (o.json && lm_write_json(o.json, configs, n, &ref, err, sizeof err) != 0) {
       fprintf(stderr, "ringlab bench: %s\n", err);
       rc = EXIT_USAGE;
+    }
+    if (o.plot) {
+      char data[PATH_MAX], script[PATH_MAX];
+      snprintf(data, sizeof data, "%s/plot.dat", dir);
+      snprintf(script, sizeof script, "%s/plot.gp", dir);
+      if (has_quote(dir) || lm_write_plot(data, script, o.plot, configs, n, &ref, o.compare, err, sizeof err) != 0) {
+        fprintf(stderr, "ringlab bench: %s\n", has_quote(dir) ? "--plot: a folder with a ' in its path" : err);
+        rc = EXIT_USAGE;
+      } else if (run_gnuplot(script, o.plot) != 0) {
+        rc = 1;
+      }
+      if (!o.keep) {
+        unlink(data);
+        unlink(script);
+      }
     }
   }
   if (!o.keep) {

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "trace.h"
 
 struct lm_row {
   const char *table, *benchmark, *reference, *id, *id2, *note;
@@ -32,9 +33,9 @@ static const struct lm_row rows[] = {
 #define N_ROWS (sizeof rows / sizeof rows[0])
 
 static const struct {
-  const char *label, *key;
+  const char *label, *csv, *key;
 } mechanisms[LM_MECH_COUNT] = {
-#define X(id, label, key) {label, key},
+#define X(id, label, csv, key) {label, csv, key},
     LM_MECHANISMS(X)
 #undef X
 };
@@ -90,7 +91,16 @@ static bool get_u64(const cJSON *o, const char *key, uint64_t *v) {
   return true;
 }
 
-static void sum_mechanisms(const cJSON *events, double mech[LM_MECH_COUNT]) {
+static void sum_mechanisms(const cJSON *events, double mech[LM_MECH_COUNT], double hcall[LM_HYPERCALLS]) {
+  const cJSON *e;
+  cJSON_ArrayForEach(e, events) {
+    char *end;
+    if (cJSON_IsNumber(e) && strncmp(e->string, "hypercall.", 10) == 0) {
+      unsigned long nr = strtoul(e->string + 10, &end, 10);
+      if (!*end && end != e->string + 10 && nr < LM_HYPERCALLS)
+        hcall[nr] += e->valuedouble;
+    }
+  }
   for (unsigned k = 0; k < LM_MECH_COUNT; k++) {
     const char *key = mechanisms[k].key;
     size_t len = strlen(key);
@@ -152,7 +162,7 @@ int lm_config_load(struct lm_config *c, const char *name, const char *path, char
       continue; /* an incomplete report: the row shows as missing */
     const cJSON *region = cJSON_GetObjectItemCaseSensitive(regions, id);
     if (cJSON_IsObject(region)) {
-      sum_mechanisms(cJSON_GetObjectItemCaseSensitive(region, "events"), m->mech);
+      sum_mechanisms(cJSON_GetObjectItemCaseSensitive(region, "events"), m->mech, m->hcall);
       get_u64(region, "cycles", &m->region_cycles);
     }
     m->have = true;
@@ -258,6 +268,7 @@ struct lm_value {
   bool have;
   double cycles, us;               /* per operation */
   double mech[LM_MECH_COUNT];      /* per operation */
+  double hcall[LM_HYPERCALLS];     /* per operation */
 };
 
 static void add_measure(struct lm_value *v, const struct lm_measure *m, double weight) {
@@ -265,10 +276,14 @@ static void add_measure(struct lm_value *v, const struct lm_measure *m, double w
   v->cycles += weight * (double)m->cycles / ops;
   for (unsigned k = 0; k < LM_MECH_COUNT; k++)
     v->mech[k] += weight * m->mech[k] / ops;
+  for (unsigned k = 0; k < LM_HYPERCALLS; k++)
+    v->hcall[k] += weight * m->hcall[k] / ops;
 }
 
 static struct lm_value row_value(const struct lm_config *c, const struct lm_row *row) {
   struct lm_value v = {0};
+  if (!c)
+    return v;
   const struct lm_measure *a = lm_config_find(c, row->id);
   const struct lm_measure *b = row->id2 ? lm_config_find(c, row->id2) : NULL;
   if (!a || (row->id2 && !b))
@@ -281,11 +296,31 @@ static struct lm_value row_value(const struct lm_config *c, const struct lm_row 
   return v;
 }
 
-static const struct lm_config *config_named(const struct lm_config *configs, unsigned n, const char *name) {
+/* Entries per mmu_update: the entries the hypervisor validated minus those
+ * of update_va_mapping (one each), over the mmu_update calls; < 0 when
+ * the row made none. */
+static double mmu_batch(const struct lm_value *v) {
+  if (v->hcall[LM_HC_MMU_UPDATE] < 1e-9)
+    return -1;
+  return (v->mech[LM_MECH_ptupd] - v->hcall[LM_HC_UPDATE_VA_MAPPING]) / v->hcall[LM_HC_MMU_UPDATE];
+}
+
+/* The first configuration whose name starts with c ('L', 'X'). */
+static const struct lm_config *config_kind(const struct lm_config *configs, unsigned n, char c) {
   for (unsigned k = 0; k < n; k++)
-    if (strcmp(configs[k].name, name) == 0)
+    if (configs[k].name[0] == c)
       return &configs[k];
   return NULL;
+}
+
+static bool is_x(const struct lm_config *c) { return c->name[0] == 'X'; }
+
+static const char *hypercall_label(unsigned nr, char *buf, size_t n) {
+  const char *name = trace_hypercall_name(nr);
+  if (name)
+    return name;
+  snprintf(buf, n, "hcall.%u", nr);
+  return buf;
 }
 
 /* ---- the tables ----------------------------------------------------------- */
@@ -308,11 +343,92 @@ static void print_ratio(FILE *out, double num, double den, bool have) {
     fprintf(out, " %7.2f", num / den);
 }
 
+static void print_mechanisms(FILE *out, const char *tname, const struct lm_config *c) {
+  bool used[LM_MECH_COUNT] = {false}, batch = false;
+  for (unsigned r = 0; r < N_ROWS; r++) {
+    if (strcmp(rows[r].table, tname) != 0)
+      continue;
+    struct lm_value v = row_value(c, &rows[r]);
+    for (unsigned k = 0; v.have && k < LM_MECH_COUNT; k++)
+      used[k] |= v.mech[k] >= 0.005;
+    batch |= v.have && mmu_batch(&v) >= 0;
+  }
+  fprintf(out, "\n  mechanisms per operation, %s:\n  %-16s", c->name, "benchmark");
+  for (unsigned k = 0; k < LM_MECH_COUNT; k++)
+    if (used[k])
+      fprintf(out, " %9s", mechanisms[k].label);
+  if (batch)
+    fprintf(out, " %9s", "pte/mmu");
+  fputc('\n', out);
+  for (unsigned r = 0; r < N_ROWS; r++) {
+    if (strcmp(rows[r].table, tname) != 0)
+      continue;
+    struct lm_value v = row_value(c, &rows[r]);
+    fprintf(out, "  %-16s", rows[r].benchmark);
+    for (unsigned k = 0; k < LM_MECH_COUNT; k++) {
+      if (!used[k])
+        continue;
+      if (v.have)
+        fprintf(out, " %9.2f", v.mech[k]);
+      else
+        fprintf(out, " %9s", "-");
+    }
+    if (batch) {
+      double b = v.have ? mmu_batch(&v) : -1;
+      if (b >= 0)
+        fprintf(out, " %9.1f", b);
+      else
+        fprintf(out, " %9s", "-");
+    }
+    fputc('\n', out);
+  }
+
+  /* hypercalls by name, where the configuration made any */
+  bool hused[LM_HYPERCALLS] = {false}, any = false;
+  for (unsigned r = 0; r < N_ROWS; r++) {
+    if (strcmp(rows[r].table, tname) != 0)
+      continue;
+    struct lm_value v = row_value(c, &rows[r]);
+    for (unsigned k = 0; v.have && k < LM_HYPERCALLS; k++)
+      if (v.hcall[k] >= 0.005)
+        hused[k] = any = true;
+  }
+  if (!any)
+    return;
+  char buf[24];
+  fprintf(out, "\n  hypercalls per operation, %s (a multicall's members also under their own names):\n  %-16s",
+          c->name, "benchmark");
+  for (unsigned k = 0; k < LM_HYPERCALLS; k++)
+    if (hused[k]) {
+      const char *label = hypercall_label(k, buf, sizeof buf);
+      fprintf(out, " %*s", strlen(label) > 9 ? (int)strlen(label) : 9, label);
+    }
+  fputc('\n', out);
+  for (unsigned r = 0; r < N_ROWS; r++) {
+    if (strcmp(rows[r].table, tname) != 0)
+      continue;
+    struct lm_value v = row_value(c, &rows[r]);
+    fprintf(out, "  %-16s", rows[r].benchmark);
+    for (unsigned k = 0; k < LM_HYPERCALLS; k++) {
+      if (!hused[k])
+        continue;
+      int w = (int)strlen(hypercall_label(k, buf, sizeof buf));
+      if (w < 9)
+        w = 9;
+      if (v.have)
+        fprintf(out, " %*.2f", w, v.hcall[k]);
+      else
+        fprintf(out, " %*s", w, "-");
+    }
+    fputc('\n', out);
+  }
+}
+
 unsigned lm_print_tables(FILE *out, const struct lm_config *configs, unsigned n_configs,
                          const struct lm_reference *ref) {
   unsigned missing = 0;
-  const struct lm_config *L = config_named(configs, n_configs, "L");
-  const struct lm_config *X = config_named(configs, n_configs, "X");
+  const struct lm_config *L = config_kind(configs, n_configs, 'L');
+  const struct lm_config *X = config_kind(configs, n_configs, 'X');
   bool ratios = L && X;
   for (unsigned t = 0; t < sizeof tables / sizeof tables[0]; t++) {
     const char *tname = tables[t].name;
@@ -327,23 +443,24 @@ unsigned lm_print_tables(FILE *out, const struct lm_config *configs, unsigned n_
     fprintf(out, " %10s", "paper L-UP");
     if (X)
       fprintf(out, " %10s", "paper Xen");
-    if (ratios)
-      fprintf(out, " %7s %7s", "X/L", "paper");
+    if (ratios) {
+      snprintf(label, sizeof label, "%s/%s", X->name, L->name);
+      fprintf(out, " %7s %7s", label, "paper");
+    }
     for (unsigned c = 0; c < n_configs; c++) {
       snprintf(label, sizeof label, "%s cycles", configs[c].name);
-      fprintf(out, " %18s", label);
+      fprintf(out, " %14s", label);
     }
     fputc('\n', out);
     for (unsigned r = 0; r < N_ROWS; r++) {
       if (strcmp(rows[r].table, tname) != 0)
         continue;
       const struct lm_reference_row *rr = ref_find(ref, &rows[r]);
-      struct lm_value v[8];
       fprintf(out, "%-16s", rows[r].benchmark);
-      for (unsigned c = 0; c < n_configs && c < 8; c++) {
-        v[c] = row_value(&configs[c], &rows[r]);
-        missing += !v[c].have;
-        print_us(out, v[c].us, v[c].have);
+      for (unsigned c = 0; c < n_configs; c++) {
+        struct lm_value v = row_value(&configs[c], &rows[r]);
+        missing += !v.have;
+        print_us(out, v.us, v.have);
       }
       print_us(out, rr ? rr->l_up : 0, rr && rr->l_up >= 0);
       if (X)
@@ -353,46 +470,17 @@ unsigned lm_print_tables(FILE *out, const struct lm_config *configs, unsigned n_
         print_ratio(out, x.cycles, l.cycles, l.have && x.have);
         print_ratio(out, rr ? rr->xen : 0, rr ? rr->l_up : 0, rr && rr->xen >= 0 && rr->l_up >= 0);
       }
-      for (unsigned c = 0; c < n_configs && c < 8; c++) {
-        if (v[c].have)
-          fprintf(out, " %18.0f", v[c].cycles);
+      for (unsigned c = 0; c < n_configs; c++) {
+        struct lm_value v = row_value(&configs[c], &rows[r]);
+        if (v.have)
+          fprintf(out, " %14.0f", v.cycles);
         else
-          fprintf(out, " %18s", "-");
+          fprintf(out, " %14s", "-");
       }
       fputc('\n', out);
     }
-    /* Mechanisms per operation, each configuration: only the columns that
-     * are nonzero somewhere in this table. */
-    for (unsigned c = 0; c < n_configs; c++) {
-      bool used[LM_MECH_COUNT] = {false};
-      for (unsigned r = 0; r < N_ROWS; r++) {
-        if (strcmp(rows[r].table, tname) != 0)
-          continue;
-        struct lm_value v = row_value(&configs[c], &rows[r]);
-        for (unsigned k = 0; v.have && k < LM_MECH_COUNT; k++)
-          used[k] |= v.mech[k] >= 0.005;
-      }
-      fprintf(out, "\n  mechanisms per operation, %s:\n  %-16s", configs[c].name, "benchmark");
-      for (unsigned k = 0; k < LM_MECH_COUNT; k++)
-        if (used[k])
-          fprintf(out, " %9s", mechanisms[k].label);
-      fputc('\n', out);
-      for (unsigned r = 0; r < N_ROWS; r++) {
-        if (strcmp(rows[r].table, tname) != 0)
-          continue;
-        struct lm_value v = row_value(&configs[c], &rows[r]);
-        fprintf(out, "  %-16s", rows[r].benchmark);
-        for (unsigned k = 0; k < LM_MECH_COUNT; k++) {
-          if (!used[k])
-            continue;
-          if (v.have)
-            fprintf(out, " %9.2f", v.mech[k]);
-          else
-            fprintf(out, " %9s", "-");
-        }
-        fputc('\n', out);
-      }
-    }
+    for (unsigned c = 0; c < n_configs; c++)
+      print_mechanisms(out, tname, &configs[c]);
     bool any_note = false;
     for (unsigned r = 0; r < N_ROWS; r++) {
       if (strcmp(rows[r].table, tname) != 0 || !rows[r].note[0])
@@ -407,15 +495,94 @@ unsigned lm_print_tables(FILE *out, const struct lm_config *configs, unsigned n_
   return missing;
 }
 
-/* ---- CSV and JSON --------------------------------------------------------- */
+void lm_print_compare(FILE *out, const struct lm_config *base, const struct lm_config *variant, unsigned n,
+                      const char *setting) {
+  const struct lm_config *L = config_kind(base, n, 'L'), *X = config_kind(base, n, 'X');
+  const struct lm_config *L2 = config_kind(variant, n, 'L'), *X2 = config_kind(variant, n, 'X');
+  bool ratios = L && X && L2 && X2;
+  fprintf(out, "Comparison: each configuration with and without \"%s\" (microseconds per operation)\n\n", setting);
+  for (unsigned t = 0; t < sizeof tables / sizeof tables[0]; t++) {
+    const char *tname = tables[t].name;
+    fprintf(out, "%s\n%-16s", tables[t].title, "benchmark");
+    char label[24];
+    for (unsigned c = 0; c < n; c++) {
+      snprintf(label, sizeof label, "%s us", base[c].name);
+      fprintf(out, " %10s", label);
+      snprintf(label, sizeof label, "%s us", variant[c].name);
+      fprintf(out, " %10s %8s", label, "change");
+    }
+    if (ratios)
+      fprintf(out, " %7s %7s", "X/L", "X'/L'");
+    fputc('\n', out);
+    for (unsigned r = 0; r < N_ROWS; r++) {
+      if (strcmp(rows[r].table, tname) != 0)
+        continue;
+      fprintf(out, "%-16s", rows[r].benchmark);
+      for (unsigned c = 0; c < n; c++) {
+        struct lm_value a = row_value(&base[c], &rows[r]), b = row_value(&variant[c], &rows[r]);
+        print_us(out, a.us, a.have);
+        print_us(out, b.us, b.have);
+        if (a.have && b.have && a.us > 0) /* in time: the setting may change the clock */
+          fprintf(out, " %+7.1f%%", 100.0 * (b.us - a.us) / a.us);
+        else
+          fprintf(out, " %8s", "-");
+      }
+      if (ratios) {
+        struct lm_value l = row_value(L, &rows[r]), x = row_value(X, &rows[r]);
+        struct lm_value l2 = row_value(L2, &rows[r]), x2 = row_value(X2, &rows[r]);
+        print_ratio(out, x.cycles, l.cycles, l.have && x.have);
+        print_ratio(out, x2.cycles, l2.cycles, l2.have && x2.have);
+      }
+      fputc('\n', out);
+    }
+    fputc('\n', out);
+  }
+}
 
-void lm_write_csv(FILE *out, const struct lm_config *configs, unsigned n_configs) {
-  fprintf(out, "table,benchmark,config,cycles,us\n");
+/* ---- CSV, JSON and the plot ----------------------------------------------- */
+
+/* The paper's figure for configuration c (L-UP for L, Xen for X), < 0 if none. */
+static double paper_us(const struct lm_reference_row *rr, const struct lm_config *c) {
+  if (!rr)
+    return -1;
+  return is_x(c) ? rr->xen : rr->l_up;
+}
+
+/* The L configuration of c's setting: L beside X, L' beside X'. */
+static const struct lm_config *partner_l(const struct lm_config *configs, unsigned n, const struct lm_config *x) {
+  for (unsigned k = 0; k < n; k++)
+    if (configs[k].name[0] == 'L' && strcmp(configs[k].name + 1, x->name + 1) == 0)
+      return &configs[k];
+  return NULL;
+}
+
+void lm_write_csv(FILE *out, const struct lm_config *configs, unsigned n_configs, const struct lm_reference *ref) {
+  fprintf(out, "%s\n", LM_CSV_HEADER);
   for (unsigned r = 0; r < N_ROWS; r++)
     for (unsigned c = 0; c < n_configs; c++) {
       struct lm_value v = row_value(&configs[c], &rows[r]);
-      if (v.have)
-        fprintf(out, "%s,%s,%s,%.1f,%.4f\n", rows[r].table, rows[r].benchmark, configs[c].name, v.cycles, v.us);
+      if (!v.have)
+        continue;
+      const struct lm_reference_row *rr = ref_find(ref, &rows[r]);
+      fprintf(out, "%s,%s,%s,%.1f,%.4f,", rows[r].table, rows[r].benchmark, configs[c].name, v.cycles, v.us);
+      double p = paper_us(rr, &configs[c]);
+      if (p >= 0)
+        fprintf(out, "%g", p);
+      fputc(',', out);
+      const struct lm_config *l = is_x(&configs[c]) ? partner_l(configs, n_configs, &configs[c]) : NULL;
+      struct lm_value lv = row_value(l, &rows[r]);
+      if (lv.have && lv.cycles > 0)
+        fprintf(out, "%.4f", v.cycles / lv.cycles);
+      fputc(',', out);
+      if (is_x(&configs[c]) && rr && rr->xen >= 0 && rr->l_up > 0)
+        fprintf(out, "%.4f", rr->xen / rr->l_up);
+      for (unsigned k = 0; k < LM_MECH_COUNT; k++)
+        fprintf(out, ",%.3f", v.mech[k]);
+      fputc(',', out);
+      double b = mmu_batch(&v);
+      if (b >= 0)
+        fprintf(out, "%.2f", b);
+      fputc('\n', out);
     }
 }
 
@@ -433,6 +600,7 @@ int lm_write_json(const char *path, const struct lm_config *configs, unsigned n_
     cJSON_AddNumberToObject(o, "run_instructions", (double)configs[c].run_instructions);
   }
   cJSON *out_rows = cJSON_AddArrayToObject(root, "rows");
+  char buf[24];
   for (unsigned r = 0; r < N_ROWS; r++) {
     cJSON *row = cJSON_CreateObject();
     cJSON_AddItemToArray(out_rows, row);
@@ -451,6 +619,8 @@ int lm_write_json(const char *path, const struct lm_config *configs, unsigned n_
         cJSON_AddNumberToObject(p, "L-UP", rr->l_up);
       if (rr->xen >= 0)
         cJSON_AddNumberToObject(p, "Xen", rr->xen);
+      if (rr->xen >= 0 && rr->l_up > 0)
+        cJSON_AddItemToObject(p, "Xen/L-UP", rounded(rr->xen / rr->l_up, 0.0001));
     }
     for (unsigned c = 0; c < n_configs; c++) {
       struct lm_value v = row_value(&configs[c], &rows[r]);
@@ -459,9 +629,20 @@ int lm_write_json(const char *path, const struct lm_config *configs, unsigned n_
       cJSON *o = cJSON_AddObjectToObject(row, configs[c].name);
       cJSON_AddItemToObject(o, "cycles", rounded(v.cycles, 0.1));
       cJSON_AddItemToObject(o, "us", rounded(v.us, 0.0001));
+      const struct lm_config *l = is_x(&configs[c]) ? partner_l(configs, n_configs, &configs[c]) : NULL;
+      struct lm_value lv = row_value(l, &rows[r]);
+      if (lv.have && lv.cycles > 0)
+        cJSON_AddItemToObject(o, "over_L", rounded(v.cycles / lv.cycles, 0.0001));
       cJSON *mo = cJSON_AddObjectToObject(o, "mechanisms");
       for (unsigned k = 0; k < LM_MECH_COUNT; k++)
         cJSON_AddItemToObject(mo, mechanisms[k].label, rounded(v.mech[k], 0.001));
+      double b = mmu_batch(&v);
+      if (b >= 0)
+        cJSON_AddItemToObject(mo, "pte/mmu", rounded(b, 0.01));
+      cJSON *ho = cJSON_AddObjectToObject(o, "hypercalls");
+      for (unsigned k = 0; k < LM_HYPERCALLS; k++)
+        if (v.hcall[k] > 0)
+          cJSON_AddItemToObject(ho, hypercall_label(k, buf, sizeof buf), rounded(v.hcall[k], 0.001));
     }
   }
   char *text = cJSON_Print(root);
@@ -480,6 +661,105 @@ int lm_write_json(const char *path, const struct lm_config *configs, unsigned n_
   if (!ok || rename(tmp, path) != 0) {
     snprintf(err, n, "%s: cannot write: %s", path, strerror(errno));
     unlink(tmp);
+    return -1;
+  }
+  return 0;
+}
+
+static const char *extension(const char *path) {
+  const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+  return dot && (!slash || dot > slash) ? dot + 1 : "";
+}
+
+int lm_write_plot(const char *data_path, const char *script_path, const char *output,
+                  const struct lm_config *configs, unsigned n_configs, const struct lm_reference *ref,
+                  const char *compare_setting, char *err, size_t n) {
+  const char *ext = extension(output);
+  const char *terminal;
+  if (strcmp(ext, "svg") == 0)
+    terminal = "svg size 1200,640 dynamic font 'sans,11'";
+  else if (strcmp(ext, "png") == 0)
+    terminal = "pngcairo size 1200,640 font 'sans,10'";
+  else {
+    snprintf(err, n, "%s: the plot's name must end in .svg or .png", output);
+    return -1;
+  }
+  /* the L/X pairs: the base one, and the compared one if any */
+  const struct lm_config *pairs[2][2];
+  unsigned n_pairs = 0;
+  for (unsigned c = 0; c < n_configs && n_pairs < 2; c++)
+    if (is_x(&configs[c])) {
+      const struct lm_config *l = partner_l(configs, n_configs, &configs[c]);
+      if (l) {
+        pairs[n_pairs][0] = l;
+        pairs[n_pairs][1] = &configs[c];
+        n_pairs++;
+      }
+    }
+  if (n_pairs == 0) {
+    snprintf(err, n, "%s: the plot shows X/L: it needs the configurations L and X", output);
+    return -1;
+  }
+  FILE *d = fopen(data_path, "w");
+  if (!d) {
+    snprintf(err, n, "%s: cannot create: %s", data_path, strerror(errno));
+    return -1;
+  }
+  fprintf(d, "# row paper");
+  for (unsigned p = 0; p < n_pairs; p++)
+    fprintf(d, " %s/%s", pairs[p][1]->name, pairs[p][0]->name);
+  fprintf(d, "\n");
+  for (unsigned r = 0; r < N_ROWS; r++) {
+    const struct lm_reference_row *rr = ref_find(ref, &rows[r]);
+    fprintf(d, "\"%s\"", rows[r].benchmark);
+    if (rr && rr->xen >= 0 && rr->l_up > 0)
+      fprintf(d, " %.4f", rr->xen / rr->l_up);
+    else
+      fprintf(d, " NaN");
+    for (unsigned p = 0; p < n_pairs; p++) {
+      struct lm_value l = row_value(pairs[p][0], &rows[r]), x = row_value(pairs[p][1], &rows[r]);
+      if (l.have && x.have && l.cycles > 0)
+        fprintf(d, " %.4f", x.cycles / l.cycles);
+      else
+        fprintf(d, " NaN");
+    }
+    fprintf(d, "\n");
+  }
+  bool ok = fclose(d) == 0;
+  FILE *s = ok ? fopen(script_path, "w") : NULL;
+  if (!s) {
+    snprintf(err, n, "%s: cannot write: %s", ok ? script_path : data_path, strerror(errno));
+    return -1;
+  }
+  fprintf(s,
+          "# ringlab bench lmbench --plot: X/L per row of Tables 3-5, ours beside the paper's\n"
+          "set terminal %s\n"
+          "set output '%s'\n"
+          "set title 'Xen paper Tables 3-5: slowdown of X (paravirtualized) over L (native), %s preset'\n"
+          "set ylabel 'X / L (time per operation)'\n"
+          "set style data histograms\n"
+          "set style histogram clustered gap 1\n"
+          "set style fill solid 0.8 border -1\n"
+          "set boxwidth 0.9\n"
+          "set xtics rotate by -45 nomirror\n"
+          "set grid ytics\n"
+          "set yrange [0:*]\n"
+          "set key top left\n"
+          "set arrow from graph 0, first 1 to graph 1, first 1 nohead dashtype 2\n"
+          "plot '%s' using 2:xtic(1) title 'paper: Xen / L-UP'",
+          terminal, output, configs[0].preset, data_path);
+  for (unsigned p = 0; p < n_pairs; p++) {
+    fprintf(s, ", '' using %u title 'ringlab: %s / %s", 3 + p, pairs[p][1]->name, pairs[p][0]->name);
+    if (p > 0 && compare_setting) {
+      fprintf(s, " with ");
+      for (const char *q = compare_setting; *q; q++)
+        fputc(*q == '\'' ? '"' : *q, s); /* inside a single-quoted gnuplot string */
+    }
+    fputc('\'', s);
+  }
+  fprintf(s, "\n");
+  if (fclose(s) != 0) {
+    snprintf(err, n, "%s: cannot write: %s", script_path, strerror(errno));
     return -1;
   }
   return 0;

@@ -229,6 +229,11 @@ struct cpu_sys {
   bool nmi_pending;        /* an NMI edge not yet delivered */
   bool nmi_blocked;        /* an NMI handler runs: NMIs wait for the next IRET */
   bool shadow;             /* the next instruction runs before any interrupt (SDM 6.8.3) */
+  /* the x87 error pins (ops/x87_stack.c), wired by the board */
+  bool ferr;               /* FERR# output level */
+  bool ignne;              /* IGNNE# input level */
+  void (*ferr_fn)(void *ctx, bool asserted);
+  void *ferr_ctx;
 
   /* MSRs */
   uint64_t tsc_offset;     /* RDTSC = cycles + tsc_offset (WRMSR 0x10 sets it) */
@@ -314,10 +319,11 @@ static inline cycles_t cpu_timing_event(const struct cpu_timing *t, enum cpu_tim
 /* The [events] key of e ("cr3_load"), or NULL. */
 const char *cpu_timing_event_name(enum cpu_timing_event e);
 
-/* The x87 FPU (ops/x87.c): control, status and tag words as the SDM lays
- * them out (TOP lives in sw bits 11-13; tw holds the full two-bit tags of
- * R0-R7), the last-instruction pointers, and the physical registers R0-R7
- * as 80-bit little-endian images (ST(i) is R[(TOP + i) & 7]). */
+/* The x87 FPU (ops/x87*.c, arithmetic in fpu/): control, status and tag
+ * words as the SDM lays them out (TOP lives in sw bits 11-13; tw holds the
+ * full two-bit tags of R0-R7), the last-instruction pointers, and the
+ * physical registers R0-R7 as 80-bit little-endian images (ST(i) is
+ * R[(TOP + i) & 7]). */
 struct cpu_x87 {
   uint16_t cw, sw, tw;
   uint32_t fip, fdp; /* offsets; in real and V86 mode 32-bit linear addresses */
@@ -325,10 +331,14 @@ struct cpu_x87 {
   uint16_t fop;      /* 11-bit last opcode */
   uint8_t st[8][10];
 };
-/* A waiting x87 instruction (WAIT, FLDCW, FRSTOR) reports a pending unmasked
- * x87 exception (SW.ES): #MF with CR0.NE, else stops the machine (FERR# and
- * IRQ 13 are not modeled). */
-void cpu_x87_check_pending(struct cpu *c);
+/* A waiting x87 instruction (WAIT, FLDCW, FRSTOR, every computing one)
+ * reports a pending unmasked x87 exception (SW.ES): #MF with CR0.NE; without
+ * it the instruction freezes (returns false: the handler must return at
+ * once) until an interrupt, unless IGNNE# is asserted (ops/x87_stack.c). */
+bool cpu_x87_wait(struct cpu *c);
+/* FERR# follows SW.ES and CR0.NE: MOV to CR0 calls this after NE may have
+ * changed. */
+void cpu_x87_update_ferr(struct cpu *c);
 
 struct cpu {
   uint32_t gpr[9];           /* EAX..EDI, and gpr[8] == 0 for addressing */
@@ -410,6 +420,24 @@ struct cpu {
   int first_exception;        /* cpu_first_exception() */
   bool fault_db_rf;          /* the #DB being raised is a fault (general detect): RF = 1 in its frame */
   char stop_reason[160];
+
+  /* Observer stops (exec.c, "Pauses"): where to pause, and what a pause
+   * that cut a block leaves to go on with. */
+  struct cpu_pause {
+    cycles_t cycles;   /* pause at this cycle by the budget rule (UINT64_MAX: none) */
+    uint64_t insns;    /* pause once instructions reach this (UINT64_MAX: none); a step */
+    bool armed;
+  } pause;
+  bool paused;         /* run_block stopped for the pause */
+  struct cpu_resume {
+    const struct insn *at, *first; /* the next instruction, its block's first */
+    cycles_t entry;    /* the cycle the block was entered at */
+    uint32_t gen;      /* cc_gen then: the block is still there */
+    bool after_delivery; /* paused after an interrupt's or exception's delivery */
+    uint32_t eip, cs_base, cr0, cr3, cr4;
+    uint16_t cs_attr;
+    uint8_t cpl, mode;
+  } resume;
 };
 
 /* ---- registers --------------------------------------------------------------- */

@@ -68,6 +68,7 @@ void cpu_reset(struct cpu *c) {
   memset(&c->x87, 0, sizeof c->x87);
   c->x87.cw = 0x0040;
   c->x87.tw = 0x5555;
+  cpu_x87_update_ferr(c); /* no exception pending: FERR# drops */
   c->ldtr = (struct cpu_segment){.limit = 0xFFFF, .attr = 0x82};
   c->tr = (struct cpu_segment){.limit = 0xFFFF, .attr = 0x8B};
   c->halted = false;
@@ -266,3 +267,12 @@ void cpu_set_uncharged_ports(struct cpu *c, uint16_t first, uint16_t count) {
   c->uncharged_first = first;
   c->uncharged_count = count;
 }
+
+void cpu_set_ferr_output(struct cpu *c, void (*ferr)(void *ctx, bool asserted), void *ctx) {
+  c->sys.ferr_fn = ferr;
+  c->sys.ferr_ctx = ctx;
+}
+
+void cpu_set_ignne(struct cpu *c, bool asserted) { c->sys.ignne = asserted; }
+
+bool cpu_ferr(const struct cpu *c) { return c->sys.ferr; }

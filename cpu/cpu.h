@@ -86,7 +86,8 @@ enum cpu_exit {
   CPU_EXIT_HALT,          /* HLT executed (interrupts off or none pending) */
   CPU_EXIT_TRIPLE_FAULT,  /* a fault while delivering a double fault */
   CPU_EXIT_STOP,          /* cpu_request_stop() or an ops-port exit */
-  CPU_EXIT_UNIMPLEMENTED, /* an instruction ringlab does not model (x87 ...) */
+  CPU_EXIT_UNIMPLEMENTED, /* a feature ringlab does not model */
+  CPU_EXIT_PAUSE,         /* an observer's pause (cpu_pause_at, cpu_step) */
 };
 
 struct cpu *cpu_new(struct mmu *mem, const struct cpu_io_ops *io, void *io_ctx);
@@ -101,6 +102,32 @@ enum cpu_exit cpu_run(struct cpu *cpu, cycles_t until);
 /* Asks cpu_run() to return at the end of the current instruction
  * (for device callbacks). */
 void cpu_request_stop(struct cpu *cpu);
+
+/* Pauses: an observer (a window, a debugger, a snapshot) stops the
+ * processor where nothing else would, and the run goes on exactly as if it
+ * had not stopped: calling cpu_run again with the same `until` gives the
+ * same instruction boundaries, cycles and counters as one call would have
+ * (exec.c, "Pauses"). The caller must not let device time advance at a
+ * pause (nothing is due: the next event is at `until`).
+ *
+ * cpu_pause_at(at): cpu_run returns CPU_EXIT_PAUSE at the boundary where a
+ * run with until = at would have stopped (if that comes before `until`),
+ * and again on every call while cpu_cycles() >= at; UINT64_MAX: no pause.
+ * A halted processor's clock stops at `at`.
+ *
+ * cpu_step(until): runs to the next instruction boundary: one instruction
+ * retires (or faults, and its exception is delivered), or an interrupt
+ * that is waiting is delivered; returns CPU_EXIT_PAUSE there, or what
+ * cpu_run returns if that boundary is where `until` stops the run anyway
+ * (then devices must advance, as after any cpu_run). A halted processor
+ * with nothing to wake it returns CPU_EXIT_HALT as cpu_run does (its clock
+ * runs to `until`, or stops at a cpu_pause_at cycle before it). */
+void cpu_pause_at(struct cpu *cpu, cycles_t at);
+enum cpu_exit cpu_step(struct cpu *cpu, cycles_t until);
+/* Forgets a pause's cut block: call after changing the processor's state
+ * from outside between runs (registers, memory holding code) so that the
+ * next run starts afresh at CS:EIP. */
+void cpu_resume_forget(struct cpu *cpu);
 /* The interrupt inputs, driven by the board (devices/).
  *
  * cpu_set_intr() sets the level of the INTR pin. The processor takes a
@@ -131,6 +158,17 @@ void cpu_nmi(struct cpu *cpu);
  * callback during cpu_run() (DMA), the block running ends after the
  * current instruction if it was dropped. */
 unsigned cpu_invalidate_phys(struct cpu *cpu, uint64_t addr, uint64_t len);
+
+/* The x87's error pins, for the PC's legacy error reporting (CR0.NE = 0;
+ * SDM vol. 1, D.2). FERR# is an output: asserted while an unmasked x87
+ * exception is pending (status word ES) and CR0.NE is clear, from the end of
+ * the instruction that raised it; ferr(ctx, level) is called on every
+ * change. IGNNE# is an input: while it is asserted, a waiting x87
+ * instruction ignores the pending exception instead of freezing until an
+ * interrupt (the board asserts it after the handler's write to port F0h). */
+void cpu_set_ferr_output(struct cpu *cpu, void (*ferr)(void *ctx, bool asserted), void *ctx);
+void cpu_set_ignne(struct cpu *cpu, bool asserted);
+bool cpu_ferr(const struct cpu *cpu);
 
 /* A one-line description of why the last run stopped abnormally. */
 const char *cpu_stop_reason(const struct cpu *cpu);
@@ -191,6 +229,29 @@ void cpu_set_uncharged_ports(struct cpu *cpu, uint16_t first, uint16_t count);
  * harnesses that must tell which exception a run took first. */
 int cpu_first_exception(const struct cpu *cpu);
 void cpu_clear_first_exception(struct cpu *cpu);
+
+/* For debuggers (inspect.c): the state cpu.h's accessors do not give. */
+struct cpu_debug_state {
+  uint8_t st[8][10];   /* ST(0)..ST(7), 80-bit little-endian images */
+  uint16_t fcw, fsw, ftw, fop; /* x87 control, status, (full) tag word, last opcode */
+  uint32_t fip, fdp;   /* last instruction and operand offsets */
+  uint16_t fcs, fds;   /* their selectors */
+  uint32_t gdtr_base, idtr_base;
+  uint32_t gdtr_limit, idtr_limit;
+  struct cpu_segment ldtr, tr;
+  uint32_t dr[8];
+  unsigned cpl;
+  bool halted;
+};
+void cpu_debug_state(const struct cpu *cpu, struct cpu_debug_state *out);
+
+/* Snapshots (snapshot.c, snap/snap.h): the processor's whole state, and
+ * back (0, or -1 with the reader failed and saying why; the CPU is then
+ * unchanged). A load drops the decoded code. */
+struct snap_writer;
+struct snap_reader;
+void cpu_save(const struct cpu *cpu, struct snap_writer *w);
+int cpu_load(struct cpu *cpu, struct snap_reader *r);
 
 /* Timing presets (cpu/timing/README.md). cpu_set_timing() selects a built-in
  * preset by name ("p6", "netburst", "unit") or reads an INI file at a path;

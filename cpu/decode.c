@@ -19,7 +19,7 @@
  */
 #include "cpu-internal.h"
 
-#define MAX_CANDIDATES 24
+#define MAX_CANDIDATES 48 /* D9: 38 x87 rows and the escape */
 
 static uint16_t candidates[2][256][MAX_CANDIDATES];
 static uint8_t n_candidates[2][256];

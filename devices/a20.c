@@ -11,6 +11,7 @@
  * output port (the other A20 path of a PC) is not modeled.
  */
 #include "devices.h"
+#include "snap.h"
 
 #include <stdlib.h>
 
@@ -56,3 +57,15 @@ struct dev_a20 *dev_a20_new(void (*set_a20)(void *opaque, bool on), void *opaque
 }
 
 void dev_a20_free(struct dev_a20 *a) { free(a); }
+
+/* ---- snapshots ------------------------------------------------------------ */
+
+void dev_a20_save(const struct dev_a20 *a, struct snap_writer *w) { snap_put_u8(w, a->value); }
+
+int dev_a20_load(struct dev_a20 *a, struct snap_reader *r) {
+  uint8_t v = snap_get_u8(r);
+  if (!snap_ok(r))
+    return -1;
+  a->value = v; /* the board sets the memory's A20 from the MMU's own state */
+  return 0;
+}

@@ -7,6 +7,7 @@
  * ringlab's own (64-68); that is QEMU's encoding, kept as is.
  */
 #include "devices.h"
+#include "snap.h"
 
 #include <stdlib.h>
 
@@ -49,4 +50,21 @@ bool dev_debugexit_fired(const struct dev_debugexit *d, int *status) {
   if (d->fired && status)
     *status = d->status;
   return d->fired;
+}
+
+/* ---- snapshots ------------------------------------------------------------ */
+
+void dev_debugexit_save(const struct dev_debugexit *d, struct snap_writer *w) {
+  snap_put_bool(w, d->fired);
+  snap_put_u32(w, (uint32_t)d->status);
+}
+
+int dev_debugexit_load(struct dev_debugexit *d, struct snap_reader *r) {
+  bool fired = snap_get_bool(r);
+  uint32_t status = snap_get_u32(r);
+  if (!snap_ok(r))
+    return -1;
+  d->fired = fired;
+  d->status = (int)status;
+  return 0;
 }

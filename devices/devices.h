@@ -28,6 +28,14 @@
 
 typedef uint64_t cycles_t; /* as cpu/cpu.h */
 
+/* Snapshots (snap/snap.h): every chip with state has dev_X_save, writing
+ * its state (registers, pending events, queued input still to come), and
+ * dev_X_load, restoring it into a chip wired the same way (callbacks, IRQ
+ * lines and the timebase are the board's and stay). A load returns 0, or -1
+ * with the reader failed and saying why. */
+struct snap_writer;
+struct snap_reader;
+
 #define DEV_NEVER UINT64_MAX /* "no event pending" */
 
 /* ---- the scheduler of device events (sched.c) ----------------------------- */
@@ -120,6 +128,8 @@ void dev_uart_free(struct dev_uart *u);
  * in nondecreasing cycle order; returns 0, -1 on an out-of-order event or
  * no memory. */
 int dev_uart_queue_rx(struct dev_uart *u, cycles_t when, uint8_t byte);
+/* Input events (bytes) delivered since creation: the stream's position. */
+uint64_t dev_uart_delivered(const struct dev_uart *u);
 /* Bytes lost because the receiver was full (LSR.OE), since creation. */
 uint64_t dev_uart_overruns(const struct dev_uart *u);
 
@@ -322,5 +332,45 @@ struct dev_ps2kbd *dev_kbc_keyboard(struct dev_kbc *c);
 bool dev_kbc_a20(const struct dev_kbc *c);
 /* The controller's set 2 -> set 1 translation of one byte (F0 aside). */
 uint8_t dev_kbc_translate(uint8_t set2);
+
+/* ---- the PC's x87 error logic: FERR#, IRQ 13, port F0h (fpuerr.c) ------------ */
+
+/* The processor's FERR# comes in through dev_fpuerr_set_ferr: its rising
+ * edge raises irq (IRQ 13 on a PC) until a write to the port (F0h) lowers
+ * it; that write also asserts IGNNE# (set_ignne) while FERR# lasts. */
+struct dev_fpuerr;
+extern const struct dev_port_ops dev_fpuerr_ops;
+#define DEV_FPUERR_PORTS 1
+struct dev_fpuerr *dev_fpuerr_new(struct dev_irq irq, void (*set_ignne)(void *opaque, bool level), void *opaque);
+void dev_fpuerr_free(struct dev_fpuerr *f);
+void dev_fpuerr_set_ferr(struct dev_fpuerr *f, bool level);
+/* For tests: the IRQ output and IGNNE# now. */
+bool dev_fpuerr_irq(const struct dev_fpuerr *f);
+bool dev_fpuerr_ignne(const struct dev_fpuerr *f);
+
+/* ---- snapshots ------------------------------------------------------------ */
+
+void dev_sched_save(const struct dev_sched *s, struct snap_writer *w);
+int dev_sched_load(struct dev_sched *s, struct snap_reader *r);
+void dev_pic_save(const struct dev_pic *p, struct snap_writer *w);
+int dev_pic_load(struct dev_pic *p, struct snap_reader *r);
+void dev_pit_save(const struct dev_pit *p, struct snap_writer *w);
+int dev_pit_load(struct dev_pit *p, struct snap_reader *r);
+void dev_rtc_save(const struct dev_rtc *p, struct snap_writer *w);
+int dev_rtc_load(struct dev_rtc *p, struct snap_reader *r);
+void dev_uart_save(const struct dev_uart *u, struct snap_writer *w);
+int dev_uart_load(struct dev_uart *u, struct snap_reader *r);
+void dev_a20_save(const struct dev_a20 *a, struct snap_writer *w);
+int dev_a20_load(struct dev_a20 *a, struct snap_reader *r);
+void dev_debugexit_save(const struct dev_debugexit *d, struct snap_writer *w);
+int dev_debugexit_load(struct dev_debugexit *d, struct snap_reader *r);
+void dev_vga_save(const struct dev_vga *v, struct snap_writer *w);
+int dev_vga_load(struct dev_vga *v, struct snap_reader *r);
+void dev_ps2kbd_save(const struct dev_ps2kbd *k, struct snap_writer *w);
+int dev_ps2kbd_load(struct dev_ps2kbd *k, struct snap_reader *r);
+void dev_kbc_save(const struct dev_kbc *c, struct snap_writer *w);
+int dev_kbc_load(struct dev_kbc *c, struct snap_reader *r);
+void dev_fpuerr_save(const struct dev_fpuerr *f, struct snap_writer *w);
+int dev_fpuerr_load(struct dev_fpuerr *f, struct snap_reader *r);
 
 #endif

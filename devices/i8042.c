@@ -61,8 +61,10 @@
  * vendor commands are ignored.
  */
 #include "devices.h"
+#include "snap.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define ST_OBF 0x01
 #define ST_SYS 0x04
@@ -367,4 +369,29 @@ void dev_kbc_free(struct dev_kbc *c) {
     return;
   dev_ps2kbd_free(c->kbd);
   free(c);
+}
+
+/* ---- snapshots ------------------------------------------------------------ */
+
+void dev_kbc_save(const struct dev_kbc *c, struct snap_writer *w) {
+  struct dev_kbc n;
+  memcpy(&n, c, sizeof n);
+  n.kbd = NULL; /* wiring zeroed: the file is the state alone */
+  memset(&n.irq1, 0, sizeof n.irq1);
+  memset(&n.irq12, 0, sizeof n.irq12);
+  memset(&n.lines, 0, sizeof n.lines);
+  snap_put_struct(w, &n, sizeof n);
+  dev_ps2kbd_save(c->kbd, w);
+}
+
+int dev_kbc_load(struct dev_kbc *c, struct snap_reader *r) {
+  struct dev_kbc n;
+  if (!snap_get_struct(r, &n, sizeof n, "8042") || dev_ps2kbd_load(c->kbd, r) != 0)
+    return -1;
+  n.kbd = c->kbd; /* wiring, not state */
+  n.irq1 = c->irq1;
+  n.irq12 = c->irq12;
+  n.lines = c->lines;
+  *c = n;
+  return 0;
 }

@@ -56,8 +56,10 @@
  * buffered mode and M/S (ICW4 D3-D2) are stored and read back nowhere.
  */
 #include "devices.h"
+#include "snap.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define ICW1_IC4 0x01
 #define ICW1_SNGL 0x02
@@ -308,3 +310,25 @@ struct dev_pic *dev_pic_new(struct dev_irq int_out) {
 }
 
 void dev_pic_free(struct dev_pic *p) { free(p); }
+
+/* ---- snapshots ------------------------------------------------------------ */
+
+/* Wiring (callbacks, pointers) zeroed: the file is the state alone, the
+ * same bytes for the same run. */
+void dev_pic_save(const struct dev_pic *p, struct snap_writer *w) {
+  struct dev_pic n;
+  memcpy(&n, p, sizeof n);
+  memset(&n.int_out, 0, sizeof n.int_out);
+  memset(n.slave, 0, sizeof n.slave);
+  snap_put_struct(w, &n, sizeof n);
+}
+
+int dev_pic_load(struct dev_pic *p, struct snap_reader *r) {
+  struct dev_pic n;
+  if (!snap_get_struct(r, &n, sizeof n, "8259A"))
+    return -1;
+  n.int_out = p->int_out; /* wiring, not state */
+  memcpy(n.slave, p->slave, sizeof n.slave);
+  *p = n;
+  return 0;
+}

@@ -61,8 +61,10 @@
  * bit 1) goes nowhere.
  */
 #include "devices.h"
+#include "snap.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define MODE_COUNT 6
 
@@ -589,3 +591,24 @@ struct dev_pit *dev_pit_new(struct dev_timebase tb, struct dev_irq out0) {
 }
 
 void dev_pit_free(struct dev_pit *p) { free(p); }
+
+/* ---- snapshots ------------------------------------------------------------ */
+
+/* Wiring zeroed: the file is the state alone. */
+void dev_pit_save(const struct dev_pit *p, struct snap_writer *w) {
+  struct dev_pit n;
+  memcpy(&n, p, sizeof n);
+  memset(&n.tb, 0, sizeof n.tb);
+  memset(&n.out0, 0, sizeof n.out0);
+  snap_put_struct(w, &n, sizeof n);
+}
+
+int dev_pit_load(struct dev_pit *p, struct snap_reader *r) {
+  struct dev_pit n;
+  if (!snap_get_struct(r, &n, sizeof n, "8254"))
+    return -1;
+  n.tb = p->tb; /* wiring, not state */
+  n.out0 = p->out0;
+  *p = n;
+  return 0;
+}

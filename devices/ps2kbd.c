@@ -40,6 +40,7 @@
  * their plain sequences whatever modifiers are held; no set 3.
  */
 #include "devices.h"
+#include "snap.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -352,4 +353,56 @@ void dev_ps2kbd_free(struct dev_ps2kbd *k) {
     return;
   free(k->events);
   free(k);
+}
+
+/* ---- snapshots ------------------------------------------------------------ */
+
+/* The keyboard's state, then its key events still to come. */
+void dev_ps2kbd_save(const struct dev_ps2kbd *k, struct snap_writer *w) {
+  struct dev_ps2kbd n;
+  memcpy(&n, k, sizeof n); /* padding too: the file's bytes are the run's */
+  n.events = NULL;
+  n.n_events = n.cap_events = n.next_event = 0;
+  memset(&n.tb, 0, sizeof n.tb); /* wiring zeroed: the file is the state alone */
+  snap_put_struct(w, &n, sizeof n);
+  snap_put_u64(w, k->n_events - k->next_event);
+  for (size_t j = k->next_event; j < k->n_events; j++) {
+    snap_put_u64(w, k->events[j].when);
+    snap_put_u16(w, k->events[j].key);
+    snap_put_bool(w, k->events[j].down);
+  }
+}
+
+int dev_ps2kbd_load(struct dev_ps2kbd *k, struct snap_reader *r) {
+  struct dev_ps2kbd n;
+  if (!snap_get_struct(r, &n, sizeof n, "PS/2 keyboard"))
+    return -1;
+  uint64_t count = snap_get_u64(r);
+  if (!snap_ok(r) || count > (r->len - r->pos) / 11) {
+    snap_fail(r, "PS/2 keyboard: %llu key events", (unsigned long long)count);
+    return -1;
+  }
+  struct key_event *events = count ? calloc(count, sizeof *events) : NULL;
+  if (count && !events) {
+    snap_fail(r, "out of memory");
+    return -1;
+  }
+  for (uint64_t j = 0; j < count; j++) {
+    events[j].when = snap_get_u64(r);
+    events[j].key = snap_get_u16(r);
+    events[j].down = snap_get_bool(r);
+    if (events[j].key >= DEV_KEY_COUNT)
+      snap_fail(r, "PS/2 keyboard: key %u", events[j].key);
+  }
+  if (!snap_ok(r)) {
+    free(events);
+    return -1;
+  }
+  free(k->events);
+  n.tb = k->tb; /* wiring, not state */
+  n.events = events;
+  n.n_events = n.cap_events = (size_t)count;
+  n.next_event = 0;
+  *k = n;
+  return 0;
 }

@@ -44,6 +44,7 @@
  * divider's other time bases (DV 000, 001) stop the clock.
  */
 #include "devices.h"
+#include "snap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -426,3 +427,24 @@ struct dev_rtc *dev_rtc_new(struct dev_timebase tb, struct dev_irq irq, const st
 }
 
 void dev_rtc_free(struct dev_rtc *r) { free(r); }
+
+/* ---- snapshots ------------------------------------------------------------ */
+
+/* Wiring zeroed: the file is the state alone. */
+void dev_rtc_save(const struct dev_rtc *p, struct snap_writer *w) {
+  struct dev_rtc n;
+  memcpy(&n, p, sizeof n);
+  memset(&n.tb, 0, sizeof n.tb);
+  memset(&n.irq, 0, sizeof n.irq);
+  snap_put_struct(w, &n, sizeof n);
+}
+
+int dev_rtc_load(struct dev_rtc *p, struct snap_reader *r) {
+  struct dev_rtc n;
+  if (!snap_get_struct(r, &n, sizeof n, "MC146818A"))
+    return -1;
+  n.tb = p->tb; /* wiring, not state */
+  n.irq = p->irq;
+  *p = n;
+  return 0;
+}

@@ -11,6 +11,7 @@
  * can replace it behind the same API when there are dozens.
  */
 #include "devices.h"
+#include "snap.h"
 
 #include <stdlib.h>
 
@@ -84,3 +85,15 @@ void dev_sched_advance(struct dev_sched *s, cycles_t now) {
 }
 
 cycles_t dev_sched_now(const struct dev_sched *s) { return s->now; }
+
+/* ---- snapshots ------------------------------------------------------------ */
+
+void dev_sched_save(const struct dev_sched *s, struct snap_writer *w) { snap_put_u64(w, s->now); }
+
+int dev_sched_load(struct dev_sched *s, struct snap_reader *r) {
+  cycles_t now = snap_get_u64(r);
+  if (!snap_ok(r))
+    return -1;
+  s->now = now; /* the clocks are the board's wiring */
+  return 0;
+}

@@ -37,8 +37,10 @@
  * chip's: INTR here is the chip's pin.
  */
 #include "devices.h"
+#include "snap.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define UART_FIFO_BYTES 16
 
@@ -115,6 +117,7 @@ struct dev_uart {
 
   struct rx_event *events; /* queued input, nondecreasing cycles */
   size_t ev_head, ev_count, ev_cap;
+  uint64_t delivered; /* input events delivered: the stream's position */
   uint64_t overruns;
 };
 
@@ -318,6 +321,7 @@ static void uart_run_until(void *ctx, cycles_t now) {
       rx_push(u, u->events[u->ev_head].byte);
     u->ev_head++;
     u->ev_count--;
+    u->delivered++;
   }
   update_irq(u);
 }
@@ -368,3 +372,49 @@ void dev_uart_free(struct dev_uart *u) {
   free(u->events);
   free(u);
 }
+
+/* ---- snapshots ------------------------------------------------------------ */
+
+/* The registers and FIFO, then the input events still to come. */
+void dev_uart_save(const struct dev_uart *u, struct snap_writer *w) {
+  struct dev_uart n;
+  memcpy(&n, u, sizeof n); /* padding too: the file's bytes are the run's */
+  n.events = NULL;
+  n.ev_head = n.ev_cap = 0;
+  memset(&n.tx, 0, sizeof n.tx); /* wiring zeroed: the file is the state alone */
+  memset(&n.irq, 0, sizeof n.irq);
+  snap_put_struct(w, &n, sizeof n);
+  for (size_t k = 0; k < u->ev_count; k++) {
+    snap_put_u64(w, u->events[u->ev_head + k].when);
+    snap_put_u8(w, u->events[u->ev_head + k].byte);
+  }
+}
+
+int dev_uart_load(struct dev_uart *u, struct snap_reader *r) {
+  struct dev_uart n;
+  if (!snap_get_struct(r, &n, sizeof n, "16550A"))
+    return -1;
+  if (n.ev_count > (r->len - r->pos) / 9) {
+    snap_fail(r, "16550A: %zu input events", n.ev_count);
+    return -1;
+  }
+  struct rx_event *events = n.ev_count ? calloc(n.ev_count, sizeof *events) : NULL;
+  if (n.ev_count && !events) {
+    snap_fail(r, "out of memory");
+    return -1;
+  }
+  for (size_t k = 0; k < n.ev_count; k++) {
+    events[k].when = snap_get_u64(r);
+    events[k].byte = snap_get_u8(r);
+  }
+  free(u->events);
+  n.tx = u->tx; /* wiring, not state */
+  n.irq = u->irq;
+  n.events = events;
+  n.ev_head = 0;
+  n.ev_cap = n.ev_count;
+  *u = n;
+  return 0;
+}
+
+uint64_t dev_uart_delivered(const struct dev_uart *u) { return u->delivered; }

@@ -65,6 +65,7 @@
  * sequencer's character map select is stored).
  */
 #include "devices.h"
+#include "snap.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -433,3 +434,24 @@ struct dev_vga *dev_vga_new(struct dev_timebase tb, const uint8_t *text) {
 }
 
 void dev_vga_free(struct dev_vga *v) { free(v); }
+
+/* ---- snapshots ------------------------------------------------------------ */
+
+/* The registers; the text lives in RAM (the machine's section). */
+void dev_vga_save(const struct dev_vga *v, struct snap_writer *w) {
+  struct dev_vga n;
+  memcpy(&n, v, sizeof n);
+  memset(&n.tb, 0, sizeof n.tb); /* wiring zeroed: the file is the state alone */
+  n.text = NULL;
+  snap_put_struct(w, &n, sizeof n);
+}
+
+int dev_vga_load(struct dev_vga *v, struct snap_reader *r) {
+  struct dev_vga n;
+  if (!snap_get_struct(r, &n, sizeof n, "VGA"))
+    return -1;
+  n.tb = v->tb; /* wiring, not state */
+  n.text = v->text;
+  *v = n;
+  return 0;
+}

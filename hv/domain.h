@@ -64,6 +64,9 @@ struct hv_vcpu {
   uint32_t ldt_mapped;         /* LDT pages mapped in the per-domain area */
   uint32_t ldt_mfns[16];
   int fpu_ts;                  /* virtual CR0.TS (fpu_taskswitch) */
+  int fpu_dirtied;             /* used the FPU since it was last switched in */
+  int fpu_initialised;         /* fpu_state holds its state */
+  uint8_t fpu_state[108];      /* FNSAVE image while it does not own the FPU */
   uint32_t iopl;               /* virtual IOPL (physdev set_iopl) */
   int in_upcall_mask_poll;
   vcpu_info_t *info;           /* in shared info, or registered elsewhere */
@@ -106,6 +109,7 @@ struct hv_domain {
   uint32_t con_in_cons_seen;
   /* grant table (grant.c) */
   uint32_t gnttab_frames, gnttab_mfns[4];
+  uint32_t gnt_maps;            /* grant mappings it holds (maptrack entries in use) */
   /* store (store.c) */
   uint32_t store_req_off;
   /* accounting for the verdict */
@@ -161,6 +165,8 @@ long hv_do_iret(struct hv_frame *f);
 long hv_do_stack_switch(uint32_t ss, uint32_t esp);
 long hv_do_set_callbacks(uint32_t ecs, uint32_t eeip, uint32_t fcs, uint32_t feip);
 long hv_do_fpu_taskswitch(uint32_t set);
+void hv_fpu_take(struct hv_domain *d); /* #NM: give d the FPU */
+void hv_fpu_save(struct hv_domain *d); /* switching away from d */
 long hv_do_callback_op(uint32_t cmd, uint32_t arg);
 long hv_do_physdev_op(uint32_t cmd, uint32_t arg);
 void hv_update_direct_trap(struct hv_domain *d);
@@ -227,5 +233,6 @@ void hv_store_service(struct hv_domain *d);
 /* grant.c */
 void hv_gnttab_init(struct hv_domain *d);
 void hv_gnttab_release(struct hv_domain *d);
+void hv_gnttab_implicit_unmap(struct hv_domain *d, uint32_t frame, int rw);
 
 #endif

@@ -21,7 +21,10 @@
  * machine frames); one frame in use at first, grown by setup_table.
  * Not implemented (-ENOSYS): copy, transfer, unmap_and_replace, dump_table,
  * version 2 (set_version accepts only 1), status frames, swap, cache_flush;
- * GNTMAP_contains_pte (GNTST_general_error).
+ * GNTMAP_contains_pte and GNTMAP_device_map (GNTST_general_error: there
+ * are no devices to map for). An entry that held a grant mapping and is
+ * replaced through mmu_update or update_va_mapping ends that mapping
+ * (hv_gnttab_implicit_unmap), so its references are dropped once.
  */
 #include "domain.h"
 
@@ -69,13 +72,31 @@ void hv_gnttab_init(struct hv_domain *d) {
   memset(maptrack[d->id], 0, sizeof maptrack[d->id]);
 }
 
+static void release_one(struct hv_domain *d, uint32_t h);
+
 /* The dying domain's mappings of others' grants: their pins go (the page
  * references go with its page tables). */
 void hv_gnttab_release(struct hv_domain *d) {
+  for (uint32_t h = 0; h < MAPTRACK; h++)
+    if (maptrack[d->id][h].used)
+      release_one(d, h);
+}
+
+/* A page-table entry of d that mapped frame through a grant was replaced
+ * or dropped without unmap_grant_ref (mm.c): that mapping is over. */
+void hv_gnttab_implicit_unmap(struct hv_domain *d, uint32_t frame, int rw) {
   for (uint32_t h = 0; h < MAPTRACK; h++) {
     struct maptrack *m = &maptrack[d->id][h];
-    if (!m->used)
-      continue;
+    if (m->used && m->frame == frame && (m->flags & GNTMAP_host_map) && !(m->flags & GNTMAP_readonly) == !!rw) {
+      release_one(d, h);
+      return;
+    }
+  }
+}
+
+static void release_one(struct hv_domain *d, uint32_t h) {
+  {
+    struct maptrack *m = &maptrack[d->id][h];
     struct hv_domain *r = hv_domain_by_id_any(m->dom);
     if (r && m->ref < MAX_ENTRIES) {
       struct active *a = &active[r->id][m->ref];
@@ -91,6 +112,7 @@ void hv_gnttab_release(struct hv_domain *d) {
         shared_entry(r, m->ref)->flags &= (uint16_t)~GTF_reading;
     }
     m->used = 0;
+    d->gnt_maps--;
   }
 }
 
@@ -107,8 +129,8 @@ static int16_t map_one(struct hv_domain *ld, struct gnttab_map_grant_ref *op, ui
     return GNTST_no_device_space;
   if (op->ref >= nr_entries(rd))
     return GNTST_bad_gntref;
-  if (op->flags & GNTMAP_contains_pte)
-    return GNTST_general_error;
+  if (op->flags & (GNTMAP_contains_pte | GNTMAP_device_map))
+    return GNTST_general_error; /* no PTE addresses, no devices to map for */
   int ro = (op->flags & GNTMAP_readonly) != 0;
   struct active *a = &active[rd->id][op->ref];
   grant_entry_v1_t *sha = shared_entry(rd, op->ref);
@@ -160,6 +182,7 @@ static int16_t map_one(struct hv_domain *ld, struct gnttab_map_grant_ref *op, ui
   else
     a->writers++;
   struct maptrack *m = &maptrack[ld->id][h];
+  ld->gnt_maps++;
   m->used = 1;
   m->dom = rd->id;
   m->ref = op->ref;
@@ -204,6 +227,7 @@ static int16_t unmap_one(struct hv_domain *ld, struct gnttab_unmap_grant_ref *op
       shared_entry(rd, m->ref)->flags &= (uint16_t)~GTF_reading;
   }
   m->used = 0;
+  ld->gnt_maps--;
   return GNTST_okay;
 }
 

@@ -148,9 +148,15 @@ static int get_page_from_l1e(hv_pte_t e, struct hv_domain *d) {
   return (e & PTE_RW) ? hv_get_page_and_type(mfn, d, HV_PGT_WRITABLE) : hv_get_page(mfn, d);
 }
 
-static void put_page_from_l1e(hv_pte_t e) {
+/* owner: the domain whose page table held the entry. While the domain has
+ * grant mappings, an entry dropped other than by unmap_grant_ref may have
+ * been one: that grant mapping ends with it (grant.c), so unmap_grant_ref
+ * cannot drop its references a second time. */
+static void put_page_from_l1e(hv_pte_t e, struct hv_domain *owner) {
   if (!(e & PTE_P) || !mfn_is_ram(pte_mfn(e)))
     return;
+  if (owner && owner->gnt_maps)
+    hv_gnttab_implicit_unmap(owner, pte_mfn(e), (e & PTE_RW) != 0);
   if (e & PTE_RW)
     hv_put_page_and_type(pte_mfn(e));
   else
@@ -219,7 +225,7 @@ static int alloc_l1_table(uint32_t mfn) {
   for (uint32_t i = 0; i < 512; i++)
     if (!get_page_from_l1e(t[i], d)) {
       while (i-- > 0)
-        put_page_from_l1e(t[i]);
+        put_page_from_l1e(t[i], d);
       return 0;
     }
   return 1;
@@ -280,8 +286,9 @@ fail:
 
 static void free_l1_table(uint32_t mfn) {
   hv_pte_t *t = hv_mfn_to_virt(mfn);
+  struct hv_domain *d = owner_of(mfn);
   for (uint32_t i = 0; i < 512; i++)
-    put_page_from_l1e(t[i]);
+    put_page_from_l1e(t[i], d);
 }
 
 static void free_l2_table(uint32_t mfn) {
@@ -335,7 +342,7 @@ static int mod_l1_entry(hv_pte_t *p, hv_pte_t n, struct hv_domain *d) {
       return 0;
   }
   write_pte(p, n);
-  put_page_from_l1e(o);
+  put_page_from_l1e(o, hv_current);
   return 1;
 }
 
@@ -797,7 +804,7 @@ int hv_ptwr_fault(struct hv_frame *f, uint32_t addr) {
       return 0;
   }
   write_pte(slot, n);
-  put_page_from_l1e(old);
+  put_page_from_l1e(old, d);
   hv_ptwr_complete(f, &w, old, 1);
   hv_mark_event(HV_EV_PT_EMULATE, d->id, addr, 0);
   pt_updates[1]++;

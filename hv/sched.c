@@ -131,10 +131,7 @@ void hv_context_load(struct hv_domain *d) {
   hv_tss_set_ring1_stack(v->kernel_ss, v->kernel_sp);
   hv_update_direct_trap(d);
   hv_load_ldt(v->ldt_mapped ? v->ldt_ents : 0);
-  uint32_t cr0;
-  __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
-  cr0 = v->fpu_ts ? (cr0 | 8u) : (cr0 & ~8u);
-  __asm__ volatile("mov %0, %%cr0" : : "r"(cr0));
+  (void)v; /* CR0.TS is set: the domain's first FPU use takes the FPU (traps.c) */
   hv_time_fill_vcpu(d);
 }
 
@@ -160,8 +157,13 @@ void hv_schedule(void) {
   }
   if (next != hv_current) {
     struct hv_domain *prev = hv_current;
-    if (prev && alive(prev))
+    if (prev && alive(prev)) {
       hv_vcpu(prev)->regs = *g;
+      hv_fpu_save(prev);
+    } else {
+      extern void hv_fpu_stts(void);
+      hv_fpu_stts();
+    }
     *g = hv_vcpu(next)->regs;
     hv_current = next;
     hv_context_load(next);

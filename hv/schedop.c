@@ -149,7 +149,7 @@ long hv_do_vcpu_op(uint32_t cmd, uint32_t vcpuid, uint32_t arg) {
     struct vcpu_set_periodic_timer p;
     if (hv_copy_from_guest(&p, arg, sizeof p))
       return -EFAULT;
-    if (p.period_ns < 1000000ull)
+    if (p.period_ns < 1000000ull || p.period_ns > (~0ull >> 2)) /* Xen: at least 1 ms, at most STIME_DELTA_MAX */
       return -EINVAL;
     v->periodic_ns = p.period_ns;
     v->periodic_next_ns = hv_now_ns() + p.period_ns;

@@ -131,7 +131,13 @@ void hv_time_init(void) {
   read_rtc();
 }
 
-/* Programs counter 0 to interrupt at the earliest deadline. */
+static uint64_t programmed_ns; /* when counter 0 will interrupt (0: it will not) */
+
+/* Programs counter 0 to interrupt at the earliest deadline, unless it
+ * already will no later than that: each programming is three port writes
+ * (the PIT is slow to reach; Xen would use the local APIC's timer), so a
+ * later deadline waits for the interrupt already due, whose handler
+ * programs the next one. */
 void hv_timer_reprogram(void) {
   uint64_t now = hv_now_ns(), next = now + 50000000ull; /* at most 50 ms */
   for (uint32_t k = 0; k < hv_n_domains; k++) {
@@ -148,6 +154,8 @@ void hv_timer_reprogram(void) {
   }
   if (hv_slice_end_ns && hv_slice_end_ns < next)
     next = hv_slice_end_ns;
+  if (programmed_ns > now && programmed_ns <= next)
+    return;
   uint64_t ticks = next > now ? ((next - now) * PIT_HZ + 999999999ull) / 1000000000ull : 1;
   if (ticks < 1)
     ticks = 1;
@@ -156,12 +164,14 @@ void hv_timer_reprogram(void) {
   hv_outb(0x43, 0x30); /* counter 0, lo/hi, mode 0 */
   hv_outb(0x40, (uint8_t)ticks);
   hv_outb(0x40, (uint8_t)(ticks >> 8));
+  programmed_ns = now + ticks * 1000000000ull / PIT_HZ;
 }
 
 /* Timers due: VIRQ_TIMER for one-shot and periodic timers, poll timeouts,
  * the end of the slice. */
 void hv_timer_irq(void) {
   uint64_t now = hv_now_ns();
+  programmed_ns = 0; /* the interrupt came: nothing is programmed now */
   for (uint32_t k = 0; k < hv_n_domains; k++) {
     struct hv_domain *d = &hv_domains[k];
     if (!d->exists || d->destroyed || d->shutdown_reason >= 0)
@@ -173,8 +183,8 @@ void hv_timer_irq(void) {
       fire = 1;
     }
     if (v->periodic_ns && v->periodic_next_ns <= now) {
-      while (v->periodic_next_ns <= now)
-        v->periodic_next_ns += v->periodic_ns;
+      /* Ticks missed are merged into one event (as Xen's timer does). */
+      v->periodic_next_ns += ((now - v->periodic_next_ns) / v->periodic_ns + 1) * v->periodic_ns;
       fire = 1;
     }
     if (fire)

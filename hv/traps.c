@@ -190,8 +190,8 @@ static void guest_exception(struct hv_domain *d, struct hv_frame *f) {
       return;
     hv_bounce_trap(d, f, 6, 0, 0);
     return;
-  case 7: /* device not available */
-    __asm__ volatile("clts");
+  case 7: /* device not available: Xen's lazy FPU */
+    hv_fpu_take(d);
     if (v->fpu_ts) {
       v->fpu_ts = 0;
       hv_bounce_trap(d, f, 7, 0, 0);
@@ -414,16 +414,50 @@ long hv_do_callback_op(uint32_t cmd, uint32_t arg) {
   }
 }
 
+/* The FPU, lazily, as Xen: a domain switched in runs with CR0.TS set; its
+ * first FPU instruction faults (#NM) and the hypervisor gives it the FPU
+ * (its saved state, or a fresh one), then bounces the #NM if the guest's
+ * own TS (fpu_taskswitch) was set. Switching away from a domain that used
+ * the FPU saves it (FNSAVE). */
+static void stts(void) {
+  uint32_t cr0;
+  __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+  __asm__ volatile("mov %0, %%cr0" : : "r"(cr0 | 8u));
+}
+
+void hv_fpu_stts(void) { stts(); }
+
+void hv_fpu_take(struct hv_domain *d) {
+  struct hv_vcpu *v = hv_vcpu(d);
+  __asm__ volatile("clts");
+  if (v->fpu_dirtied)
+    return;
+  if (v->fpu_initialised)
+    __asm__ volatile("frstor %0" : : "m"(v->fpu_state));
+  else
+    __asm__ volatile("fninit");
+  v->fpu_dirtied = 1;
+  v->fpu_initialised = 1;
+}
+
+void hv_fpu_save(struct hv_domain *d) {
+  struct hv_vcpu *v = hv_vcpu(d);
+  if (v->fpu_dirtied) {
+    __asm__ volatile("clts; fnsave %0" : "=m"(v->fpu_state));
+    v->fpu_dirtied = 0;
+  }
+  stts();
+}
+
 long hv_do_fpu_taskswitch(uint32_t set) {
   struct hv_vcpu *v = hv_vcpu(hv_current);
   if (set) {
     v->fpu_ts = 1;
-    uint32_t cr0;
-    __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
-    __asm__ volatile("mov %0, %%cr0" : : "r"(cr0 | 8u));
+    stts();
   } else {
     v->fpu_ts = 0;
-    __asm__ volatile("clts");
+    if (v->fpu_dirtied)
+      __asm__ volatile("clts");
   }
   return 0;
 }

@@ -98,19 +98,24 @@ static long reservation(uint32_t op, uint32_t start, uint32_t arg) {
       if (!hv_get_page(mfn, d))
         break; /* not the domain's frame */
       struct hv_page *pg = &hv_frames[mfn];
-      if (mfn == d->shared_mfn || pg->count < 2) {
-        hv_put_page(mfn);
+      if (pg->flags & HV_PGF_SHARED_RW) {
+        hv_put_page(mfn); /* shared info, grant-table frames: the hypervisor's to keep */
         break;
       }
       if (pg->flags & HV_PGF_PINNED) {
         pg->flags &= (uint8_t)~HV_PGF_PINNED;
         hv_put_page_and_type(mfn);
       }
-      hv_m2p[mfn] = 0xFFFFFFFFu;
-      pg->flags &= (uint8_t)~HV_PGF_ALLOCATED;
-      hv_put_page(mfn); /* the allocation reference */
-      hv_put_page(mfn); /* ours: frees the frame unless still mapped */
-      d->tot_pages--;
+      /* Xen's guest_remove_page: the allocation reference goes if it is
+       * still there (a frame given back earlier but still mapped is gone
+       * already), then ours; the frame is freed with its last reference. */
+      if (pg->flags & HV_PGF_ALLOCATED) {
+        pg->flags &= (uint8_t)~HV_PGF_ALLOCATED;
+        hv_m2p[mfn] = 0xFFFFFFFFu;
+        d->tot_pages--;
+        hv_put_page(mfn);
+      }
+      hv_put_page(mfn);
       continue;
     }
     if (d->tot_pages >= d->max_pages)

@@ -13,6 +13,7 @@
  *   0x092       port A (fast A20 gate)        -
  *   0x0a0-0a1   8259A slave                   INT -> master IR2
  *   0x0e9       debug console                 -
+ *   0x0f0       x87 error latch (FERR#)       13; writes assert IGNNE#
  *   0x0f4-0f7   debug exit (QEMU)             -
  *   0x3b0-3df   VGA (text mode)               -   text window 0xB8000-0xBFFFF (RAM)
  *   0x3f8-3ff   16550A UART (COM1)            4, gated by MCR OUT2
@@ -24,6 +25,9 @@
  * MCR OUT2 (0x08): the board snoops MCR writes to model it (the chip's pin
  * is not gated, as in the datasheet). In loopback (MCR bit 4) the chip
  * forces its OUT pins inactive, so no COM interrupt reaches the PIC then.
+ * The processor's FERR# output (an unmasked x87 exception pending without
+ * CR0.NE) goes to the x87 error latch, whose IGNNE# goes back to the
+ * processor (devices/fpuerr.c).
  *
  * A20 is the OR of port A's bit 1 and the 8042's output port bit 1, as a
  * chipset combines them; port A starts enabled, the 8042's bit clear. The
@@ -38,7 +42,12 @@
  * Time: every port access first brings the device scheduler to the cycle
  * of the accessing instruction (cpu_cycles_now), so a chip that reads its
  * counters (PIT, RTC) sees exactly that cycle and every device event due
- * before it has fired, in order.
+ * before it has fired, in order. And after the access, if the next device
+ * event moved (the guest programmed a timer: the PIT's first tick now
+ * comes before the event the CPU runs to, or an event went away), the CPU
+ * stops at the end of the instruction so that the run loop runs it to the
+ * new one: an event is always taken at its cycle, whatever the guest does
+ * until then (computing only, say, with no port access or HLT to stop it).
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -47,7 +56,7 @@
 #include "machine-internal.h"
 
 enum chip { CHIP_PIC_MASTER, CHIP_PIC_SLAVE, CHIP_PIT, CHIP_PORTB, CHIP_RTC, CHIP_A20, CHIP_DEBUGCON,
-            CHIP_DEBUGEXIT, CHIP_UART, CHIP_OPS, CHIP_KBC_KBD, CHIP_KBC_AUX, CHIP_VGA };
+            CHIP_DEBUGEXIT, CHIP_UART, CHIP_OPS, CHIP_KBC_KBD, CHIP_KBC_AUX, CHIP_VGA, CHIP_FPUERR };
 
 struct board_slot {
   const char *what;                 /* for diagnostics */
@@ -72,6 +81,7 @@ static const struct board_slot board[] = {
     {"port A (A20)",  0x092,            DEV_A20_PORTS,       &dev_a20_ops,          CHIP_A20,         -1},
     {"PIC slave",     0x0a0,            DEV_PIC_PORTS,       &dev_pic_ops,          CHIP_PIC_SLAVE,    2},
     {"debug console", 0x0e9,            DEV_DEBUGCON_PORTS,  &dev_debugcon_ops,     CHIP_DEBUGCON,    -1},
+    {"x87 error",     0x0f0,            DEV_FPUERR_PORTS,    &dev_fpuerr_ops,       CHIP_FPUERR,      13},
     {"debug exit",    0x0f4,            DEV_DEBUGEXIT_PORTS, &dev_debugexit_ops,    CHIP_DEBUGEXIT,   -1},
     {"VGA",           0x3b0,            DEV_VGA_PORTS,       &dev_vga_ops,          CHIP_VGA,         -1},
     {"COM1",          0x3f8,            DEV_UART_PORTS,      &com1_ops,             CHIP_UART,         4},
@@ -108,6 +118,8 @@ static void *chip_ctx(struct machine *m, enum chip c) {
     return m->kbc;
   case CHIP_VGA:
     return m->vga;
+  case CHIP_FPUERR:
+    return b->fpuerr;
   }
   return NULL;
 }
@@ -176,17 +188,23 @@ static int cpu_inta(void *ctx) {
   return dev_pic_inta(b->pic_master);
 }
 
-/* A port access may give a device an event earlier than the end of the
- * CPU's current run (a timer reprogrammed with a shorter count): the run
- * then stops after this instruction, so the loop runs the CPU only up to
- * that event (loop.c). */
+/* A port access may move the next device event away from the end of the
+ * CPU's current run (a timer reprogrammed: its event now earlier, or later,
+ * or gone): the run then stops after this instruction, so the loop runs the
+ * CPU only up to that event (loop.c). Later too: a run always goes to the
+ * next event as it is now, so that a pause (which recomputes the budget)
+ * changes nothing. */
 static void board_resync(struct machine *b) {
-  if (dev_sched_next(b->sched) < b->run_until)
+  cycles_t next = dev_sched_next(b->sched);
+  if (next > b->max_cycles)
+    next = b->max_cycles;
+  if (next != b->run_until)
     cpu_request_stop(b->cpu);
 }
 
 /* The bus as the CPU's port interface (devices/ knows nothing of the CPU's
  * types: the board adapts one to the other). */
+
 static uint32_t board_in(void *ctx, uint16_t port, unsigned size_bytes) {
   struct machine *b = ctx;
   dev_sched_advance(b->sched, cpu_cycles_now(b->cpu));
@@ -207,6 +225,17 @@ static const struct cpu_io_ops board_io = {.in = board_in, .out = board_out};
 static uint64_t board_cpu_hz(void *opaque) {
   struct machine *b = opaque;
   return cpu_timing_frequency_hz(b->cpu);
+}
+
+/* The x87's error pins: FERR# to the latch, its IGNNE# back. */
+static void board_ferr(void *opaque, bool level) {
+  struct machine *b = opaque;
+  dev_fpuerr_set_ferr(b->fpuerr, level);
+}
+
+static void board_ignne(void *opaque, bool level) {
+  struct machine *b = opaque;
+  cpu_set_ignne(b->cpu, level);
 }
 
 /* A20: port A's bit OR the 8042's (either chip calls this on a change). */
@@ -276,6 +305,14 @@ static void on_exit_port(void *opaque, int status) {
   cpu_request_stop(m->cpu);
 }
 
+/* COM1's output: counted (snapshots), then to --serial's file. */
+static void com1_tx(void *opaque, uint8_t byte) {
+  struct machine *m = opaque;
+  m->serial_bytes++;
+  if (m->serial_out)
+    sink_file(m->serial_out, byte);
+}
+
 static struct dev_byte_sink sink_to(FILE *f) {
   return (struct dev_byte_sink){.fn = f ? sink_file : NULL, .opaque = f};
 }
@@ -289,6 +326,7 @@ struct machine *machine_new(uint32_t ram_bytes, FILE *serial_out, FILE *debugcon
   struct machine *m = b;
   m->serial_out = serial_out;
   m->debugcon_out = debugcon_out;
+  m->run_until = m->max_cycles = DEV_NEVER;
   m->mem = mmu_new(ram_bytes);
   m->bus = dev_bus_new();
   m->sched = dev_sched_new();
@@ -316,11 +354,15 @@ struct machine *machine_new(uint32_t ram_bytes, FILE *serial_out, FILE *debugcon
   b->kbc = dev_kbc_new(tb, isa_irq(b, CHIP_KBC_KBD), isa_irq(b, CHIP_KBC_AUX),
                        (struct dev_kbc_lines){.reset = board_reset, .set_a20 = board_set_a20, .opaque = b});
   b->vga = dev_vga_new(tb, text_window(m->mem));
-  m->uart = dev_uart_new(sink_to(serial_out), (struct dev_irq){.set_irq = com1_intr, .opaque = b});
+  b->fpuerr = dev_fpuerr_new(isa_irq(b, CHIP_FPUERR), board_ignne, b);
+  if (b->fpuerr)
+    cpu_set_ferr_output(m->cpu, board_ferr, b);
+  m->uart = dev_uart_new((struct dev_byte_sink){.fn = com1_tx, .opaque = m},
+                         (struct dev_irq){.set_irq = com1_intr, .opaque = b});
   m->debugcon = dev_debugcon_new(sink_to(debugcon_out));
   m->debugexit = dev_debugexit_new(on_exit_port, m);
   m->ops.m = m;
-  if (!b->pit || !b->rtc || !b->a20 || !b->kbc || !b->vga || !m->uart || !m->debugcon || !m->debugexit)
+  if (!b->pit || !b->rtc || !b->a20 || !b->kbc || !b->vga || !b->fpuerr || !m->uart || !m->debugcon || !m->debugexit)
     goto oom;
   fill_cmos(b->rtc, ram_bytes);
   blank_text(m->mem);
@@ -360,6 +402,7 @@ void machine_free(struct machine *m) {
   dev_a20_free(b->a20);
   dev_kbc_free(b->kbc);
   dev_vga_free(b->vga);
+  dev_fpuerr_free(b->fpuerr);
   cpu_free(m->cpu);
   dev_sched_free(m->sched);
   dev_bus_free(m->bus);

@@ -7,6 +7,11 @@
  * Emulated time is the CPU's cycle counter alone; devices see it only
  * through the scheduler. Nothing here reads the host clock, so a run is a
  * function of the image, the options and the input events.
+ *
+ * Observers (the window, the gdb stub, --save-at) get the machine at
+ * pauses: the CPU stops where an observer asked (cpu_pause_at, cpu_step),
+ * device time does not move (nothing is due before the next event), the
+ * observer looks or waits, and the run goes on as if it had not stopped.
  */
 #include <string.h>
 
@@ -46,19 +51,68 @@ void machine_stop(struct machine *m, enum machine_end e, const char *what) {
   cpu_request_stop(m->cpu);
 }
 
+int machine_observe(struct machine *m, struct machine_observer *o) {
+  if (m->n_observers == MACHINE_MAX_OBSERVERS)
+    return -1;
+  m->observers[m->n_observers++] = o;
+  return 0;
+}
+
+/* Calls the observers (while the run goes on; all of them at its end). */
+static void notify(struct machine *m) {
+  bool ended = m->end != MACHINE_RUNNING;
+  for (unsigned k = 0; k < m->n_observers && (ended || m->end == MACHINE_RUNNING); k++)
+    m->observers[k]->stopped(m->observers[k]->ctx, m);
+}
+
+static bool input_may_come(const struct machine *m) {
+  for (unsigned k = 0; k < m->n_observers; k++)
+    if (m->observers[k]->input)
+      return true;
+  return false;
+}
+
+static bool stepping(const struct machine *m) {
+  for (unsigned k = 0; k < m->n_observers; k++)
+    if (m->observers[k]->step)
+      return true;
+  return false;
+}
+
+/* One run of the CPU up to `until`, as the observers want it. */
+static enum cpu_exit run_cpu(struct machine *m, cycles_t until) {
+  cycles_t pause = DEV_NEVER;
+  for (unsigned k = 0; k < m->n_observers; k++)
+    if (m->observers[k]->pause_at < pause)
+      pause = m->observers[k]->pause_at;
+  if (stepping(m))
+    return cpu_step(m->cpu, until);
+  cpu_pause_at(m->cpu, pause);
+  return cpu_run(m->cpu, until);
+}
+
 void machine_run(struct machine *m, uint64_t max_cycles) {
+  m->max_cycles = max_cycles;
+  if (m->n_observers)
+    notify(m);
   while (m->end == MACHINE_RUNNING) {
     cycles_t until = dev_sched_next(m->sched);
     if (until > max_cycles)
       until = max_cycles;
-    m->run_until = until;
-    enum cpu_exit x = cpu_run(m->cpu, until);
+    m->run_until = until; /* the board stops the CPU if a port access moves it */
+    enum cpu_exit x = run_cpu(m, until);
+    m->idle = false;
+    if (x == CPU_EXIT_PAUSE) {
+      notify(m);
+      continue;
+    }
     dev_sched_advance(m->sched, cpu_cycles(m->cpu));
     opsport_run(m);
     if (m->end != MACHINE_RUNNING)
       break;
     char what[200];
     switch (x) {
+    case CPU_EXIT_PAUSE: /* handled above */
     case CPU_EXIT_BUDGET:
     case CPU_EXIT_STOP:
       if (cpu_cycles(m->cpu) >= max_cycles) {
@@ -73,7 +127,13 @@ void machine_run(struct machine *m, uint64_t max_cycles) {
        * wake it (devices act only at their events or at port accesses, and
        * a halted CPU makes none): the run ends. */
       if (!(cpu_get_eflags(m->cpu) & CPU_FLAG_IF))
-        end(m, MACHINE_END_HALT, "hlt with interrupts disabled", NULL);
+        end(m, MACHINE_END_HALT,
+            cpu_ferr(m->cpu) ? "x87 error pending with interrupts disabled (CR0.NE = 0: the waiting x87 "
+                               "instruction is frozen until an interrupt)"
+                             : "hlt with interrupts disabled",
+            NULL);
+      else if (dev_sched_next(m->sched) == DEV_NEVER && !m->intr && input_may_come(m))
+        m->idle = true; /* the window's keys may wake it: time passes at its pauses */
       else if (dev_sched_next(m->sched) == DEV_NEVER && !m->intr)
         end(m, MACHINE_END_HALT, "hlt with no interrupt source pending", NULL);
       else if (cpu_cycles(m->cpu) >= max_cycles) {
@@ -88,7 +148,14 @@ void machine_run(struct machine *m, uint64_t max_cycles) {
       end(m, MACHINE_END_UNIMPLEMENTED, "unimplemented instruction", cpu_stop_reason(m->cpu));
       break;
     }
+    /* A step that ended where the machine stops anyway (a device event,
+     * an op, HLT) is still a step: the observer sees its boundary. */
+    if (m->end == MACHINE_RUNNING && stepping(m))
+      notify(m);
   }
+  cpu_pause_at(m->cpu, DEV_NEVER);
+  if (m->n_observers)
+    notify(m); /* the end: observers see the final state */
   opsport_finish(m);
 }
 

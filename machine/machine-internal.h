@@ -49,6 +49,24 @@ struct opsport {
   unsigned hypercalls;                            /* open hypercalls */
 };
 
+/* Observers of a run (the window, the gdb stub, --save-at): each says
+ * where it wants the machine paused, and is called at every pause (and
+ * once before the run starts). A pause changes nothing the guest sees or
+ * the counters count (cpu.h, cpu_pause_at and cpu_step). */
+struct machine;
+struct machine_observer {
+  /* Called with the machine stopped between two instructions; it may look,
+   * change what the observer wants next (pause_at, step), wait for its
+   * user, or end the run (machine_stop). */
+  void (*stopped)(void *ctx, struct machine *m);
+  void *ctx;
+  cycles_t pause_at; /* pause at this cycle (the budget rule, as a device event); DEV_NEVER: none */
+  bool step;         /* pause at the next instruction boundary */
+  bool input;        /* it may queue input events (keys) at pauses: a machine halted with nothing
+                      * pending waits for them instead of ending */
+};
+#define MACHINE_MAX_OBSERVERS 4
+
 /* Why the machine stopped. */
 enum machine_end {
   MACHINE_RUNNING,
@@ -78,6 +96,7 @@ struct machine {
   struct dev_a20 *a20;
   struct dev_vga *vga;
   struct dev_kbc *kbc;
+  struct dev_fpuerr *fpuerr; /* FERR# -> IRQ 13, port F0h -> IGNNE# */
   struct opsport ops;
   bool intr;      /* the master PIC's INT, as driven on the CPU's INTR */
   cycles_t run_until; /* the end of the CPU's current run (loop.c): a device
@@ -95,6 +114,12 @@ struct machine {
   struct result results[MACHINE_MAX_RESULTS];
   unsigned n_results;
 
+  struct machine_observer *observers[MACHINE_MAX_OBSERVERS];
+  unsigned n_observers;
+  bool idle; /* halted with nothing pending, waiting for an observer's input */
+  uint64_t serial_bytes; /* bytes COM1 has sent (snapshots say where a restored run's output starts) */
+  cycles_t max_cycles; /* of machine_run (DEV_NEVER: none): run_until's bound */
+
   enum machine_end end;
   int exit_status; /* for MACHINE_END_EXIT_PORT / _OPS_EXIT */
   char end_message[256]; /* one line for stderr, or "" */
@@ -106,8 +131,11 @@ struct machine *machine_new(uint32_t ram_bytes, FILE *serial_out, FILE *debugcon
                             size_t err_bytes);
 void machine_free(struct machine *m);
 
+/* Adds an observer (owned by the caller, alive while the machine runs);
+ * -1 when there are MACHINE_MAX_OBSERVERS already. */
+int machine_observe(struct machine *m, struct machine_observer *o);
 /* run.c's loop (loop.c): runs until the machine ends or max_cycles
- * (0 = no limit); sets m->end, m->exit_status, m->end_message. */
+ * (DEV_NEVER = no limit); sets m->end, m->exit_status, m->end_message. */
 void machine_run(struct machine *m, uint64_t max_cycles);
 /* Ends the run now (at the end of the current instruction when called from
  * a device), with one line "what at CS:EIP ..., cycle N"; nothing if it has
@@ -134,6 +162,47 @@ void opsport_finish(struct machine *m);
  * line of the same format (--keys-out). */
 int keys_load(struct machine *m, const char *path, char *err, size_t n);
 int keys_write(FILE *f, cycles_t when, unsigned key, bool down);
+
+/* pause.c: --pause-every (every cycles, or 0: every instruction boundary);
+ * NULL when out of memory or observers. Freed with free(). */
+struct pause_every *pause_every_new(struct machine *m, cycles_t every);
+uint64_t pause_every_count(const struct pause_every *p);
+
+/* window.c: --display sdl, the window as an observer. window_open adds
+ * it (NULL with one line in err: no display, no key file); window_finish
+ * draws the end, writes --screenshot, holds the window if asked (0, or -1
+ * with err). */
+struct window;
+struct window *window_open(struct machine *m, const char *keys_out, const char *screenshot, bool hold, char *err,
+                           size_t n);
+int window_finish(struct window *win, struct machine *m, char *err, size_t n);
+void window_close(struct window *win);
+
+/* gdb.c: --gdb PORT, the gdb stub as an observer. gdb_open listens on
+ * 127.0.0.1:port, says so on stderr and waits for gdb (NULL with one line
+ * in err). */
+struct gdb;
+struct gdb *gdb_open(struct machine *m, uint16_t port, char *err, size_t n);
+void gdb_close(struct gdb *g);
+
+/* snapshot.c: --save-at/--save and --restore. snapshot_write writes the
+ * machine to path (through path.tmp); snapshot_read reads and checks a file
+ * (magic, version, CRC, sections: one line in err otherwise);
+ * snapshot_apply restores it into a machine made with its RAM size. All 0
+ * or NULL/-1 with err. */
+struct snapshot;
+int snapshot_write(struct machine *m, const char *path, char *err, size_t n);
+struct snapshot *snapshot_read(const char *path, char *err, size_t n);
+uint32_t snapshot_ram_bytes(const struct snapshot *s);
+uint64_t snapshot_cycles(const struct snapshot *s);
+uint64_t snapshot_serial_bytes(const struct snapshot *s);
+int snapshot_apply(struct machine *m, const struct snapshot *s, const char *path, char *err, size_t n);
+void snapshot_free(struct snapshot *s);
+/* The --save-at observer: saves at the first instruction boundary at or
+ * after `at`; saver_result says whether it did (0, or -1 with err). */
+struct saver;
+struct saver *saver_new(struct machine *m, cycles_t at, const char *path);
+int saver_result(const struct saver *s, char *err, size_t n);
 
 /* stats.c: writes the --stats JSON to path (through a temporary file).
  * Returns 0, or -1 with err set. */

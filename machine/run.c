@@ -41,6 +41,17 @@ struct run_options {
   uint64_t max_cycles; /* DEV_NEVER: no limit */
   char *serial, *serial_in, *debugcon, *stats, *timing;
   char *keys_in; /* --keys-in PATH: key events for the keyboard */
+  char *pause_every; /* --pause-every N|step */
+  char *display;     /* --display sdl|none */
+  char *keys_out;    /* --keys-out PATH: keys typed into the window */
+  char *screenshot;  /* --screenshot PATH: the window at the end, as BMP */
+  bool display_hold; /* --display-hold: keep the window after the run */
+  char *gdb;         /* --gdb PORT */
+  bool mem_set;      /* --mem given (--restore takes the snapshot's) */
+  bool save_at_set;  /* --save-at CYCLE */
+  uint64_t save_at;
+  char *save;        /* --save PATH */
+  char *restore;     /* --restore PATH */
   char *trace, *trace_events; /* --trace PATH, --trace-events CLASS,... */
   char **modules;
   unsigned n_modules;
@@ -76,6 +87,20 @@ static void usage(FILE *out) {
           "                         (trace/FORMAT.md; read it with 'ringlab trace')\n"
           "  --trace-events CLASS,...  record only these event classes (all): cpu,\n"
           "                         exception, interrupt, io, mmu, tlb, ops, hv\n"
+          "  --display sdl|none     a window with the VGA screen and live counters (none);\n"
+          "                         F12 pauses, F11 steps one instruction while paused\n"
+          "  --keys-out PATH        write the keys typed into the window (--keys-in's format)\n"
+          "  --screenshot PATH      write the window at the end of the run as a BMP\n"
+          "  --display-hold         keep the window open after the run until it is closed\n"
+          "  --gdb PORT             wait for gdb on 127.0.0.1:PORT (0: any free port) before\n"
+          "                         the first instruction; run as gdb says\n"
+          "  --save-at CYCLE        with --save PATH: write the whole machine to PATH at the first\n"
+          "                         instruction boundary at or after CYCLE, and run on\n"
+          "  --save PATH            where --save-at writes the snapshot\n"
+          "  --restore PATH         run on from a snapshot instead of booting a KERNEL (the\n"
+          "                         machine, its input and its options are the snapshot's)\n"
+          "  --pause-every N|step   pause every N cycles (or every instruction) and go on:\n"
+          "                         observing changes nothing (a check of that)\n"
           "  --config FILE          INI file of these options; the command line overrides it\n"
           "  --module PATH[=ARGS]   a Multiboot module (repeatable)\n"
           "  --flat ADDR            KERNEL is a flat binary: load and enter at ADDR\n"
@@ -99,6 +124,13 @@ static void options_free(struct run_options *o) {
   free(o->serial);
   free(o->serial_in);
   free(o->keys_in);
+  free(o->pause_every);
+  free(o->display);
+  free(o->keys_out);
+  free(o->screenshot);
+  free(o->gdb);
+  free(o->save);
+  free(o->restore);
   free(o->debugcon);
   free(o->stats);
   free(o->trace);
@@ -143,7 +175,10 @@ static const struct {
     {"timing", offsetof(struct run_options, timing)},       {"kernel", offsetof(struct run_options, kernel)},
     {"args", offsetof(struct run_options, args)},           {"bios", offsetof(struct run_options, bios)},
     {"trace", offsetof(struct run_options, trace)},         {"trace-events", offsetof(struct run_options, trace_events)},
-    {"keys-in", offsetof(struct run_options, keys_in)},
+    {"keys-in", offsetof(struct run_options, keys_in)},     {"pause-every", offsetof(struct run_options, pause_every)},
+    {"display", offsetof(struct run_options, display)},     {"keys-out", offsetof(struct run_options, keys_out)},
+    {"screenshot", offsetof(struct run_options, screenshot)}, {"gdb", offsetof(struct run_options, gdb)},
+    {"save", offsetof(struct run_options, save)},             {"restore", offsetof(struct run_options, restore)},
 };
 
 static char **string_option(struct run_options *o, const char *key) {
@@ -163,6 +198,14 @@ static int set_option(struct run_options *o, const char *key, const char *value,
       return -1;
     }
     o->mem_mib = (uint32_t)v;
+    o->mem_set = true;
+  } else if (strcmp(key, "save-at") == 0) {
+    if (!parse_u64(value, &v) || v == DEV_NEVER) {
+      snprintf(err, n, "save-at '%s' is not a cycle count", value);
+      return -1;
+    }
+    o->save_at = v;
+    o->save_at_set = true;
   } else if (strcmp(key, "max-cycles") == 0) {
     if (!parse_u64(value, &v) || v == DEV_NEVER) {
       snprintf(err, n, "max-cycles '%s' is not a cycle count", value);
@@ -186,6 +229,15 @@ static int set_option(struct run_options *o, const char *key, const char *value,
       return -1;
     }
     g->set = true;
+  } else if (strcmp(key, "display-hold") == 0) {
+    if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0 || strcmp(value, "1") == 0)
+      o->display_hold = true;
+    else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0 || strcmp(value, "0") == 0)
+      o->display_hold = false;
+    else {
+      snprintf(err, n, "display-hold '%s' is not yes or no", value);
+      return -1;
+    }
   } else if (strcmp(key, "tlb-tagged") == 0) {
     if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0 || strcmp(value, "1") == 0)
       o->tlb_tagged = true;
@@ -399,7 +451,7 @@ static int load_serial_in(struct machine *m, const char *path, char *err, size_t
 
 enum { OPT_MEM = 256, OPT_TIMING, OPT_MAX_CYCLES, OPT_SERIAL, OPT_SERIAL_IN, OPT_DEBUGCON, OPT_STATS, OPT_CONFIG,
        OPT_MODULE, OPT_FLAT, OPT_RTC, OPT_BIOS, OPT_ITLB, OPT_DTLB, OPT_TLB_TAGGED, OPT_TRACE, OPT_TRACE_EVENTS,
-       OPT_KEYS_IN };
+       OPT_KEYS_IN, OPT_PAUSE_EVERY, OPT_DISPLAY, OPT_KEYS_OUT, OPT_SCREENSHOT, OPT_DISPLAY_HOLD, OPT_GDB, OPT_SAVE_AT, OPT_SAVE, OPT_RESTORE };
 
 static const struct option long_options[] = {
     {"mem", required_argument, NULL, OPT_MEM},
@@ -420,6 +472,15 @@ static const struct option long_options[] = {
     {"trace", required_argument, NULL, OPT_TRACE},
     {"trace-events", required_argument, NULL, OPT_TRACE_EVENTS},
     {"keys-in", required_argument, NULL, OPT_KEYS_IN},
+    {"pause-every", required_argument, NULL, OPT_PAUSE_EVERY},
+    {"display", required_argument, NULL, OPT_DISPLAY},
+    {"keys-out", required_argument, NULL, OPT_KEYS_OUT},
+    {"screenshot", required_argument, NULL, OPT_SCREENSHOT},
+    {"display-hold", no_argument, NULL, OPT_DISPLAY_HOLD},
+    {"gdb", required_argument, NULL, OPT_GDB},
+    {"save-at", required_argument, NULL, OPT_SAVE_AT},
+    {"save", required_argument, NULL, OPT_SAVE},
+    {"restore", required_argument, NULL, OPT_RESTORE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -505,8 +566,14 @@ static int parse_args(struct run_options *o, int argc, char **argv, char *err, s
   }
   if (o->bios && o->kernel)
     return bad("--bios boots a ROM image: give no KERNEL with it");
-  if (!o->kernel && !o->bios)
+  if (o->restore && (o->kernel || o->bios || o->args || o->mem_set || o->timing || o->itlb.set || o->dtlb.set ||
+                     o->tlb_tagged || o->rtc_set || o->n_modules || o->flat || o->serial_in || o->keys_in))
+    return bad("--restore runs on from a snapshot: no KERNEL, --bios, --mem, --timing, --itlb, --dtlb, "
+               "--tlb-tagged, --rtc, --module, --flat, --serial-in or --keys-in with it (the snapshot has them)");
+  if (!o->kernel && !o->bios && !o->restore)
     return bad("no KERNEL given (try 'ringlab run --help')");
+  if (o->save_at_set != (o->save != NULL))
+    return bad("--save-at CYCLE and --save PATH go together");
   return -1;
 }
 
@@ -583,7 +650,7 @@ static char *config_text(const struct run_options *o) {
     ADD("rtc=%04d-%02d-%02d %02d:%02d:%02d\n", o->rtc.year, o->rtc.month, o->rtc.day, o->rtc.hour, o->rtc.minute,
         o->rtc.second);
   ADD("modules=%u\n", o->n_modules);
-  ADD("boot=%s\n", o->bios ? "bios" : o->flat ? "flat" : "multiboot");
+  ADD("boot=%s\n", o->restore ? "restore" : o->bios ? "bios" : o->flat ? "flat" : "multiboot");
   ADD("trace-events=%s\n", o->trace_events ? o->trace_events : "all");
 #undef ADD
   return len < sizeof buf ? strdup(buf) : NULL;
@@ -811,6 +878,11 @@ int run_main(int argc, char **argv) {
   struct mb_module *mods = NULL;
   struct trace_writer *trace = NULL;
   struct trace_hook hook = {0};
+  struct pause_every *pauser = NULL;
+  struct window *win = NULL;
+  struct gdb *gdb = NULL;
+  struct snapshot *snap = NULL;
+  struct saver *saver = NULL;
   uint32_t trace_classes = TRACE_CLASSES_ALL;
   if (o.trace_events && trace_classes_parse(o.trace_events, &trace_classes, err, sizeof err) != 0) {
     char why[ERR_BYTES + 16];
@@ -823,17 +895,32 @@ int run_main(int argc, char **argv) {
     status = bad(err);
     goto out;
   }
-  m = machine_new(o.mem_mib * MIB, serial, debugcon, err, sizeof err);
+  if (o.restore && !(snap = snapshot_read(o.restore, err, sizeof err))) {
+    status = bad(err);
+    goto out;
+  }
+  m = machine_new(snap ? snapshot_ram_bytes(snap) : o.mem_mib * MIB, serial, debugcon, err, sizeof err);
   if (!m) {
     status = bad(err);
     goto out;
   }
-  if (cpu_set_timing(m->cpu, o.timing, err, sizeof err) != 0) {
+  if (snap) {
+    if (snapshot_apply(m, snap, o.restore, err, sizeof err) != 0) {
+      status = bad(err);
+      goto out;
+    }
+    fprintf(stderr, "ringlab: restored %s at cycle %llu (COM1 had sent %llu bytes before)\n", o.restore,
+            (unsigned long long)snapshot_cycles(snap), (unsigned long long)snapshot_serial_bytes(snap));
+  } else if (cpu_set_timing(m->cpu, o.timing, err, sizeof err) != 0) {
     status = bad(err);
     goto out;
   }
   if (o.rtc_set)
     dev_rtc_set_time(m->rtc, &o.rtc);
+  if (o.save && !(saver = saver_new(m, o.save_at, o.save))) {
+    status = bad("out of memory");
+    goto out;
+  }
   const struct tlb_geometry *geometry[2] = {&o.itlb, &o.dtlb};
   for (int t = 0; t < 2; t++) {
     const struct tlb_geometry *g = geometry[t];
@@ -846,7 +933,8 @@ int run_main(int argc, char **argv) {
       goto out;
     }
   }
-  mmu_tlb_set_tagged(m->mem, o.tlb_tagged);
+  if (!snap)
+    mmu_tlb_set_tagged(m->mem, o.tlb_tagged);
   if (o.trace) {
     char *cfg = config_text(&o);
     struct trace_run_info info = {.ringlab_version = RINGLAB_VERSION, .preset = cpu_timing_name(m->cpu),
@@ -869,6 +957,8 @@ int run_main(int argc, char **argv) {
     cpu_set_trace(m->cpu, record_hook, &hook);
     cpu_set_trace_filter(m->cpu, hook.wants);
   }
+  if (snap)
+    goto run; /* the machine, its RAM and its input are the snapshot's */
   mods = calloc(o.n_modules + 1, sizeof *mods);
   if (!mods) {
     status = bad("out of memory");
@@ -879,6 +969,30 @@ int run_main(int argc, char **argv) {
     if (eq)
       *eq = 0; /* PATH=ARGS: split at the first '=' */
     mods[k] = (struct mb_module){.path = o.modules[k], .args = eq ? eq + 1 : NULL};
+  }
+  uint64_t every = 0;
+  if (o.pause_every && strcmp(o.pause_every, "step") != 0 && (!parse_u64(o.pause_every, &every) || every == 0)) {
+    snprintf(err, sizeof err, "--pause-every '%s' is not a cycle count (> 0) or 'step'", o.pause_every);
+    status = bad(err);
+    goto out;
+  }
+  bool sdl = o.display && strcmp(o.display, "sdl") == 0;
+  if (o.display && !sdl && strcmp(o.display, "none") != 0) {
+    snprintf(err, sizeof err, "--display '%s' is not sdl or none", o.display);
+    status = bad(err);
+    goto out;
+  }
+  if (!sdl && (o.keys_out || o.screenshot || o.display_hold)) {
+    status = bad("--keys-out, --screenshot and --display-hold need --display sdl");
+    goto out;
+  }
+  if (sdl && !(win = window_open(m, o.keys_out, o.screenshot, o.display_hold, err, sizeof err))) {
+    status = bad(err);
+    goto out;
+  }
+  if (o.pause_every && !(pauser = pause_every_new(m, every))) {
+    status = bad("out of memory");
+    goto out;
   }
   if (o.keys_in && (check_regular_file(o.keys_in, NULL, err, sizeof err) != 0 ||
                     keys_load(m, o.keys_in, err, sizeof err) != 0)) {
@@ -907,9 +1021,29 @@ int run_main(int argc, char **argv) {
   mb_enter(m->cpu, &boot);
 
 run:
+  if (o.gdb) {
+    uint64_t port;
+    if (!parse_u64(o.gdb, &port) || port > 65535) {
+      snprintf(err, sizeof err, "--gdb '%s' is not a TCP port (0-65535)", o.gdb);
+      status = bad(err);
+      goto out;
+    }
+    if (!(gdb = gdb_open(m, (uint16_t)port, err, sizeof err))) {
+      status = bad(err);
+      goto out;
+    }
+  }
   machine_run(m, o.max_cycles);
 
   status = machine_exit_status(m);
+  if (saver && saver_result(saver, err, sizeof err) != 0) {
+    fprintf(stderr, "ringlab: %s\n", err);
+    status = RUN_EXIT_BAD_INPUT;
+  }
+  if (win && window_finish(win, m, err, sizeof err) != 0) {
+    fprintf(stderr, "ringlab: %s\n", err);
+    status = RUN_EXIT_BAD_INPUT;
+  }
   if (serial)
     fflush(serial);
   if (debugcon)
@@ -937,7 +1071,12 @@ out:
   }
   free(hook.cache);
   free(mods);
+  window_close(win);
+  gdb_close(gdb);
+  snapshot_free(snap);
   machine_free(m);
+  free(saver);
+  free(pauser);
   if (serial && serial != stdout)
     fclose(serial);
   if (debugcon && debugcon != stdout)

@@ -285,6 +285,19 @@ static inline bool mmu_tlb_allows(const struct mmu *m, uint8_t flags, unsigned a
   return true;
 }
 
+/* Snapshots (snapshot.c, snap/snap.h): the A20 mask, paging state, both
+ * TLBs whole and the ROMs, RAM aside; load: 0, or -1 with the reader
+ * failed and saying why. */
+struct snap_writer;
+struct snap_reader;
+void mmu_save(const struct mmu *m, struct snap_writer *w);
+int mmu_load(struct mmu *m, struct snap_reader *r);
+
+/* For observers (a debugger): lin's physical address as a walk of the
+ * page tables would find it now, changing nothing (no TLB use, no A/D
+ * bit, nothing counted); rights not checked. false if not mapped (peek.c). */
+bool mmu_peek_translate(const struct mmu *m, uint32_t lin, uint64_t *phys);
+
 /* ---- the modeled TLBs (tlb.c) ---------------------------------------------- */
 
 /* Sets a TLB's geometry: entries and ways of the 4 KiB array and of the

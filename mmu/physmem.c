@@ -12,16 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum region_kind { REGION_MMIO, REGION_ROM };
-
-struct mmu_region {
-  uint32_t base;
-  uint32_t size_bytes;
-  enum region_kind kind;
-  const struct mmu_mmio_ops *ops; /* REGION_MMIO */
-  void *ctx;
-  uint8_t *rom;                   /* REGION_ROM: owned copy */
-};
 
 struct mmu *mmu_new(uint32_t ram_bytes) {
   uint64_t rounded = ((uint64_t)ram_bytes + MMU_PAGE_BYTES - 1) & ~(uint64_t)(MMU_PAGE_BYTES - 1);

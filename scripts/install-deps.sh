@@ -11,9 +11,13 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git gcc-multilib
   libsdl2-dev libelf-dev zlib1g-dev libcmocka-dev libcapstone-dev
-  libinih-dev libcjson-dev qemu-system-x86 libxen-dev cpio
+  libinih-dev libcjson-dev qemu-system-x86 libxen-dev cpio gnuplot-nox
+  console-data gdb xvfb
   "$@"
 )
+# console-data: the VGA font the window's built-in font is generated from
+# (display/); gdb: the gdb stub's test drives Debian's gdb; xvfb: a real X
+# server for the window's test under X11 (SDL's offscreen driver needs none).
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,12 +1,24 @@
 #!/usr/bin/env bash
-# The main job: builds ringlab optimized in build/release, boots the default
-# machine (128 MiB PC, p6 timing) with the combined workload kernel (an ALU
-# loop, memory traffic over 8 MiB with TLB misses, ring 3/0 round trips and
-# CR3 reloads; bench/README.md) and prints its counters and results, then
-# runs the instruction conformance vectors. Extra arguments go to
-# `ringlab conform`, before the vector files.
+# The main job: installs what is missing, builds ringlab optimized in
+# build/release and runs the Xen paper's experiment (README "Reproducing
+# the Xen paper"): `ringlab bench lmbench` boots the guest kernel natively
+# (L) and paravirtualized as domain 0 of our hypervisor (X), side by side,
+# and prints Tables 3-5 with the paper's figures, the ratios and the
+# mechanisms per operation. It also writes build/release/lmbench.csv and,
+# with gnuplot installed, the plot build/release/lmbench.svg. The full run
+# takes about a minute here.
 #
-#   RINGLAB_CONFORMANCE_DIR  folder of *.MOO.gz vectors
+#   scripts/run.sh [--quick] [ringlab bench lmbench options...]
+#       --quick: short iteration counts (seconds; a smoke test, not a
+#       measurement); other options go to ringlab bench lmbench (e.g.
+#       --compare --tlb-tagged, --timing p6, --trace-dir DIR).
+#   scripts/run.sh --counters [ringlab conform options...]
+#       what the main job was before: boots the default machine (128 MiB
+#       PC, p6 timing) with the combined workload kernel and prints its
+#       counters and results, then runs the instruction conformance vectors
+#       (extra arguments go to `ringlab conform`).
+#
+#   RINGLAB_CONFORMANCE_DIR  folder of *.MOO.gz vectors (--counters)
 #                            (default ../shared/conformance/80286/v1_real_mode)
 set -euo pipefail
 if [[ -n "${RINGLAB_CONFORMANCE_DIR:-}" ]]; then
@@ -15,12 +27,27 @@ if [[ -n "${RINGLAB_CONFORMANCE_DIR:-}" ]]; then
 fi
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+counters=0
+if [[ ${1:-} == --counters ]]; then
+  counters=1
+  shift
+fi
+
 scripts/install-deps.sh
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release
 cmake --build build/release -j2
 
 ringlab=build/release/machine/ringlab
 "$ringlab" --version
+
+if ((!counters)); then
+  plot=()
+  if command -v gnuplot >/dev/null 2>&1; then
+    plot=(--plot build/release/lmbench.svg)
+  fi
+  echo "run: ringlab bench lmbench $* (L and X side by side; progress on stderr)"
+  exec "$ringlab" bench lmbench --csv build/release/lmbench.csv "${plot[@]}" "$@"
+fi
 
 # The default machine: what a run reports (--stats, README "Running a kernel").
 stats=build/release/default-machine.json

@@ -111,25 +111,22 @@ void NOP_Ev(struct cpu *c, const struct insn *i) {}
 
 /* WAIT/FWAIT (SDM vol. 3, Table 2-2): #NM iff CR0.MP and CR0.TS are both
  * set (EM does not matter); otherwise it reports a pending unmasked x87
- * exception (ops/x87.c). The modeled x87 subset computes nothing, so only
- * an FRSTOR image or an FLDCW that unmasks a set flag can leave one
- * pending; FNINIT and FNCLEX clear it. Without one, WAIT does nothing. */
+ * exception (#MF, or the FERR# freeze without CR0.NE: ops/x87_stack.c).
+ * Without one, WAIT does nothing. */
 void WAIT(struct cpu *c, const struct insn *i) {
   if ((c->cr[0] & 0xA) == 0xA)
     cpu_raise(c, CPU_EXC_NM, CPU_NO_ERROR_CODE);
-  cpu_x87_check_pending(c);
+  cpu_x87_wait(c);
 }
 
-/* Every x87 form ops/x87.def does not model. Like any ESC instruction it
- * raises #NM first when CR0.EM or CR0.TS is set (a lazy-switching kernel
- * must see that); otherwise it stops the machine rather than let a guest
- * compute garbage or see a #UD a real i686 would never raise. */
+/* The D8-DF encodings no x87 row names (D9 D1, DB E5, DD /5 ...): "like
+ * legal floating-point opcodes, [they] cause #NM when either the TS or EM
+ * flag in CR0 is set"; otherwise #UD, without checking for a pending x87
+ * error (SDM vol. 3, "x87 FPU" in "Architecture Compatibility"). */
 void X87_escape(struct cpu *c, const struct insn *i) {
   if (c->cr[0] & 0xC) /* EM | TS */
     cpu_raise(c, CPU_EXC_NM, CPU_NO_ERROR_CODE);
-  cpu_stop(c, CPU_EXIT_UNIMPLEMENTED, "x87 instruction not implemented at %04x:%08x",
-           c->seg[CPU_CS].selector, c->eip);
-  cpu_raise(c, -1, 0);
+  cpu_raise(c, CPU_EXC_UD, CPU_NO_ERROR_CODE);
 }
 
 /* CPUID: a P6-class processor (family 6, model 3: Pentium II "Klamath").
@@ -137,10 +134,8 @@ void X87_escape(struct cpu *c, const struct insn *i) {
  *   TSC   RDTSC and CR4.TSD            MSR   RDMSR/WRMSR (ops/system.c)
  *   CX8   CMPXCHG8B                    SEP   SYSENTER/SYSEXIT (family 6,
  *   MTRR  the MTRR MSRs (as storage)         model 3, stepping 3: honoured)
- *   CMOV  CMOVcc                       FPU   the x87 is there (ops/x87.c:
- *                                            control, FNSAVE/FRSTOR, #NM);
- *                                            its arithmetic, not yet modeled,
- *                                            stops the machine loudly
+ *   CMOV  CMOVcc                       FPU   the whole x87 (ops/x87*.c,
+ *                                            fpu/), #NM, #MF and FERR#
  *   PSE   4 MiB pages                  PAE   PAE paging, 36-bit frames
  *   PGE   global pages                         (mmu/paging.c, mmu/tlb.c)
  * Not yet: VME, DE, MCE, PAT, PSE-36, MMX. */

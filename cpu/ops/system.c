@@ -234,6 +234,8 @@ static void write_cr0(struct cpu *c, uint32_t v) {
     flush_all(c);
   if ((old ^ v) & CR0_PE)
     cpu_update_mode(c); /* real <-> protected */
+  if ((old ^ v) & 0x20u) /* NE: FERR# reports a pending x87 error only without it */
+    cpu_x87_update_ferr(c);
   cpu_end_block(c);
 }
 

@@ -1,116 +1,119 @@
-/* ops/x87.c - the x87 FPU as a kernel sees it: FNINIT, FNCLEX, FNSTSW,
- * FNSTCW, FLDCW, FNSAVE and FRSTOR, and the CR0 bits that make lazy FPU
+/* ops/x87.c - the x87's control instructions: FNINIT, FNCLEX, FNSTSW,
+ * FNSTCW, FLDCW, FNSTENV, FLDENV, FNSAVE, FRSTOR, FFREE, FINCSTP, FDECSTP,
+ * FNOP and the 8087/287 leftovers, and the CR0 bits that make lazy FPU
  * switching work (SDM vol. 3, 2.5 and 13.x "x87 FPU": EM, MP, TS).
  *
  * #NM (SDM vol. 3, Table 2-2 "Action Taken By x87 FPU Instructions for
  * Different Combinations of EM, MP, and TS"): every ESC instruction (D8-DF)
  * raises #NM when CR0.EM = 1 or CR0.TS = 1, whatever MP says; WAIT/FWAIT
  * raises it only when MP = 1 and TS = 1 (misc.c). The check comes before any
- * operand is read or written. X87_escape (misc.c), the row of every x87
- * form not modeled here, applies it too before stopping the machine, so a
- * lazy-switching kernel still sees its #NM first.
+ * operand is read or written; X87_escape (misc.c), the row of every
+ * reserved encoding, applies it before its #UD.
  *
- * Exceptions: no instruction of this subset computes, so none raises an
- * x87 exception flag. Flags can still be pending after FRSTOR loads a
- * status word, or FLDCW unmasks a flag that is set; as Bochs does, both
- * recompute ES and B (status bits 7 and 15) from "flag set and unmasked",
- * and the waiting instructions (WAIT, FLDCW, FRSTOR) then report it
- * (cpu_x87_check_pending). FNINIT and FNCLEX clear it; the FN forms ignore
- * it (SDM vol. 1, 8.7 "Handling x87 FPU Exceptions in Software").
+ * Waiting: FLDCW, FLDENV, FRSTOR, FFREE, FINCSTP, FDECSTP and FNOP report a
+ * pending unmasked exception first (x87_begin: #MF or the FERR# freeze);
+ * FNINIT, FNCLEX, FNSTSW, FNSTCW, FNSTENV, FNSAVE and FNENI/FNDISI/FNSETPM
+ * do not (SDM vol. 1, 8.3.11, 8.7). A control word or an image that leaves
+ * a flag set and unmasked makes ES (and B) set, as the P6 does.
  *
- * Pointers: FIP, FCS, FOP, FDP and FDS record the last non-control x87
- * instruction; this subset has only control instructions, so only FNINIT
- * (zeroes) and FRSTOR (loads) change them.
+ * Pointers: only the non-control instructions (FFREE, FINCSTP, FDECSTP and
+ * FNOP among these) change FIP, FCS and FOP (x87_end); FNINIT zeroes them,
+ * FLDENV and FRSTOR load them.
  */
-#include "../cpu-internal.h"
-
-#define CR0_MP 0x2u
-#define CR0_EM 0x4u
-#define CR0_TS 0x8u
-#define CR0_NE 0x20u
-
-#define SW_FLAGS 0x003Fu /* IE DE ZE OE UE PE */
-#define SW_SF 0x0040u
-#define SW_ES 0x0080u
-#define SW_B 0x8000u
-#define SW_TOP(sw) (((sw) >> 11) & 7u)
-#define CW_MASKS 0x003Fu
-#define CW_RESERVED 0xE0C0u /* bits 6, 13-15; bit 6 reads as 1 (037F after FNINIT) */
+#include "x87-internal.h"
 
 #define ENV16_BYTES 14u
 #define ENV32_BYTES 28u
 #define REGS_BYTES 80u
 
-static void check_nm(struct cpu *c) {
-  if (c->cr[0] & (CR0_EM | CR0_TS))
-    cpu_raise(c, CPU_EXC_NM, CPU_NO_ERROR_CODE);
-}
-
-/* ES and B follow "some exception flag is set and unmasked". */
-static void recompute_summary(struct cpu_x87 *x) {
-  if (x->sw & SW_FLAGS & ~x->cw)
-    x->sw |= SW_ES | SW_B;
-  else
-    x->sw &= (uint16_t)~(SW_ES | SW_B);
-}
-
-void cpu_x87_check_pending(struct cpu *c) {
-  if (!(c->x87.sw & SW_ES))
-    return;
-  if (c->cr[0] & CR0_NE)
-    cpu_raise(c, CPU_EXC_MF, CPU_NO_ERROR_CODE);
-  /* CR0.NE = 0: the PC reports it through FERR# and IRQ 13, not modeled. */
-  cpu_stop(c, CPU_EXIT_UNIMPLEMENTED,
-           "x87 error reporting through FERR#/IRQ 13 (CR0.NE = 0) not implemented at %04x:%08x",
-           c->seg[CPU_CS].selector, c->eip);
-  cpu_raise(c, -1, 0);
-}
-
-static void fninit(struct cpu_x87 *x) {
+static void fninit(struct cpu *c) {
+  struct cpu_x87 *x = &c->x87;
   x->cw = 0x037F;
   x->sw = 0;
   x->tw = 0xFFFF;
   x->fip = x->fdp = 0;
   x->fcs = x->fds = 0;
   x->fop = 0;
+  x87_update_ferr(c);
 }
 
 void FNINIT(struct cpu *c, const struct insn *i) {
-  check_nm(c);
-  fninit(&c->x87);
+  x87_check_nm(c);
+  fninit(c);
 }
 
 /* FNCLEX: clears the exception flags, SF, ES and B; C0-C3 are left (the SDM
  * says undefined). */
 void FNCLEX(struct cpu *c, const struct insn *i) {
-  check_nm(c);
-  c->x87.sw &= (uint16_t)~(SW_FLAGS | SW_SF | SW_ES | SW_B);
+  x87_check_nm(c);
+  c->x87.sw &= (uint16_t)~(X87_SW_FLAGS | X87_SW_SF | X87_SW_ES | X87_SW_B);
+  x87_update_ferr(c);
 }
 
+/* 8087 FNENI/FNDISI and 287 FNSETPM: NOPs on every 387 and later x87, no
+ * wait, no pointers. */
+void FNENI(struct cpu *c, const struct insn *i) { x87_check_nm(c); }
+void FNDISI(struct cpu *c, const struct insn *i) { x87_check_nm(c); }
+void FNSETPM(struct cpu *c, const struct insn *i) { x87_check_nm(c); }
+
 void FNSTSW_AX(struct cpu *c, const struct insn *i) {
-  check_nm(c);
+  x87_check_nm(c);
   cpu_w16(c, CPU_EAX, c->x87.sw);
 }
 
 void FNSTSW_Mw(struct cpu *c, const struct insn *i) {
-  check_nm(c);
+  x87_check_nm(c);
   cpu_wr16(c, i->seg, cpu_ea(c, i), c->x87.sw);
 }
 
 void FNSTCW_Mw(struct cpu *c, const struct insn *i) {
-  check_nm(c);
+  x87_check_nm(c);
   cpu_wr16(c, i->seg, cpu_ea(c, i), c->x87.cw);
 }
 
 /* FLDCW waits (a flag unmasked by an earlier FLDCW is reported first); the
  * reserved bits read back as FNINIT leaves them. */
 void FLDCW_Mw(struct cpu *c, const struct insn *i) {
-  check_nm(c);
-  cpu_x87_check_pending(c);
+  if (!x87_begin(c))
+    return;
   uint16_t cw = cpu_rd16(c, i->seg, cpu_ea(c, i));
-  c->x87.cw = (uint16_t)((cw & ~CW_RESERVED) | 0x0040u);
-  recompute_summary(&c->x87);
+  c->x87.cw = (uint16_t)((cw & ~X87_CW_RESERVED) | 0x0040u);
+  x87_summary(c);
 }
+
+/* FNOP: a non-control instruction that computes nothing (C0-C3 left). */
+void FNOP(struct cpu *c, const struct insn *i) {
+  if (!x87_begin(c))
+    return;
+  struct fpu_status st = x87_status(c);
+  st.c1 = (c->x87.sw & X87_SW_C1) != 0;
+  x87_end(c, i, &st);
+}
+
+/* FINCSTP/FDECSTP: TOP +-1, tags untouched, C1 cleared. */
+static void move_top(struct cpu *c, const struct insn *i, unsigned delta) {
+  if (!x87_begin(c))
+    return;
+  struct fpu_status st = x87_status(c);
+  x87_set_top(c, x87_top(c) + delta);
+  x87_end(c, i, &st);
+}
+void FINCSTP(struct cpu *c, const struct insn *i) { move_top(c, i, 1); }
+void FDECSTP(struct cpu *c, const struct insn *i) { move_top(c, i, 7); }
+
+/* FFREE ST(i): tag empty, TOP unchanged; FFREEP (DF C0+i) then pops. */
+static void ffree(struct cpu *c, const struct insn *i, bool pop) {
+  if (!x87_begin(c))
+    return;
+  struct fpu_status st = x87_status(c); /* C1 cleared, as the host x87 does (SDM: undefined) */
+  unsigned p = x87_phys(c, i->rm);
+  c->x87.tw |= (uint16_t)(3u << (2 * p));
+  if (pop)
+    x87_pop(c);
+  x87_end(c, i, &st);
+}
+void FFREE_STi(struct cpu *c, const struct insn *i) { ffree(c, i, false); }
+void FFREEP_STi(struct cpu *c, const struct insn *i) { ffree(c, i, true); }
 
 /* ---- FNSAVE / FRSTOR: the memory image --------------------------------------
  *
@@ -148,14 +151,16 @@ static void put32(uint8_t *p, uint32_t v) {
 static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 static uint32_t get32(const uint8_t *p) { return get16(p) | (uint32_t)get16(p + 2) << 16; }
 
-/* Builds the image of x in b; returns its length. */
-static unsigned save_image(const struct cpu_x87 *x, bool o32, bool real, uint8_t *b) {
-  unsigned n;
+/* Builds the environment image of the x87 in b (the tag word computed
+ * from the registers); returns its length. */
+static unsigned save_env(const struct cpu *c, bool o32, bool real, uint8_t *b) {
+  const struct cpu_x87 *x = &c->x87;
+  uint16_t tw = x87_tag_word(c);
   uint16_t fop = x->fop & 0x7FFu;
   if (o32) {
     put32(b + 0, 0xFFFF0000u | x->cw);
     put32(b + 4, 0xFFFF0000u | x->sw);
-    put32(b + 8, 0xFFFF0000u | x->tw);
+    put32(b + 8, 0xFFFF0000u | tw);
     if (real) {
       put32(b + 12, 0xFFFF0000u | (x->fip & 0xFFFFu));
       put32(b + 16, fop | (x->fip >> 16) << 12);
@@ -167,32 +172,37 @@ static unsigned save_image(const struct cpu_x87 *x, bool o32, bool real, uint8_t
       put32(b + 20, x->fdp);
       put32(b + 24, 0xFFFF0000u | x->fds);
     }
-    n = ENV32_BYTES;
-  } else {
-    put16(b + 0, x->cw);
-    put16(b + 2, x->sw);
-    put16(b + 4, x->tw);
-    if (real) {
-      put16(b + 6, (uint16_t)x->fip);
-      put16(b + 8, (uint16_t)(fop | ((x->fip >> 16) & 0xFu) << 12));
-      put16(b + 10, (uint16_t)x->fdp);
-      put16(b + 12, (uint16_t)(((x->fdp >> 16) & 0xFu) << 12));
-    } else {
-      put16(b + 6, (uint16_t)x->fip);
-      put16(b + 8, x->fcs);
-      put16(b + 10, (uint16_t)x->fdp);
-      put16(b + 12, x->fds);
-    }
-    n = ENV16_BYTES;
+    return ENV32_BYTES;
   }
+  put16(b + 0, x->cw);
+  put16(b + 2, x->sw);
+  put16(b + 4, tw);
+  if (real) {
+    put16(b + 6, (uint16_t)x->fip);
+    put16(b + 8, (uint16_t)(fop | ((x->fip >> 16) & 0xFu) << 12));
+    put16(b + 10, (uint16_t)x->fdp);
+    put16(b + 12, (uint16_t)(((x->fdp >> 16) & 0xFu) << 12));
+  } else {
+    put16(b + 6, (uint16_t)x->fip);
+    put16(b + 8, x->fcs);
+    put16(b + 10, (uint16_t)x->fdp);
+    put16(b + 12, x->fds);
+  }
+  return ENV16_BYTES;
+}
+
+/* The environment and ST(0)..ST(7). */
+static unsigned save_image(const struct cpu *c, bool o32, bool real, uint8_t *b) {
+  unsigned n = save_env(c, o32, real, b);
   for (unsigned k = 0; k < 8; k++)
-    memcpy(b + n + 10 * k, x->st[(SW_TOP(x->sw) + k) & 7], 10);
+    memcpy(b + n + 10 * k, c->x87.st[x87_phys(c, k)], 10);
   return n + REGS_BYTES;
 }
 
-/* Loads x from the image in b (the inverse of save_image). */
-static void load_image(struct cpu_x87 *x, bool o32, bool real, const uint8_t *b) {
-  unsigned n;
+/* Loads the environment from b (the inverse of save_env); returns its
+ * length. The tags are taken as empty or not: a non-empty register's tag
+ * is recomputed from its contents once the registers are in. */
+static unsigned load_env(struct cpu_x87 *x, bool o32, bool real, const uint8_t *b) {
   if (o32) {
     x->cw = get16(b + 0);
     x->sw = get16(b + 4);
@@ -210,57 +220,99 @@ static void load_image(struct cpu_x87 *x, bool o32, bool real, const uint8_t *b)
       x->fdp = get32(b + 20);
       x->fds = get16(b + 24);
     }
-    n = ENV32_BYTES;
-  } else {
-    x->cw = get16(b + 0);
-    x->sw = get16(b + 2);
-    x->tw = get16(b + 4);
-    if (real) {
-      uint16_t w = get16(b + 8);
-      x->fip = get16(b + 6) | (uint32_t)(w >> 12) << 16;
-      x->fop = w & 0x7FFu;
-      x->fdp = get16(b + 10) | (uint32_t)(get16(b + 12) >> 12) << 16;
-      x->fcs = x->fds = 0;
-    } else { /* the 16-bit protected-mode image holds no FOP: it stays */
-      x->fip = get16(b + 6);
-      x->fcs = get16(b + 8);
-      x->fdp = get16(b + 10);
-      x->fds = get16(b + 12);
-    }
-    n = ENV16_BYTES;
+    x->cw = (uint16_t)((x->cw & ~X87_CW_RESERVED) | 0x0040u);
+    return ENV32_BYTES;
   }
-  x->cw = (uint16_t)((x->cw & ~CW_RESERVED) | 0x0040u);
-  for (unsigned k = 0; k < 8; k++)
-    memcpy(x->st[(SW_TOP(x->sw) + k) & 7], b + n + 10 * k, 10);
-  recompute_summary(x);
+  x->cw = get16(b + 0);
+  x->sw = get16(b + 2);
+  x->tw = get16(b + 4);
+  if (real) {
+    uint16_t w = get16(b + 8);
+    x->fip = get16(b + 6) | (uint32_t)(w >> 12) << 16;
+    x->fop = w & 0x7FFu;
+    x->fdp = get16(b + 10) | (uint32_t)(get16(b + 12) >> 12) << 16;
+    x->fcs = x->fds = 0;
+  } else { /* the 16-bit protected-mode image holds no FOP: it stays */
+    x->fip = get16(b + 6);
+    x->fcs = get16(b + 8);
+    x->fdp = get16(b + 10);
+    x->fds = get16(b + 12);
+  }
+  x->cw = (uint16_t)((x->cw & ~X87_CW_RESERVED) | 0x0040u);
+  return ENV16_BYTES;
+}
+
+/* After a load: tags from the contents, ES and B, FERR#. */
+static void loaded(struct cpu *c) {
+  for (unsigned p = 0; p < 8; p++)
+    if (x87_tag(c, p) != X87_TAG_EMPTY)
+      x87_reg_put(c, p, x87_reg(c, p));
+  x87_summary(c);
 }
 
 static bool real_format(const struct cpu *c) { return c->mode != CPU_MODE_PROT; }
+
+/* Writes the n bytes of b at the operand: the whole destination is checked
+ * before the first byte is written. */
+static void store_image(struct cpu *c, const struct insn *i, const uint8_t *b, unsigned n) {
+  uint32_t ea = cpu_ea(c, i);
+  cpu_probe_write(c, i->seg, ea, n);
+  for (unsigned k = 0; k < n; k += 2)
+    cpu_wr16(c, i->seg, ea + k, get16(b + k));
+}
+
+static void load_bytes(struct cpu *c, const struct insn *i, uint8_t *b, unsigned n) {
+  uint32_t ea = cpu_ea(c, i);
+  for (unsigned k = 0; k < n; k += 2)
+    put16(b + k, cpu_rd16(c, i->seg, ea + k));
+}
+
+/* FNSTENV: stores the environment, then masks every exception (SDM vol. 2,
+ * FSTENV: "then masks all floating-point exceptions"), which clears ES and
+ * B (nothing is pending once all is masked; the host x87 agrees). */
+void FNSTENV_M(struct cpu *c, const struct insn *i) {
+  x87_check_nm(c);
+  uint8_t b[ENV32_BYTES];
+  unsigned n = save_env(c, (i->flags & INSN_O32) != 0, real_format(c), b);
+  store_image(c, i, b, n);
+  c->x87.cw |= X87_CW_MASKS;
+  x87_summary(c);
+}
+
+/* FLDENV: reads the whole environment (any fault leaves the FPU as it was),
+ * then loads it. A waiting instruction. */
+void FLDENV_M(struct cpu *c, const struct insn *i) {
+  if (!x87_begin(c))
+    return;
+  bool o32 = (i->flags & INSN_O32) != 0;
+  uint8_t b[ENV32_BYTES];
+  load_bytes(c, i, b, o32 ? ENV32_BYTES : ENV16_BYTES);
+  load_env(&c->x87, o32, real_format(c), b);
+  loaded(c);
+}
 
 /* FNSAVE: stores the image, then initialises the FPU as FNINIT. The whole
  * destination is checked before the first byte is written, and the FPU
  * changes only after the last. */
 void FNSAVE_M(struct cpu *c, const struct insn *i) {
-  check_nm(c);
+  x87_check_nm(c);
   uint8_t b[ENV32_BYTES + REGS_BYTES];
-  unsigned n = save_image(&c->x87, (i->flags & INSN_O32) != 0, real_format(c), b);
-  uint32_t ea = cpu_ea(c, i);
-  cpu_probe_write(c, i->seg, ea, n);
-  for (unsigned k = 0; k < n; k += 2)
-    cpu_wr16(c, i->seg, ea + k, get16(b + k));
-  fninit(&c->x87);
+  unsigned n = save_image(c, (i->flags & INSN_O32) != 0, real_format(c), b);
+  store_image(c, i, b, n);
+  fninit(c);
 }
 
 /* FRSTOR: reads the whole image (any fault leaves the FPU as it was), then
  * loads it. A waiting instruction: a pending exception is reported first. */
 void FRSTOR_M(struct cpu *c, const struct insn *i) {
-  check_nm(c);
-  cpu_x87_check_pending(c);
+  if (!x87_begin(c))
+    return;
   bool o32 = (i->flags & INSN_O32) != 0;
   unsigned n = (o32 ? ENV32_BYTES : ENV16_BYTES) + REGS_BYTES;
   uint8_t b[ENV32_BYTES + REGS_BYTES];
-  uint32_t ea = cpu_ea(c, i);
-  for (unsigned k = 0; k < n; k += 2)
-    put16(b + k, cpu_rd16(c, i->seg, ea + k));
-  load_image(&c->x87, o32, real_format(c), b);
+  load_bytes(c, i, b, n);
+  unsigned e = load_env(&c->x87, o32, real_format(c), b);
+  for (unsigned k = 0; k < 8; k++)
+    memcpy(c->x87.st[x87_phys(c, k)], b + e + 10 * k, 10);
+  loaded(c);
 }

@@ -6,7 +6,7 @@
  * kernel (init_main): it opens /dev/console as descriptors 0, 1 and 2,
  * executes init and leaves for user mode, as Linux's kernel_init does.
  *
- * Command line (the loader's: the first word is the kernel's own path):
+ * Command line (the arguments; the arch has dropped a loader's image path):
  *   init=PATH   the program to run as init (default /sbin/init)
  *   ktrace      print every system call on the console
  *   pvcheck     (native) check the paravirtualization rules, Xen-style
@@ -24,7 +24,6 @@
 #define MAX_INIT_ARGS 32
 
 void trap_init(void);
-struct proc *proc_spawn_kernel(void (*fn)(void));
 extern int syscall_trace;
 
 static char cmdline[BOOT_CMDLINE_MAX];
@@ -62,7 +61,7 @@ static void parse_cmdline(const char *loader_line) {
   static char *words[MAX_INIT_ARGS + 16];
   strlcpy(cmdline, loader_line, sizeof cmdline);
   int n = split_words(cmdline, words, (int)ARRAY_SIZE(words));
-  int k = 1, nargs = 0; /* word 0: the kernel's path */
+  int k = 0, nargs = 0;
   for (; k < n; k++) {
     if (strcmp(words[k], "--") == 0) {
       k++;

@@ -29,6 +29,7 @@ struct proc *proc_alloc(void) {
     kfree(p);
     return NULL;
   }
+  *(uint32_t *)p->kstack = KSTACK_MAGIC; /* sched.c checks it at each switch */
   do { /* pids count up to 32767 and wrap, as Linux's */
     last_pid = last_pid >= 32767 ? 2 : last_pid + 1;
   } while (pid_in_use(last_pid));

@@ -24,6 +24,7 @@
 #include "sig.h"
 
 #define NPROC 128
+#define KSTACK_MAGIC 0x57ACCA11u /* at the bottom of every kernel stack */
 #define SCHED_SLICE 5 /* ticks: 50 ms */
 
 enum proc_state { P_UNUSED, P_RUNNABLE, P_RUNNING, P_SLEEPING, P_ZOMBIE };
@@ -70,6 +71,7 @@ void proc_set_name(struct proc *p, const char *path);
 void sched_init(void);
 void sched_make_runnable(struct proc *p);
 void schedule(void);                 /* give up the CPU (stays runnable) */
+NORETURN void sched_exit(void);      /* a zombie's last switch (interrupts off) */
 NORETURN void sched_idle(void);
 /* Sleeps on chan until woken (wakeup, a signal, or the deadline tick if
  * not 0): 0, or -EINTR without sleeping if a signal is already pending.
@@ -84,6 +86,7 @@ void timer_tick(struct trapframe *tf);
 long sys_fork(void);
 long sys_execve(uint32_t path, uint32_t argv, uint32_t envp);
 int kernel_exec(const char *path, char *const argv[], char *const envp[]);
+struct proc *proc_spawn_kernel(void (*fn)(void)); /* process 1: runs fn in the kernel */
 NORETURN void do_exit(int status);  /* wait status */
 long sys_exit(int code);
 long sys_wait4(int pid, uint32_t status, int options, uint32_t rusage);

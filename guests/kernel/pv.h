@@ -19,12 +19,16 @@
  *   entry from a pseudo-physical frame and flags with make_pte and reads
  *   frames back with pte_pfn; it reads entries directly but writes the
  *   entries of a page table only with set_pte/set_pmd/update_va.
- * - Page-table pages are read-only under Xen while they are page tables:
- *   the core fills a new table while it is a plain page (a new address
- *   space's PDPT and its kernel page directory), then calls
- *   alloc_pt(pfn, level) before linking it in or using it, and release_pt
- *   once nothing points to it, before the page is reused. An address space's tables are
- *   pinned when it is complete (pin_mm) and unpinned before teardown.
+ * - Page-table pages are read-only under Xen while they are in use (in a
+ *   pinned tree): the core fills a new table while it is a plain page (a
+ *   new address space's PDPT and its kernel page directory), then calls
+ *   alloc_pt(as, pfn, level) before linking it in, and release_pt once
+ *   nothing points to it, before the page is reused; `as` names the
+ *   address space (the frame of its PDPT), as Linux's alloc_pte(mm, pfn).
+ *   An address space is pinned (pin_mm) when it is first loaded, not
+ *   before, and unpinned before teardown: until then its tables are the
+ *   guest's to write (Linux's Xen code writes an unpinned tree, fork's
+ *   copy, with plain stores and pins it when the child first runs).
  * - Bulk updates (fork's copy, exec's and exit's teardown, munmap,
  *   mprotect) are bracketed by lazy_mmu_begin/end so a hypervisor can batch
  *   them; until lazy_mmu_end the core must not rely on reading back what it
@@ -110,7 +114,7 @@ struct boot_info {
   uint32_t initrd_first_pfn, initrd_end_pfn; /* its frames, free after unpacking */
   pte_t *kernel_pmd;         /* master page directory of slot 3 (kernel half) */
   uint32_t kernel_pdpt_pfn;  /* the kernel-only address space (idle, exit) */
-  char cmdline[BOOT_CMDLINE_MAX]; /* the kernel command line (loader's form) */
+  char cmdline[BOOT_CMDLINE_MAX]; /* the kernel's arguments (no image path) */
 };
 
 /* ---- the table --------------------------------------------------------------- */
@@ -126,10 +130,12 @@ struct pv_ops {
   void (*set_pmd)(pte_t *pmdp, pte_t val);      /* a page directory's entry */
   /* one entry of the current address space; flush: drop va's old translation */
   void (*update_va)(pte_t *ptep, uint32_t va, pte_t val, int flush);
-  void (*alloc_pt)(uint32_t pfn, int level);    /* pfn becomes a table of level 1-3 */
-  void (*release_pt)(uint32_t pfn, int level);  /* pfn is a plain page again */
-  void (*pin_mm)(uint32_t pdpt_pfn);            /* an address space is complete */
-  void (*unpin_mm)(uint32_t pdpt_pfn);          /* ...is about to be torn down */
+  /* pfn becomes a table of level 1-3 of address space `as` (its PDPT's
+   * frame; for the PDPT itself, pfn == as) */
+  void (*alloc_pt)(uint32_t as, uint32_t pfn, int level);
+  void (*release_pt)(uint32_t as, uint32_t pfn, int level); /* a plain page again */
+  void (*pin_mm)(uint32_t pdpt_pfn);            /* first loaded: its tree is in use */
+  void (*unpin_mm)(uint32_t pdpt_pfn);          /* about to be torn down, not loaded */
   void (*lazy_mmu_begin)(void);
   void (*lazy_mmu_end)(void);
 
@@ -141,7 +147,11 @@ struct pv_ops {
   void (*set_kernel_stack)(uint32_t esp0); /* stack for entries from user mode */
   uint32_t (*fault_address)(void);         /* CR2 of the current page fault */
 
-  /* traps and interrupts */
+  /* traps and interrupts. set_trap_table installs the core's handlers;
+   * vectors the platform keeps for itself (Xen: NMI, double fault, machine
+   * check) are the arch's to leave out. User x87 instructions must fault
+   * with #NM (there is no FPU for programs): natively CR0.EM is set; under
+   * Xen, CR0.TS kept set (fpu_taskswitch) does it. */
   void (*set_trap_table)(const struct pv_trap *traps, unsigned n);
   void (*irq_disable)(void);
   void (*irq_enable)(void);

@@ -66,11 +66,14 @@ static void sched_switch(void) {
   next->slice = SCHED_SLICE;
   if (next == prev)
     return;
+  if (prev != &idle_proc && *(uint32_t *)prev->kstack != KSTACK_MAGIC)
+    panic("kernel stack overflow in pid %d (%s)", prev->pid, prev->name);
   current = next;
   if (next != &idle_proc) {
     pv.set_kernel_stack((uint32_t)(next->kstack + KSTACK_SIZE));
     mm_activate(next->mm);
   }
+  mm_reap(); /* an exited process's address space, now that it is not loaded */
   swtch(&prev->ctx, next->ctx);
 }
 

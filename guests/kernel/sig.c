@@ -128,6 +128,8 @@ void sig_send(struct proc *p, int sig, const struct ksiginfo *info) {
   uint64_t bit = sig_bit(sig);
   if (!(p->sig.blocked & bit) && sig_ignored(p, sig))
     return; /* discarded, as Linux does */
+  if (p->pid == 1 && p->sig.action[sig].handler == SIG_DFL_K)
+    return; /* init gets only the signals it has handlers for (Linux) */
   if (!(p->sig.pending & bit)) {
     p->sig.pending |= bit;
     p->sig.info[sig] = *info;

@@ -3,7 +3,9 @@
  * Every page-table write goes through the layer (pv.set_pte, pv.set_pmd,
  * pv.update_va); a new table is filled while it is still a plain page and
  * announced with pv.alloc_pt before it is linked, and announced with
- * pv.release_pt before it is freed (pv.h says why: Xen). Bulk work (fork's
+ * pv.release_pt before it is freed; an address space is pinned when first
+ * loaded (so fork's child is built unpinned) and unpinned before teardown
+ * (pv.h says why: Xen). Bulk work (fork's
  * copy, teardown, munmap, mprotect) runs inside lazy-MMU brackets, and
  * frames unmapped there are freed only after the TLB flush that follows.
  */
@@ -31,19 +33,21 @@ void vm_init(struct boot_info *bi) {
 static inline int pte_has_page(pte_t e) { return (e & (PTE_P | PTE_PROTNONE)) != 0; }
 static inline pte_t *table_of(pte_t e) { return pfn_to_virt(pv.pte_pfn(e)); }
 
-/* A fresh page for a page table of this level, zeroed, then announced. */
-static pte_t *pt_alloc(int level) {
+static inline uint32_t mm_as(const struct mm *mm) { return virt_to_pfn(mm->pdpt); }
+
+/* A fresh page for a page table, zeroed (announced by the caller once
+ * filled, before it is linked in). */
+static pte_t *pt_alloc(void) {
   pte_t *t = page_alloc_zero(0);
   if (!t)
     return NULL;
   pfn_page(virt_to_pfn(t))->flags |= PG_PT;
-  UNUSED(level);
   return t;
 }
 
-static void pt_free(pte_t *t, int level) {
+static void pt_free(struct mm *mm, pte_t *t, int level) {
   uint32_t pfn = virt_to_pfn(t);
-  pv.release_pt(pfn, level);
+  pv.release_pt(mm_as(mm), pfn, level);
   pfn_page(pfn)->flags &= ~PG_PT;
   page_put(pfn);
 }
@@ -59,11 +63,11 @@ static pte_t *pte_lookup(struct mm *mm, uint32_t va) {
 static pte_t *pte_alloc(struct mm *mm, uint32_t va) {
   pte_t *pmdp = &mm->pmd[pdpt_index(va)][pmd_index(va)];
   if (!(*pmdp & PTE_P)) {
-    pte_t *t = pt_alloc(1);
+    pte_t *t = pt_alloc();
     if (!t)
       return NULL;
     uint32_t pfn = virt_to_pfn(t);
-    pv.alloc_pt(pfn, 1);
+    pv.alloc_pt(mm_as(mm), pfn, 1);
     pv.set_pmd(pmdp, pv.make_pte(pfn, PMD_USER_FLAGS));
     return t + pte_index(va);
   }
@@ -75,9 +79,9 @@ struct mm *mm_create(void) {
   struct mm *mm = kzalloc(sizeof *mm);
   if (!mm)
     return NULL;
-  mm->pdpt = pt_alloc(3);
+  mm->pdpt = pt_alloc();
   for (unsigned k = 0; k < PDPT_ENTRIES; k++)
-    mm->pmd[k] = pt_alloc(2);
+    mm->pmd[k] = pt_alloc();
   if (!mm->pdpt || !mm->pmd[0] || !mm->pmd[1] || !mm->pmd[2] || !mm->pmd[3]) {
     for (unsigned k = 0; k < PDPT_ENTRIES; k++)
       if (mm->pmd[k])
@@ -89,14 +93,14 @@ struct mm *mm_create(void) {
   }
   /* plain pages still: fill them directly, then announce them */
   memcpy(mm->pmd[3], kernel_pmd, KERNEL_PMD_ENTRIES * sizeof(pte_t));
+  uint32_t as = mm_as(mm);
   for (unsigned k = 0; k < PDPT_ENTRIES; k++) {
     uint32_t pfn = virt_to_pfn(mm->pmd[k]);
-    pv.alloc_pt(pfn, 2);
+    pv.alloc_pt(as, pfn, 2);
     mm->pdpt[k] = pv.make_pte(pfn, PTE_P);
   }
-  pv.alloc_pt(virt_to_pfn(mm->pdpt), 3);
-  pv.pin_mm(virt_to_pfn(mm->pdpt));
-  return mm;
+  pv.alloc_pt(as, as, 3);
+  return mm; /* pinned when first loaded (mm_activate) */
 }
 
 static void vma_free(struct vma *v) {
@@ -107,7 +111,8 @@ static void vma_free(struct vma *v) {
 
 void mm_destroy(struct mm *mm) {
   KASSERT(mm != active_mm);
-  pv.unpin_mm(virt_to_pfn(mm->pdpt));
+  if (mm->pinned)
+    pv.unpin_mm(mm_as(mm));
   pv.lazy_mmu_begin();
   for (unsigned slot = 0; slot < 3; slot++) {
     for (unsigned i = 0; i < PT_ENTRIES; i++) {
@@ -118,12 +123,12 @@ void mm_destroy(struct mm *mm) {
       for (unsigned j = 0; j < PT_ENTRIES; j++)
         if (pte_has_page(t[j]))
           page_put(pv.pte_pfn(t[j]));
-      pt_free(t, 1);
+      pt_free(mm, t, 1);
     }
   }
   for (unsigned k = 0; k < PDPT_ENTRIES; k++)
-    pt_free(mm->pmd[k], 2);
-  pt_free(mm->pdpt, 3);
+    pt_free(mm, mm->pmd[k], 2);
+  pt_free(mm, mm->pdpt, 3);
   pv.lazy_mmu_end();
   while (mm->vmas) {
     struct vma *v = mm->vmas;
@@ -133,10 +138,31 @@ void mm_destroy(struct mm *mm) {
   kfree(mm);
 }
 
+static struct mm *dying_mm;
+
+void mm_release_after_switch(struct mm *mm) {
+  KASSERT(!dying_mm);
+  dying_mm = mm;
+}
+
+void mm_reap(void) {
+  struct mm *mm = dying_mm;
+  if (!mm)
+    return;
+  dying_mm = NULL;
+  if (mm == active_mm) /* the next process has none of its own (idle) */
+    mm_activate(NULL);
+  mm_destroy(mm);
+}
+
 void mm_activate(struct mm *mm) {
   if (mm == active_mm)
     return;
-  pv.switch_mm(mm ? virt_to_pfn(mm->pdpt) : kernel_pdpt_pfn);
+  if (mm && !mm->pinned) { /* first load: its tree goes into use */
+    pv.pin_mm(mm_as(mm));
+    mm->pinned = 1;
+  }
+  pv.switch_mm(mm ? mm_as(mm) : kernel_pdpt_pfn);
   active_mm = mm;
 }
 
@@ -358,11 +384,11 @@ struct fork_cursor {
 
 static pte_t *fork_table(struct mm *child, struct fork_cursor *c, uint32_t va) {
   if (c->region != va >> 21) {
-    pte_t *t = pt_alloc(1);
+    pte_t *t = pt_alloc();
     if (!t)
       return NULL;
     uint32_t pfn = virt_to_pfn(t);
-    pv.alloc_pt(pfn, 1);
+    pv.alloc_pt(mm_as(child), pfn, 1);
     pv.set_pmd(&child->pmd[pdpt_index(va)][pmd_index(va)], pv.make_pte(pfn, PMD_USER_FLAGS));
     c->region = va >> 21;
     c->table = t;

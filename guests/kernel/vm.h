@@ -40,6 +40,7 @@ struct mm {
   struct vma *vmas;
   uint32_t brk_start, brk; /* program break: heap is [brk_start, page_up(brk)) */
   uint32_t rss;         /* user pages mapped */
+  int pinned;           /* loaded at least once: pin_mm done */
 };
 
 /* Results of vm_fault. */
@@ -59,6 +60,11 @@ struct mm *mm_create(void);
 void mm_destroy(struct mm *mm);       /* not the active one */
 struct mm *mm_fork(struct mm *parent);
 void mm_activate(struct mm *mm);      /* load it, or the kernel-only space (NULL) */
+/* An exiting process's address space stays loaded until the scheduler
+ * has loaded the next one, then goes (Linux frees it after the switch
+ * too): no extra CR3 load for the kernel-only space on every exit. */
+void mm_release_after_switch(struct mm *mm);
+void mm_reap(void);                   /* called by the scheduler after a switch */
 extern struct mm *active_mm;
 
 struct vma *vma_find(struct mm *mm, uint32_t addr); /* region holding addr */

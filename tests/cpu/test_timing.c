@@ -102,6 +102,12 @@ static void presets_hold_their_documented_numbers(void **state) {
   assert_int_equal(row_cost(h, "IN_ALDX"), 6);   /* by the IN_* wildcard */
   assert_int_equal(row_cost(h, "INSB"), 6);      /* by INS* */
   assert_int_equal(row_cost(h, "INC_Zd"), 1);    /* INS* does not reach INC */
+  assert_int_equal(row_cost(h, "FDIVRP_STi_ST0"), 37); /* x87: by FDIV* */
+  assert_int_equal(row_cost(h, "FMUL_Md"), 2);
+  assert_int_equal(row_cost(h, "FADD_ST0_STi"), 1);   /* the default */
+  assert_int_equal(row_cost(h, "FSQRT"), 69);
+  assert_int_equal(row_cost(h, "FYL2X"), 103);
+  assert_int_equal(row_cost(h, "FNSAVE_M"), 47);
   assert_int_equal(h->cpu->timing.intgate_inner, 48);
   assert_int_equal(h->cpu->timing.iret_outer, 27);
   assert_int_equal(h->cpu->timing.io_port, 300);
@@ -113,6 +119,8 @@ static void presets_hold_their_documented_numbers(void **state) {
   assert_int_equal(row_cost(h, "ADC_EdGd"), 3);
   assert_int_equal(row_cost(h, "RCL_Ed1"), 1);  /* exact key beats RCL_* */
   assert_int_equal(row_cost(h, "RCL_EdCL"), 4);
+  assert_int_equal(row_cost(h, "FDIV_Mq"), 43);
+  assert_int_equal(row_cost(h, "FSIN"), 160);
   assert_int_equal(h->cpu->timing.io_port, 2400);
 }
 
@@ -208,6 +216,12 @@ static void a_preset_may_start_from_a_base(void **state) {
   assert_int_equal(row_cost(h, "DIV_Ed"), 5);
   assert_int_equal(row_cost(h, "DIV_Ew"), 21);
   assert_int_equal(h->cpu->timing.trapgate_inner, 10);
+  assert_int_equal(row_cost(h, "FDIVRP_STi_ST0"), 37); /* x87: by FDIV* */
+  assert_int_equal(row_cost(h, "FMUL_Md"), 2);
+  assert_int_equal(row_cost(h, "FADD_ST0_STi"), 1);   /* the default */
+  assert_int_equal(row_cost(h, "FSQRT"), 69);
+  assert_int_equal(row_cost(h, "FYL2X"), 103);
+  assert_int_equal(row_cost(h, "FNSAVE_M"), 47);
   assert_int_equal(h->cpu->timing.intgate_inner, 48);
   remove(path);
 }

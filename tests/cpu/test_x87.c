@@ -1,8 +1,11 @@
-/* tests/cpu/test_x87.c - the modeled x87 subset: FNINIT FNCLEX FNSTSW
- * FNSTCW FLDCW FNSAVE FRSTOR and WAIT, the CR0.EM/MP/TS matrix of #NM, the
- * FNSAVE images of the SDM (16- and 32-bit, real and protected mode) and a
- * lazy FPU switch: TS set, an ESC raises #NM, the handler runs CLTS and
- * FRSTOR, the ESC resumes.
+/* tests/cpu/test_x87.c - the x87's control side: FNINIT FNCLEX FNSTSW
+ * FNSTCW FLDCW FNSAVE FRSTOR and WAIT, the decoding of the D8-DF space
+ * (reserved encodings: #NM, else #UD), the CR0.EM/MP/TS matrix of #NM,
+ * pending exceptions (#MF with CR0.NE; FERR#, the freeze and IGNNE#
+ * without), the FNSAVE images of the SDM (16- and 32-bit, real and
+ * protected mode) and a lazy FPU switch: TS set, an ESC raises #NM, the
+ * handler runs CLTS and FRSTOR, the ESC resumes. The arithmetic is
+ * test_fpu.c's and x87_diff.c's (against the host).
  *
  * Real-mode tests use the harness's IVT (every vector reaches a HLT at
  * 0000:0500) and cpu_first_exception() to name the vector. Data sits at
@@ -32,6 +35,8 @@
 #define CR0_EM 0x4u
 #define CR0_TS 0x8u
 #define CR0_NE 0x20u
+
+static unsigned x87_top_of(const struct cpu *c) { return (c->x87.sw >> 11) & 7u; }
 
 static int setup_real(void **state) {
   *state = harness_new(HARNESS_REAL16);
@@ -152,18 +157,19 @@ static void finit_with_9b_is_wait_then_fninit(void **state) {
   assert_fninit_state(&h->cpu->x87);
 }
 
-static void exact_modrm_rows_take_only_their_byte_and_the_rest_stops_the_machine(void **state) {
+static void exact_modrm_rows_take_only_their_byte_and_reserved_forms_fall_to_the_escape(void **state) {
   (void)state;
   static const struct {
     uint8_t b[3];
     const char *row;
   } cases[] = {
       {{0xDB, 0xE3}, "FNINIT"},      {{0xDB, 0xE2}, "FNCLEX"},      {{0xDF, 0xE0}, "FNSTSW_AX"},
-      {{0xDB, 0xE4}, "X87_escape"},  {{0xDB, 0xE1}, "X87_escape"},  {{0xDF, 0xE1}, "X87_escape"},
+      {{0xDB, 0xE4}, "FNSETPM"},     {{0xDB, 0xE1}, "FNDISI"},      {{0xDF, 0xE1}, "X87_escape"},
       {{0xDB, 0x23}, "X87_escape"},  /* DB /4 memory form */
       {{0xD9, 0x2F}, "FLDCW_Mw"},    {{0xD9, 0xEF}, "X87_escape"},  /* D9 /5 register form */
       {{0xDD, 0x3F}, "FNSTSW_Mw"},   {{0xDD, 0xFF}, "X87_escape"},
-      {{0xD8, 0xC1}, "X87_escape"},
+      {{0xD8, 0xC1}, "FADD_ST0_STi"}, {{0xD9, 0xD1}, "X87_escape"}, {{0xDE, 0xD9}, "FCOMPP"},
+      {{0xDE, 0xD8}, "X87_escape"},  {{0xDB, 0x0C}, "X87_escape"},  /* DB /1: FISTTP is SSE3 */
   };
   cpu_decode_init();
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
@@ -177,11 +183,11 @@ static void exact_modrm_rows_take_only_their_byte_and_the_rest_stops_the_machine
   assert_int_equal(in.row, CPU_ROW_UD); /* LOCK FNSTCW: #UD */
 }
 
-static void other_x87_instructions_stop_the_machine_with_cs_eip(void **state) {
+static void reserved_x87_encodings_raise_ud(void **state) {
   struct harness *h = *state;
-  assert_int_equal(HARNESS_RUN(h, 0x90, 0xD8, 0xC1, 0xF4), CPU_EXIT_UNIMPLEMENTED); /* fadd */
-  assert_string_equal(cpu_stop_reason(h->cpu), "x87 instruction not implemented at 0000:00001001");
-  assert_int_equal(cpu_first_exception(h->cpu), -1);
+  assert_int_equal(HARNESS_RUN(h, 0x90, 0xDF, 0xE1, 0xF4), CPU_EXIT_HALT);
+  assert_real_vector(h, CPU_EXC_UD);
+  assert_int_equal(mmu_read(h->mem, HARNESS_STACK - 6, 2), HARNESS_CODE + 1); /* the faulting IP */
 }
 
 static void cpuid_advertises_the_fpu(void **state) {
@@ -193,7 +199,7 @@ static void cpuid_advertises_the_fpu(void **state) {
 
 /* ---- #NM: SDM vol. 3, Table 2-2 -------------------------------------------------- */
 
-static void nm_follows_em_mp_ts_for_esc_wait_and_unmodeled_esc(void **state) {
+static void nm_follows_em_mp_ts_for_esc_wait_and_reserved_esc(void **state) {
   (void)state;
   for (unsigned bits = 0; bits < 8; bits++) {
     uint32_t cr0 = (bits & 1 ? CR0_MP : 0) | (bits & 2 ? CR0_EM : 0) | (bits & 4 ? CR0_TS : 0);
@@ -222,16 +228,11 @@ static void nm_follows_em_mp_ts_for_esc_wait_and_unmodeled_esc(void **state) {
       }
       harness_free(h);
     }
-    /* An unmodeled ESC: #NM first, else the machine stops. */
+    /* A reserved ESC encoding: #NM first, else #UD. */
     struct harness *h = harness_new(HARNESS_REAL16);
     h->cpu->cr[0] |= cr0;
-    enum cpu_exit e = HARNESS_RUN(h, 0xD8, 0xC1, 0xF4);
-    if (esc_nm) {
-      assert_int_equal(e, CPU_EXIT_HALT);
-      assert_real_vector(h, CPU_EXC_NM);
-    } else {
-      assert_int_equal(e, CPU_EXIT_UNIMPLEMENTED);
-    }
+    assert_int_equal(HARNESS_RUN(h, 0xD9, 0xD1, 0xF4), CPU_EXIT_HALT);
+    assert_real_vector(h, esc_nm ? CPU_EXC_NM : CPU_EXC_UD);
     harness_free(h);
   }
 }
@@ -261,13 +262,63 @@ static void an_unmasked_flag_makes_wait_raise_mf_until_fnclex(void **state) {
   assert_int_equal(mmu_read(h->mem, HARNESS_STACK - 6, 2), HARNESS_CODE + 4); /* at the WAIT */
 }
 
-static void a_pending_flag_without_cr0_ne_stops_the_machine(void **state) {
+static void ferr_record(void *ctx, bool level) {
+  int *n = ctx;
+  n[level ? 1 : 0]++;
+}
+
+/* Without CR0.NE (the PC's legacy wiring): the pending error drives FERR#
+ * and the WAIT freezes, EIP at the WAIT, until an interrupt; with IGNNE#
+ * asserted it goes ahead; FNCLEX drops FERR#. */
+static void without_cr0_ne_a_pending_flag_asserts_ferr_and_freezes_the_wait(void **state) {
   struct harness *h = *state;
-  h->cpu->x87.sw = 0x8081; /* IE, ES, B */
+  int edges[2] = {0, 0};
+  cpu_set_ferr_output(h->cpu, ferr_record, edges);
   h->cpu->x87.cw = 0x037E;
-  assert_int_equal(HARNESS_RUN(h, 0xDF, 0xE0, 0x9B, 0xF4), CPU_EXIT_UNIMPLEMENTED);
-  assert_int_equal(cpu_get_reg(h->cpu, CPU_EAX) & 0xFFFF, 0x8081); /* FNSTSW does not wait */
-  assert_non_null(strstr(cpu_stop_reason(h->cpu), "IRQ 13"));
+  mmu_write(h->mem, DATA, 2, 0x037E);
+  /* fldcw [DATA] with IE set: ES goes up, FERR# with it */
+  h->cpu->x87.sw = 0x0001;
+  assert_int_equal(HARNESS_RUN(h, 0xD9, 0x2E, 0x00, 0x20, /* fldcw [0x2000] */
+                               0xDF, 0xE0,                /* fnstsw ax: does not wait */
+                               0x9B,                      /* wait: frozen */
+                               0xF4),
+                   CPU_EXIT_HALT);
+  assert_int_equal(cpu_get_reg(h->cpu, CPU_EAX) & 0xFFFF, 0x8081);
+  assert_true(cpu_ferr(h->cpu));
+  assert_int_equal(edges[1], 1);
+  assert_int_equal(cpu_get_eip(h->cpu), HARNESS_CODE + 6); /* at the WAIT */
+  assert_non_null(strstr(cpu_stop_reason(h->cpu), "frozen"));
+  assert_int_equal(cpu_first_exception(h->cpu), -1);
+  /* still frozen on the next run */
+  assert_int_equal(cpu_run(h->cpu, cpu_cycles(h->cpu) + 1000), CPU_EXIT_HALT);
+  assert_int_equal(cpu_get_eip(h->cpu), HARNESS_CODE + 6);
+  /* IGNNE#: the WAIT goes ahead */
+  cpu_set_ignne(h->cpu, true);
+  cpu_set_eip(h->cpu, HARNESS_CODE + 6);
+  assert_int_equal(cpu_run(h->cpu, cpu_cycles(h->cpu) + 1000), CPU_EXIT_HALT);
+  assert_int_equal(cpu_get_eip(h->cpu), HARNESS_CODE + 8); /* past the HLT */
+  cpu_set_ignne(h->cpu, false);
+  assert_int_equal(HARNESS_RUN(h, 0xDB, 0xE2, 0x9B, 0xF4), CPU_EXIT_HALT); /* fnclex; wait */
+  assert_false(cpu_ferr(h->cpu));
+  assert_int_equal(edges[0], 1);
+  assert_int_equal(cpu_get_eip(h->cpu), HARNESS_CODE + 4);
+}
+
+/* Setting CR0.NE turns FERR# off (the error is then #MF's); clearing it
+ * again turns FERR# back on while the error is pending. */
+static void cr0_ne_gates_ferr(void **state) {
+  struct harness *h = *state;
+  h->cpu->x87.sw = 0x0001;
+  h->cpu->x87.cw = 0x037E;
+  mmu_write(h->mem, DATA, 2, 0x037E);
+  assert_int_equal(HARNESS_RUN(h, 0xD9, 0x2E, 0x00, 0x20, 0xF4), CPU_EXIT_HALT); /* fldcw */
+  assert_true(cpu_ferr(h->cpu));
+  /* mov eax, cr0; or al, 0x20; mov cr0, eax */
+  assert_int_equal(HARNESS_RUN(h, 0x0F, 0x20, 0xC0, 0x0C, 0x20, 0x0F, 0x22, 0xC0, 0xF4), CPU_EXIT_HALT);
+  assert_false(cpu_ferr(h->cpu));
+  /* and al, 0xDF; mov cr0, eax */
+  assert_int_equal(HARNESS_RUN(h, 0x24, 0xDF, 0x0F, 0x22, 0xC0, 0xF4), CPU_EXIT_HALT);
+  assert_true(cpu_ferr(h->cpu));
 }
 
 /* ---- FNSAVE / FRSTOR --------------------------------------------------------------- */
@@ -275,7 +326,7 @@ static void a_pending_flag_without_cr0_ne_stops_the_machine(void **state) {
 static void fill_state(struct cpu_x87 *x) {
   x->cw = 0x0B72;
   x->sw = 0x6900; /* TOP = 5, C0 and C3 (0x4100), no flags */
-  x->tw = 0x1234;
+  x->tw = 0xAABA; /* R2 empty; the others unnormals (below): tag 10 */
   x->fip = 0x00012345;
   x->fcs = 0x0008;
   x->fop = 0x05AB;
@@ -295,7 +346,7 @@ static unsigned check_image(struct harness *h, bool o32, bool real) {
   if (o32) {
     assert_int_equal(rd(h, DATA + 0, 2), 0x0B72);
     assert_int_equal(rd(h, DATA + 4, 2), 0x6900);
-    assert_int_equal(rd(h, DATA + 8, 2), 0x1234);
+    assert_int_equal(rd(h, DATA + 8, 2), 0xAABA);
     if (real) {
       assert_int_equal(rd(h, DATA + 12, 2), 0x2345);
       assert_int_equal(rd(h, DATA + 16, 4), 0x05AB | (0x0001u << 12));
@@ -310,7 +361,7 @@ static unsigned check_image(struct harness *h, bool o32, bool real) {
   } else {
     assert_int_equal(rd(h, DATA + 0, 2), 0x0B72);
     assert_int_equal(rd(h, DATA + 2, 2), 0x6900);
-    assert_int_equal(rd(h, DATA + 4, 2), 0x1234);
+    assert_int_equal(rd(h, DATA + 4, 2), 0xAABA);
     assert_int_equal(rd(h, DATA + 6, 2), 0x2345);
     assert_int_equal(rd(h, DATA + 8, 2), real ? 0x05AB | 0x1000 : 0x0008);
     assert_int_equal(rd(h, DATA + 10, 2), 0x7890);
@@ -464,6 +515,116 @@ static void lazy_fpu_switch_in_protected_mode(void **state) {
   assert_int_equal(c->cr[0] & CR0_TS, 0);
 }
 
+/* ---- the last-instruction pointers ------------------------------------------------- */
+
+/* FIP/FCS/FOP name the last non-control instruction, FDP/FDS its memory
+ * operand; a register form leaves FDP/FDS, a control instruction all of
+ * them (SDM vol. 1, 8.1.8 and 8.1.9). In protected mode offsets and
+ * selectors. */
+static void pointers_name_the_last_non_control_instruction(void **state) {
+  struct harness *h = *state;
+  struct cpu *c = h->cpu;
+  mmu_write(h->mem, DATA, 4, 0x3F800000); /* 1.0f */
+  mmu_write(h->mem, DATA2, 2, 0x037F);
+  assert_int_equal(HARNESS_RUN(h, 0xDB, 0xE3,                         /* fninit */
+                               0xD9, 0x05, 0x00, 0x20, 0x00, 0x00,    /* +2: fld dword [0x2000] */
+                               0xD8, 0xC0,                            /* +8: fadd st0, st0 */
+                               0xD9, 0x2D, 0x00, 0x22, 0x00, 0x00,    /* +10: fldcw [0x2200] */
+                               0xF4),
+                   CPU_EXIT_HALT);
+  assert_int_equal(c->x87.fip, HARNESS_CODE + 8);
+  assert_int_equal(c->x87.fcs, 0x08);
+  assert_int_equal(c->x87.fop, 0x0C0); /* D8 C0: (D8 & 7) << 8 | C0 */
+  assert_int_equal(c->x87.fdp, DATA);  /* the FLD's operand: FADD has none */
+  assert_int_equal(c->x87.fds, 0x10);
+}
+
+/* In real mode FIP and FDP are linear (the real-mode images store them so). */
+static void real_mode_pointers_are_linear(void **state) {
+  struct harness *h = *state;
+  struct cpu *c = h->cpu;
+  cpu_load_segment_real(c, CPU_DS, 0x0100); /* DS base 0x1000 */
+  mmu_write(h->mem, 0x1000 + 0x1234, 4, 0x3F800000);
+  assert_int_equal(HARNESS_RUN(h, 0xDB, 0xE3, 0xD9, 0x06, 0x34, 0x12, 0xF4), CPU_EXIT_HALT); /* fld dword [0x1234] */
+  assert_int_equal(c->x87.fip, HARNESS_CODE + 2);
+  assert_int_equal(c->x87.fdp, 0x1000 + 0x1234);
+  assert_int_equal(c->x87.fop, 0x106); /* D9 06 */
+}
+
+/* ---- #MF at a computing instruction ------------------------------------------------- */
+
+/* A pending unmasked error is reported by the next waiting x87
+ * instruction, whatever it is (here FLD1), before it does anything; the
+ * pointers still name the instruction that raised it. */
+static void a_computing_instruction_reports_a_pending_error_first(void **state) {
+  struct harness *h = *state;
+  struct cpu *c = h->cpu;
+  c->cr[0] |= CR0_NE;
+  mmu_write(h->mem, DATA, 2, 0x037B); /* ZE unmasked */
+  assert_int_equal(HARNESS_RUN(h, 0xDB, 0xE3,                      /* fninit */
+                               0xD9, 0x2E, 0x00, 0x20,             /* +2: fldcw [0x2000] */
+                               0xD9, 0xE8, 0xD9, 0xEE,             /* +6: fld1; fldz */
+                               0xDE, 0xF9,                         /* +10: fdivp: 1/0, pending */
+                               0xD9, 0xE8,                         /* +12: fld1: #MF */
+                               0xF4),
+                   CPU_EXIT_HALT);
+  assert_real_vector(h, CPU_EXC_MF);
+  assert_int_equal(mmu_read(h->mem, HARNESS_STACK - 6, 2), HARNESS_CODE + 12);
+  assert_int_equal(x87_top_of(c), 6); /* the FDIVP neither popped nor the FLD1 pushed */
+  assert_int_equal(c->x87.fip, HARNESS_CODE + 10);
+  assert_int_equal(c->x87.sw & 0x80BF, 0x8084);
+}
+
+/* FERR# goes up at the end of the instruction that raised the error (the
+ * P6's timing, SDM vol. 3, "Assertion of the FERR# Pin"), before any
+ * later instruction waits. */
+static void ferr_rises_when_the_faulting_instruction_completes(void **state) {
+  struct harness *h = *state;
+  int edges[2] = {0, 0};
+  cpu_set_ferr_output(h->cpu, ferr_record, edges);
+  mmu_write(h->mem, DATA, 2, 0x037B);
+  assert_int_equal(HARNESS_RUN(h, 0xDB, 0xE3, 0xD9, 0x2E, 0x00, 0x20, 0xD9, 0xE8, 0xD9, 0xEE, 0xDE, 0xF9, 0xF4),
+                   CPU_EXIT_HALT);
+  assert_int_equal(edges[1], 1);
+  assert_true(cpu_ferr(h->cpu));
+  assert_int_equal(cpu_get_eip(h->cpu), HARNESS_CODE + 13); /* ran to the HLT */
+}
+
+/* FNSTENV stores the environment, then masks everything, which clears ES. */
+static void fnstenv_masks_all_and_clears_the_summary(void **state) {
+  struct harness *h = *state;
+  struct cpu *c = h->cpu;
+  c->x87.cw = 0x037B;
+  c->x87.sw = 0x8084;
+  c->x87.tw = 0xFFFF;
+  assert_int_equal(HARNESS_RUN(h, 0xD9, 0x36, 0x00, 0x20, 0xF4), CPU_EXIT_HALT); /* fnstenv [0x2000] */
+  assert_int_equal(mmu_read(h->mem, DATA, 2), 0x037B);
+  assert_int_equal(mmu_read(h->mem, DATA + 2, 2), 0x8084);
+  assert_int_equal(c->x87.cw, 0x037F);
+  assert_int_equal(c->x87.sw, 0x0004);
+  /* FLDENV brings the error back as it was */
+  assert_int_equal(HARNESS_RUN(h, 0xD9, 0x26, 0x00, 0x20, 0xF4), CPU_EXIT_HALT); /* fldenv [0x2000] */
+  assert_int_equal(c->x87.cw, 0x037B);
+  assert_int_equal(c->x87.sw, 0x8084);
+}
+
+/* A store that faults on its destination changes nothing of the x87, not
+ * even the stack fault's flags of an empty ST(0). */
+static void a_store_that_faults_leaves_the_status_word(void **state) {
+  struct harness *h = *state;
+  struct cpu *c = h->cpu;
+  c->x87.cw = 0x037F;
+  c->x87.sw = 0;
+  c->x87.tw = 0xFFFF; /* ST(0) empty: a masked stack underflow */
+  assert_int_equal(HARNESS_RUN(h, 0xD9, 0x1E, 0xFE, 0xFF, 0xF4), CPU_EXIT_HALT); /* fstp dword [0xFFFE] */
+  assert_real_vector(h, CPU_EXC_GP);
+  assert_int_equal(c->x87.sw, 0);
+  assert_int_equal(c->x87.tw, 0xFFFF);
+  assert_int_equal(HARNESS_RUN(h, 0xD9, 0x1E, 0x00, 0x20, 0xF4), CPU_EXIT_HALT); /* fstp dword [0x2000] */
+  assert_int_equal(c->x87.sw & 0x3FFF, 0x0041 | (1u << 11)); /* IE, SF; popped: TOP 1 */
+  assert_int_equal(mmu_read(h->mem, DATA, 4), 0xFFC00000u);  /* the single indefinite */
+}
+
 #define REAL(t) cmocka_unit_test_setup_teardown(t, setup_real, teardown)
 #define PM(t) cmocka_unit_test_setup_teardown(t, setup_pm, teardown)
 
@@ -475,12 +636,13 @@ int main(void) {
       REAL(fldcw_loads_the_control_word_with_reserved_bits_as_fninit_leaves_them),
       REAL(fnclex_clears_flags_stack_fault_es_and_busy_and_keeps_the_rest),
       REAL(finit_with_9b_is_wait_then_fninit),
-      REAL(exact_modrm_rows_take_only_their_byte_and_the_rest_stops_the_machine),
-      REAL(other_x87_instructions_stop_the_machine_with_cs_eip),
+      REAL(exact_modrm_rows_take_only_their_byte_and_reserved_forms_fall_to_the_escape),
+      REAL(reserved_x87_encodings_raise_ud),
       REAL(cpuid_advertises_the_fpu),
-      REAL(nm_follows_em_mp_ts_for_esc_wait_and_unmodeled_esc),
+      REAL(nm_follows_em_mp_ts_for_esc_wait_and_reserved_esc),
       REAL(an_unmasked_flag_makes_wait_raise_mf_until_fnclex),
-      REAL(a_pending_flag_without_cr0_ne_stops_the_machine),
+      REAL(without_cr0_ne_a_pending_flag_asserts_ferr_and_freezes_the_wait),
+      REAL(cr0_ne_gates_ferr),
       REAL(fnsave_frstor_round_trip_16_bit_real_mode),
       REAL(fnsave_frstor_round_trip_32_bit_real_mode),
       PM(fnsave_frstor_round_trip_16_bit_protected_mode),
@@ -489,6 +651,12 @@ int main(void) {
       REAL(frstor_past_the_segment_limit_faults_and_changes_nothing),
       REAL(lazy_fpu_switch_nm_handler_clts_frstor_resumes_the_esc),
       PM(lazy_fpu_switch_in_protected_mode),
+      PM(pointers_name_the_last_non_control_instruction),
+      REAL(real_mode_pointers_are_linear),
+      REAL(a_computing_instruction_reports_a_pending_error_first),
+      REAL(ferr_rises_when_the_faulting_instruction_completes),
+      REAL(fnstenv_masks_all_and_clears_the_summary),
+      REAL(a_store_that_faults_leaves_the_status_word),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

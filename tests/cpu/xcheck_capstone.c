@@ -73,6 +73,12 @@ static const struct {
     {"nop", "prefetcht0"},
     {"nop", "prefetcht1"},
     {"nop", "prefetcht2"},
+    /* x87: the 8087/287 leftovers (NOPs since the 387) and the undocumented
+     * FSTP alias D9 D8+i, which Capstone spells its own way */
+    {"fneni", "feni8087_nop"},
+    {"fndisi", "fdisi8087_nop"},
+    {"fnsetpm", "fsetpm"},
+    {"fstp", "fstpnce"},
 };
 
 /* Capstone's mnemonic without its prefix words ("lock add" -> "add"). */
@@ -204,7 +210,7 @@ static const char *const known_reason[N_KNOWN] = {
     [KNOWN_SREG_UD] = "8C/8E with Sreg 6 or 7: ringlab decodes the MOV row, whose handler raises "
                       "#UD; Capstone rejects the encoding",
     [KNOWN_X87_RESERVED] = "D8-DF reserved x87 encodings: ringlab decodes the x87 escape row "
-                           "(length from ModRM), Capstone rejects them",
+                           "(length from ModRM; it raises #NM or #UD), Capstone rejects them",
 };
 
 /* Capstone 4.0.2 errors, each checked narrowly (see classify). */
@@ -212,6 +218,7 @@ enum capstone_bug {
   CSBUG_CBW16,
   CSBUG_PREFIX_ORDER,
   CSBUG_NOP_REG,
+  CSBUG_CBW_66_TWICE,
   N_CSBUG
 };
 static const char *const capstone_bug_reason[N_CSBUG] = {
@@ -220,6 +227,8 @@ static const char *const capstone_bug_reason[N_CSBUG] = {
     [CSBUG_PREFIX_ORDER] = "66 or 67 not next to the opcode: Capstone drops it for some opcodes; "
                            "it agrees once the prefix is moved (SDM 2.1.1: prefix order is free)",
     [CSBUG_NOP_REG] = "0F 1F /0 with mod 3: Capstone rejects it (SDM: NOP r/m16, r/m32)",
+    [CSBUG_CBW_66_TWICE] = "98/99 with 66 given twice in 32-bit code: Capstone says cwde/cdq, as if the "
+                           "second 66 undid the first (SDM 2.1: a repeated prefix is the prefix)",
 };
 
 enum verdict {
@@ -516,6 +525,16 @@ static enum verdict classify(struct tally *t, const char *pass, const uint8_t *b
   if (capstone_agrees_reordered(b, code32, in, rl)) {
     t->capstone_bug[CSBUG_PREFIX_ORDER]++;
     return V_CAPSTONE_BUG;
+  }
+  if (rl == c->len && code32 && (r->fn == CBW || r->fn == CWD) &&
+      strcmp(c->mnem, r->fn == CBW ? "cwde" : "cdq") == 0) {
+    unsigned n66 = 0;
+    for (unsigned k = 0; k < rl && is_prefix(b[k]); k++)
+      n66 += b[k] == 0x66;
+    if (n66 >= 2) {
+      t->capstone_bug[CSBUG_CBW_66_TWICE]++;
+      return V_CAPSTONE_BUG;
+    }
   }
   if (rl == c->len) {
     for (size_t k = 0; k < sizeof later_meanings / sizeof later_meanings[0]; k++)

@@ -8,8 +8,8 @@
  *                                             (the self-test on a kernel
  *                                             built to break the rule)
  *
- * The kernel's linker script puts arch/ objects' code in .arch_text and
- * the physical-mode boot code in .boot; every other executable section is
+ * The kernel's linker script (arch/native/kernel.ld) puts arch/ objects'
+ * code in .arch_text and the physical-mode boot code in .boot; every other executable section is
  * the core. Each section is disassembled with Capstone from every symbol
  * in it (so data or padding cannot desynchronise the sweep for long), and
  * every instruction of the list below found in the core is reported with
@@ -203,7 +203,7 @@ int main(int argc, char **argv) {
   elf_end(e);
   close(fd);
   if (arch_sections == 0 || core_sections == 0) {
-    fprintf(stderr, "%s: no .arch_text/.boot or no core code section: not laid out by kernel.ld\n", path);
+    fprintf(stderr, "%s: no .arch_text/.boot or no core code section: not laid out by the kernel's linker script\n", path);
     return 2;
   }
   printf("%s: %zu core instructions checked, %u privileged outside arch/\n", path, core_insns, violations);

@@ -182,12 +182,34 @@ static void hlt_with_interrupts_off_ends_with_66(void **state) {
   free(err);
 }
 
-static void x87_instruction_ends_with_68(void **state) {
+/* The x87 computes (it used to stop the machine with 68): 1 + 1 stored as
+ * an integer and sent to the debug exit, (2 << 1) | 1 = 5. */
+static void x87_arithmetic_runs(void **state) {
   char *f = tmp("x87.bin"), *err;
-  write_file(f, "\xd9\xe8", 2); /* fld1 */
-  assert_int_equal(run(&err, "--flat", "0x100000", f, NULL), 68);
-  assert_non_null(strstr(err, "x87"));
-  assert_int_equal(lines(err), 1);
+  static const char code[] = "\xdb\xe3"                 /* fninit (RESET leaves CW 0040: all unmasked) */
+                             "\xd9\xe8"                 /* fld1 */
+                             "\xd9\xe8"                 /* fld1 */
+                             "\xde\xc1"                 /* faddp st(1), st */
+                             "\xdf\x1d\x00\x01\x10\x00" /* fistp word [0x100100] */
+                             "\xa0\x00\x01\x10\x00"     /* mov al, [0x100100] */
+                             "\xe6\xf4";                /* out 0xf4, al */
+  write_file(f, code, sizeof code - 1);
+  assert_int_equal(run(&err, "--flat", "0x100000", f, NULL), 5);
+  free(err);
+}
+
+/* Without CR0.NE a pending x87 error freezes the next waiting x87
+ * instruction until an interrupt; with IF = 0 none can come: 66, saying so. */
+static void a_frozen_x87_with_interrupts_off_ends_with_66(void **state) {
+  char *f = tmp("x87frozen.bin"), *err;
+  static const char code[] = "\xdb\xe3"                 /* fninit */
+                             "\x66\xc7\x05\x00\x01\x10\x00\x7b\x03" /* mov word [0x100100], 0x037b */
+                             "\xd9\x2d\x00\x01\x10\x00" /* fldcw [0x100100]: ZE unmasked */
+                             "\xd9\xe8\xd9\xee\xde\xf9" /* fld1; fldz; fdivp: 1/0 */
+                             "\xfa\x9b";                /* cli; fwait */
+  write_file(f, code, sizeof code - 1);
+  assert_int_equal(run(&err, "--flat", "0x100000", f, NULL), 66);
+  assert_non_null(strstr(err, "x87 error pending with interrupts disabled"));
   free(err);
 }
 
@@ -307,7 +329,8 @@ int main(int argc, char **argv) {
       cmocka_unit_test(timing_preset_unit_charges_one_cycle_per_instruction),
       cmocka_unit_test(max_cycles_ends_the_run_with_67_and_one_line),
       cmocka_unit_test(hlt_with_interrupts_off_ends_with_66),
-      cmocka_unit_test(x87_instruction_ends_with_68),
+      cmocka_unit_test(x87_arithmetic_runs),
+      cmocka_unit_test(a_frozen_x87_with_interrupts_off_ends_with_66),
       cmocka_unit_test(triple_fault_ends_with_65),
       cmocka_unit_test(config_file_sets_options_and_the_command_line_overrides),
       cmocka_unit_test(bad_input_gives_64_and_one_line_naming_it),

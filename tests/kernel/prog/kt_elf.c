@@ -24,7 +24,7 @@ int main(int argc, char **argv) {
   SYS1(close, fd);
   int failed = 0, exited = 0, signaled = 0;
   static char copy[65536];
-  for (int round = 0; round < 300; round++) {
+  for (int round = 0; round < 200; round++) {
     memcpy(copy, image, (size_t)size);
     long len = size;
     if (round % 10 == 9) { /* random bytes, a random length */
@@ -63,7 +63,7 @@ int main(int argc, char **argv) {
       signaled++;
     CHECK((st & 0x7f) != 0 || (st >> 8) != 102); /* no other error from exec */
   }
-  kt_printf("kt_elf: 300 damaged programs: %d refused, %d exited, %d died of a signal\n", failed, exited,
+  kt_printf("kt_elf: 200 damaged programs: %d refused, %d exited, %d died of a signal\n", failed, exited,
             signaled);
   long pid = SYS0(fork);
   if (pid == 0) {

@@ -149,10 +149,28 @@ static void test_exec(void) {
   CHECK(global_data == 3);
 }
 
+/* As init (pid 1), this program gets only the signals it has handlers
+ * for: a child's kill(0, SIGTERM) (its process group is ours) and even
+ * SIGKILL leave it running. */
+static void test_init_unkillable(void) {
+  CHECK_EQ(SYS0(getpid), 1);
+  long pid = SYS0(fork);
+  if (pid == 0) {
+    SYS2(kill, 0, SIGTERM);
+    SYS2(kill, 1, SIGKILL);
+    SYS2(kill, 1, SIGUSR1);
+    kt_exit(0); /* the SIGTERM to our group was ours too: not reached */
+  }
+  int st;
+  CHECK_EQ(SYS4(wait4, pid, &st, 0, 0), pid);
+  CHECK_EQ(st, SIGTERM);
+}
+
 int main(int argc, char **argv) {
   (void)argc;
   (void)argv;
   kt_name = "kt_proc";
+  test_init_unkillable();
   test_fork_cow();
   test_many_children();
   test_wnohang_and_signal_death();

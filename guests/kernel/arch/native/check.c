@@ -8,12 +8,14 @@
  *
  *   - set_pte writes only into level-1 tables, set_pmd only into level-2
  *     ones (pages announced with alloc_pt and not yet released), and
- *     set_pmd links only level-1 tables;
+ *     set_pmd links only level-1 tables of the same address space;
  *   - no present, writable user or kernel mapping of a page that is a
  *     page table (Xen refuses it);
- *   - a table is released only at its own level, a PDPT only unpinned;
- *     switch_mm loads only a pinned PDPT (or the kernel-only one); pin_mm
- *     finds a level-2 table in each slot;
+ *   - a table is released only at its own level and by its own address
+ *     space, a PDPT only unpinned; switch_mm loads only a pinned PDPT (or
+ *     the kernel-only one); pin_mm finds the whole tree made of that
+ *     address space's tables: level 2 in each PDPT slot, level 1 under
+ *     each present user entry;
  *   - lazy-MMU brackets do not nest, and update_va is not used inside one.
  *
  * And it behaves as Xen batches: inside a lazy-MMU bracket, set_pte and
@@ -28,6 +30,7 @@
 #define LV_PINNED 0x80
 
 static uint8_t *pt_level; /* per frame: table level 0-3, LV_PINNED */
+static uint32_t *pt_owner; /* per frame: the address space (PDPT frame) of a table */
 static uint32_t max_pfn, kernel_pdpt;
 static struct pv_ops inner; /* the plain native operations */
 static int lazy;
@@ -81,8 +84,9 @@ static void check_set_pmd(pte_t *p, pte_t v) {
   uint32_t table = virt_to_pfn(p);
   if (level_of(table) != 2)
     FAIL("set_pmd into frame %#x, which is not a level-2 table (level %u)", table, level_of(table));
-  if ((v & PTE_P) && level_of(inner.pte_pfn(v)) != 1)
-    FAIL("set_pmd links frame %#x, which is not a level-1 table", inner.pte_pfn(v));
+  uint32_t child = inner.pte_pfn(v);
+  if ((v & PTE_P) && (level_of(child) != 1 || pt_owner[child] != pt_owner[table]))
+    FAIL("set_pmd links frame %#x, not a level-1 table of the same address space", child);
   write_or_queue(p, v, 1);
 }
 
@@ -95,29 +99,42 @@ static void check_update_va(pte_t *p, uint32_t va, pte_t v, int flush) {
   inner.update_va(p, va, v, flush);
 }
 
-static void check_alloc_pt(uint32_t pfn, int level) {
-  if (pfn >= max_pfn || level < 1 || level > 3)
-    FAIL("alloc_pt(%#x, %d): no such frame or level", pfn, level);
+static void check_alloc_pt(uint32_t as, uint32_t pfn, int level) {
+  if (pfn >= max_pfn || as >= max_pfn || level < 1 || level > 3 || (level == 3) != (as == pfn))
+    FAIL("alloc_pt(%#x, %#x, %d): no such frame or level", as, pfn, level);
   if (level_of(pfn))
     FAIL("alloc_pt(%#x, %d): already a level-%u table", pfn, level, level_of(pfn));
   pt_level[pfn] = (uint8_t)level;
+  pt_owner[pfn] = as;
 }
 
-static void check_release_pt(uint32_t pfn, int level) {
-  if (pfn >= max_pfn || level_of(pfn) != (unsigned)level)
-    FAIL("release_pt(%#x, %d): it is a level-%u table", pfn, level, level_of(pfn));
+static void check_release_pt(uint32_t as, uint32_t pfn, int level) {
+  if (pfn >= max_pfn || level_of(pfn) != (unsigned)level || pt_owner[pfn] != as)
+    FAIL("release_pt(%#x, %#x, %d): it is a level-%u table of %#x", as, pfn, level, level_of(pfn),
+         pfn < max_pfn ? pt_owner[pfn] : 0);
   if (pt_level[pfn] & LV_PINNED)
     FAIL("release_pt(%#x): still pinned", pfn);
   pt_level[pfn] = 0;
+  pt_owner[pfn] = 0;
 }
 
 static void check_pin(uint32_t pfn) {
   if (level_of(pfn) != 3 || (pt_level[pfn] & LV_PINNED))
     FAIL("pin_mm(%#x): not an unpinned PDPT", pfn);
   const pte_t *pdpt = pfn_to_virt(pfn);
-  for (unsigned k = 0; k < PDPT_ENTRIES; k++)
-    if (!(pdpt[k] & PTE_P) || level_of(inner.pte_pfn(pdpt[k])) != 2)
-      FAIL("pin_mm(%#x): slot %u is not a level-2 table", pfn, k);
+  for (unsigned k = 0; k < PDPT_ENTRIES; k++) {
+    uint32_t pmd = inner.pte_pfn(pdpt[k]);
+    if (!(pdpt[k] & PTE_P) || level_of(pmd) != 2 || pt_owner[pmd] != pfn)
+      FAIL("pin_mm(%#x): slot %u is not one of its level-2 tables", pfn, k);
+    if (k == 3)
+      continue; /* the kernel half: the boot tables, the arch's */
+    const pte_t *dir = pfn_to_virt(pmd);
+    for (unsigned j = 0; j < PT_ENTRIES; j++) {
+      uint32_t l1 = inner.pte_pfn(dir[j]);
+      if ((dir[j] & PTE_P) && (level_of(l1) != 1 || pt_owner[l1] != pfn))
+        FAIL("pin_mm(%#x): entry %u of slot %u is not one of its level-1 tables", pfn, j, k);
+    }
+  }
   pt_level[pfn] |= LV_PINNED;
 }
 
@@ -157,16 +174,17 @@ static void check_flush_user(void) {
 void native_check_start(struct boot_info *bi) {
   max_pfn = bi->max_pfn;
   kernel_pdpt = bi->kernel_pdpt_pfn;
-  uint32_t need = ALIGN_UP(max_pfn, PAGE_SIZE) >> PAGE_SHIFT;
+  uint32_t need = ALIGN_UP(max_pfn * 5, PAGE_SIZE) >> PAGE_SHIFT; /* level and owner */
   unsigned k;
   for (k = 0; k < bi->n_free; k++)
     if (bi->free[k].end_pfn - bi->free[k].first_pfn >= need)
       break;
   if (k == bi->n_free)
     panic("pvcheck: no room for the frame table");
-  pt_level = pfn_to_virt(bi->free[k].first_pfn);
+  pt_owner = pfn_to_virt(bi->free[k].first_pfn);
+  pt_level = (uint8_t *)(pt_owner + max_pfn);
   bi->free[k].first_pfn += need;
-  memset(pt_level, 0, max_pfn);
+  memset(pt_owner, 0, max_pfn * 5);
   inner = pv;
   pv.set_pte = check_set_pte;
   pv.set_pmd = check_set_pmd;

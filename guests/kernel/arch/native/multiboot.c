@@ -1,7 +1,7 @@
 /* arch/native/multiboot.c - what the Multiboot v1 loader tells the kernel
  * (Multiboot Specification 0.6.96, section 3.3), turned into the core's
  * struct boot_info: free frame ranges, the initramfs (module 0) and the
- * command line.
+ * command line (without the image path the loader puts first).
  *
  * Frames the core may allocate: RAM (memory map type 1, or mem_upper when
  * there is no map) from 1 MiB up to the end of the direct map, minus the
@@ -63,9 +63,19 @@ void native_multiboot_parse(uint32_t magic, uint32_t info_phys, struct boot_info
     panic("boot: not started by a Multiboot loader (magic %#x)", magic);
   const struct mb_info *mbi = mb_ptr(info_phys);
 
+  /* the core wants the arguments only: Multiboot loaders (GRUB, QEMU,
+   * ringlab) put the kernel image's path first */
   bi->cmdline[0] = 0;
-  if (mbi->flags & MBI_CMDLINE)
-    strlcpy(bi->cmdline, mb_ptr(mbi->cmdline), sizeof bi->cmdline);
+  if (mbi->flags & MBI_CMDLINE) {
+    const char *c = mb_ptr(mbi->cmdline);
+    while (*c == ' ')
+      c++;
+    while (*c && *c != ' ')
+      c++;
+    while (*c == ' ')
+      c++;
+    strlcpy(bi->cmdline, c, sizeof bi->cmdline);
+  }
 
   /* the end of RAM: the highest end of a type-1 region */
   uint64_t ram_end = 0;

@@ -52,7 +52,8 @@ static void native_update_va(pte_t *ptep, uint32_t va, pte_t v, int flush) {
     native_flush_tlb_page(va);
 }
 
-static void native_nop_pt(uint32_t pfn, int level) {
+static void native_nop_pt(uint32_t as, uint32_t pfn, int level) {
+  UNUSED(as);
   UNUSED(pfn);
   UNUSED(level);
 }

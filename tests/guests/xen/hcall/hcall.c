@@ -119,6 +119,8 @@ static void test_vcpu_sched(void) {
   PV_EXPECT(HYPERVISOR_vcpu_op(VCPUOP_get_runstate_info, 0, (void *)0xF8000000), -EFAULT);
   struct vcpu_set_periodic_timer per = {.period_ns = 100000};
   PV_EXPECT(HYPERVISOR_vcpu_op(VCPUOP_set_periodic_timer, 0, &per), -EINVAL); /* under 1 ms */
+  per.period_ns = 0xFFFFFFFFFFFFFF00ull; /* would wrap the next deadline around */
+  PV_EXPECT(HYPERVISOR_vcpu_op(VCPUOP_set_periodic_timer, 0, &per), -EINVAL);
   PV_EXPECT(HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL), 0);
   struct vcpu_set_singleshot_timer ss = {.timeout_abs_ns = 1, .flags = VCPU_SSHOTTMR_future};
   PV_EXPECT(HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer, 0, &ss), -ETIME);

@@ -28,17 +28,34 @@
 4:      .balign 4
 .endm
 
+/* A test may change what its image says (NAME/flags.txt, compile options):
+ * PV_FEATURES the features string, PV_XEN_VERSION the Xen version it is
+ * for, PV_OLD_XEN_GUEST the old __xen_guest section instead of notes. */
+#ifndef PV_FEATURES
+#define PV_FEATURES "writable_page_tables|pae_pgdir_above_4gb"
+#endif
+#ifndef PV_XEN_VERSION
+#define PV_XEN_VERSION "xen-3.0"
+#endif
+
+#ifdef PV_OLD_XEN_GUEST
+        .section __xen_guest, "a"
+        .ascii "GUEST_OS=linux,XEN_VER=xen-3.0,VIRT_BASE=0xC0000000,ELF_PADDR_OFFSET=0x0"
+        .ascii ",HYPERCALL_PAGE=0x2,PAE=yes,LOADER=generic"
+        .byte 0
+#else
         .section .note.Xen, "a", @note
         ELFNOTE_STR XEN_ELFNOTE_GUEST_OS, "ringlab-pv-test"
         ELFNOTE_STR XEN_ELFNOTE_GUEST_VERSION, "1"
-        ELFNOTE_STR XEN_ELFNOTE_XEN_VERSION, "xen-3.0"
+        ELFNOTE_STR XEN_ELFNOTE_XEN_VERSION, PV_XEN_VERSION
         ELFNOTE_LONG XEN_ELFNOTE_VIRT_BASE, VIRT_BASE
         ELFNOTE_LONG XEN_ELFNOTE_PADDR_OFFSET, 0
         ELFNOTE_LONG XEN_ELFNOTE_ENTRY, _start
         ELFNOTE_LONG XEN_ELFNOTE_HYPERCALL_PAGE, hypercall_page
-        ELFNOTE_STR XEN_ELFNOTE_FEATURES, "writable_page_tables|pae_pgdir_above_4gb"
+        ELFNOTE_STR XEN_ELFNOTE_FEATURES, PV_FEATURES
         ELFNOTE_STR XEN_ELFNOTE_PAE_MODE, "yes"
         ELFNOTE_STR XEN_ELFNOTE_LOADER, "generic"
+#endif
 
         .text
         .globl _start
