@@ -49,7 +49,12 @@ void display_format_count(char *out, size_t n, uint64_t v) {
     buf[o++] = digits[k];
   }
   buf[o] = 0;
-  snprintf(out, n, "%s", buf);
+  if (!n)
+    return;
+  /* cut to n - 1 bytes by hand: gcc -O2 rejects snprintf("%s") into a smaller buffer */
+  size_t l = (size_t)o < n - 1 ? (size_t)o : n - 1;
+  memcpy(out, buf, l);
+  out[l] = 0;
 }
 
 static void line(struct display_panel *p, uint8_t colour, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
