@@ -666,6 +666,15 @@ int lm_write_json(const char *path, const struct lm_config *configs, unsigned n_
   return 0;
 }
 
+/* Text inside a single-quoted gnuplot string: a quote is doubled. */
+static void gnuplot_text(FILE *f, const char *t) {
+  for (; *t; t++) {
+    if (*t == '\'')
+      fputc('\'', f);
+    fputc(*t, f);
+  }
+}
+
 static const char *extension(const char *path) {
   const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
   return dot && (!slash || dot > slash) ? dot + 1 : "";
@@ -749,11 +758,13 @@ int lm_write_plot(const char *data_path, const char *script_path, const char *ou
           "plot '%s' using 2:xtic(1) title 'paper: Xen / L-UP'",
           terminal, output, configs[0].preset, data_path);
   for (unsigned p = 0; p < n_pairs; p++) {
-    fprintf(s, ", '' using %u title 'ringlab: %s / %s", 3 + p, pairs[p][1]->name, pairs[p][0]->name);
+    fprintf(s, ", '' using %u title 'ringlab: ", 3 + p);
+    gnuplot_text(s, pairs[p][1]->name);
+    fprintf(s, " / ");
+    gnuplot_text(s, pairs[p][0]->name);
     if (p > 0 && compare_setting) {
       fprintf(s, " with ");
-      for (const char *q = compare_setting; *q; q++)
-        fputc(*q == '\'' ? '"' : *q, s); /* inside a single-quoted gnuplot string */
+      gnuplot_text(s, compare_setting);
     }
     fputc('\'', s);
   }

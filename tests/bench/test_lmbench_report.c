@@ -250,6 +250,23 @@ static void the_plot_has_ours_beside_the_papers_per_row(void **state) {
   assert_non_null(strstr(text, "set terminal svg"));
   assert_non_null(strstr(text, "set output 'out.svg'"));
   assert_non_null(strstr(text, "title 'paper: Xen / L-UP', '' using 3 title 'ringlab: X / L'"));
+  /* with a compared setting: X'/L' a third bar, quotes doubled for gnuplot */
+  struct lm_config four[4];
+  load_pair(four);
+  load_pair(four + 2);
+  snprintf(four[2].name, sizeof four[2].name, "L'");
+  snprintf(four[3].name, sizeof four[3].name, "X'");
+  assert_int_equal(lm_write_plot(data, script, "out.svg", four, 4, &ref, "--timing p6", err, sizeof err), 0);
+  f = fopen(script, "r");
+  got = fread(text, 1, sizeof text - 1, f);
+  fclose(f);
+  text[got] = 0;
+  assert_non_null(strstr(text, ", '' using 4 title 'ringlab: X'' / L'' with --timing p6'\n"));
+  f = fopen(data, "r");
+  got = fread(text, 1, sizeof text - 1, f);
+  fclose(f);
+  text[got] = 0;
+  assert_non_null(strstr(text, "\n\"fork proc\" 1.8000 2.5000 2.5000\n"));
   /* PNG by the extension; anything else refused; X/L needs L and X */
   assert_int_equal(lm_write_plot(data, script, "out.png", c, 2, &ref, NULL, err, sizeof err), 0);
   assert_int_equal(lm_write_plot(data, script, "out.pdf", c, 2, &ref, NULL, err, sizeof err), -1);

@@ -6,11 +6,12 @@
  *                no hypercall and no entry into the hypervisor at all;
  *   pv.fork      one fork of this process after it has touched PAGES
  *                private pages: the copy write-protects each in the parent
- *                and maps it in the child (2 * PAGES entries at least),
- *                in a few mmu_update calls inside multicalls (batches);
+ *                (PAGES entries at least, in one batch: one mmu_update
+ *                call) and writes the child's entries into its tree, not
+ *                pinned yet, with plain stores;
  *   pv.switch    ROUNDS pipe round trips with a child: 2 * ROUNDS context
- *                switches, each one multicall of stack_switch and one
- *                mmuext_op (MMUEXT_NEW_BASEPTR).
+ *                switches, each one multicall of one mmuext_op
+ *                (MMUEXT_NEW_BASEPTR) and stack_switch.
  *
  * The region of the fork ends with a system call made without touching
  * the stack (inline int $0x80): the fork left the parent's stack
