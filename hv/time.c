@@ -13,6 +13,12 @@
  * each interrupt for the earliest deadline: a domain's one-shot timer or
  * periodic timer, or the end of the running domain's time slice; at most
  * 65535 PIT ticks (~55 ms) ahead.
+ *
+ * A domain's vcpu_time_info is refreshed when it is switched in and, as
+ * Xen's time calibration does every second (EPOCH), for the domain running
+ * when a second has passed since the last calibration (checked at each
+ * timer interrupt, so up to 50 ms late): a guest that reads system_time
+ * without extrapolating from the TSC (GRUB's date) sees it move.
  */
 #include "domain.h"
 
@@ -132,6 +138,8 @@ void hv_time_init(void) {
 }
 
 static uint64_t programmed_ns; /* when counter 0 will interrupt (0: it will not) */
+#define EPOCH_NS 1000000000ull    /* Xen's time calibration period */
+static uint64_t next_calibration_ns = EPOCH_NS;
 
 /* Programs counter 0 to interrupt at the earliest deadline, unless it
  * already will no later than that: each programming is three port writes
@@ -194,6 +202,11 @@ void hv_timer_irq(void) {
   }
   if (hv_slice_end_ns && hv_slice_end_ns <= now)
     hv_need_resched = 1;
+  if (now >= next_calibration_ns) {
+    next_calibration_ns = now + EPOCH_NS;
+    if (hv_current)
+      hv_time_fill_vcpu(hv_current); /* Xen: update_vcpu_system_time(current) */
+  }
   hv_timer_reprogram();
 }
 
