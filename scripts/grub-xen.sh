@@ -3,7 +3,8 @@
 # someone else's 32-bit PAE PV kernel, booted unchanged.
 #
 #   scripts/grub-xen.sh [fetch] BUILD_DIR    fetch, extract, build the images
-#   scripts/grub-xen.sh image BUILD_DIR OUT  build the images into OUT from
+#   scripts/grub-xen.sh image BUILD_DIR OUT [KERNEL]
+#                                            build the images into OUT from
 #                                            what fetch extracted (exit 77
 #                                            when it has not run)
 #
@@ -25,14 +26,19 @@
 #   grub-x86_64-xen.elf, grub-i386-xen_pvh.elf  the same for the 64-bit PV
 #                      and the PVH platforms, which this 32-bit PAE PV
 #                      hypervisor refuses at build time with one line
-# The memdisk tar is made reproducible (sorted names, fixed times, owners).
+#   grub-chain.elf     (with KERNEL, a PV kernel) pvgrub's real work: its
+#                      memdisk holds KERNEL as /boot/kernel.elf and its
+#                      configuration (tests/hv/grub/chain.cfg) loads it with
+#                      GRUB's Xen `linux` loader and boots it in the same
+#                      domain, command line "from GRUB"
+# The memdisk tars are made reproducible (sorted names, fixed times, owners).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 packages=(grub-xen-bin grub-common)
-modules=(memdisk tar echo ls cat lsxen lsmmap halt)
+modules=(memdisk tar echo ls cat lsxen lsmmap halt linux)
 
 usage() {
-  echo "usage: $0 [fetch] BUILD_DIR | $0 image BUILD_DIR OUT_DIR" >&2
+  echo "usage: $0 [fetch] BUILD_DIR | $0 image BUILD_DIR OUT_DIR [KERNEL]" >&2
   exit 2
 }
 
@@ -80,28 +86,43 @@ fetch() {
   echo "grub-xen: $stamp-> $root"
 }
 
+# mkimage PLATFORM OUT MEMDISK_DIR CONFIG: one image.
+mkimage() {
+  local platform=$1 out=$2 mdir=$3 cfg=$4 m
+  local dir=$root/usr/lib/grub/$platform have=() tar
+  tar=$(mktemp)
+  tar -C "$mdir" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --format=ustar -cf "$tar" .
+  for m in "${modules[@]}"; do
+    [[ -f $dir/$m.mod ]] && have+=("$m") # PVH has no lsxen
+  done
+  if ! "$root/usr/bin/grub-mkimage" -O "$platform" -d "$dir" -o "$out" -m "$tar" -c "$cfg" \
+    -p '(memdisk)/boot' "${have[@]}"; then
+    rm -f "$out" "$tar"
+    return 1
+  fi
+  rm -f "$tar"
+}
+
 image() {
-  local out=$1
+  local out=$1 kernel=${2:-}
   if [[ ! -x $root/usr/bin/grub-mkimage || ! -d $root/usr/lib/grub/i386-xen ]]; then
     echo "grub-xen: Debian's GRUB for Xen is not fetched into $top (run scripts/grub-xen.sh $(dirname "$top"))"
     return 77
   fi
   mkdir -p "$out"
-  local tar=$out/memdisk.tar
-  tar -C "$here/tests/hv/grub/memdisk" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
-    --format=ustar -cf "$tar" .
-  local platform m
+  local platform
   for platform in i386-xen x86_64-xen i386-xen_pvh; do
-    local dir=$root/usr/lib/grub/$platform have=()
-    for m in "${modules[@]}"; do
-      [[ -f $dir/$m.mod ]] && have+=("$m") # PVH has no lsxen
-    done
-    if ! "$root/usr/bin/grub-mkimage" -O "$platform" -d "$dir" -o "$out/grub-$platform.elf" -m "$tar" \
-      -c "$here/tests/hv/grub/early.cfg" -p '(memdisk)/boot' "${have[@]}"; then
-      rm -f "$out/grub-$platform.elf"
+    mkimage "$platform" "$out/grub-$platform.elf" "$here/tests/hv/grub/memdisk" "$here/tests/hv/grub/early.cfg" ||
       return 1
-    fi
   done
+  if [[ -n $kernel ]]; then
+    local mdir
+    mdir=$(mktemp -d)
+    mkdir -p "$mdir/boot"
+    cp "$kernel" "$mdir/boot/kernel.elf"
+    mkimage i386-xen "$out/grub-chain.elf" "$mdir" "$here/tests/hv/grub/chain.cfg" || { rm -rf "$mdir"; return 1; }
+    rm -rf "$mdir"
+  fi
 }
 
 case $cmd in
@@ -112,7 +133,7 @@ case $cmd in
     echo "grub-xen: images in $top: grub-i386-xen.elf (the PV kernel), grub-x86_64-xen.elf, grub-i386-xen_pvh.elf"
     ;;
   image)
-    (($# == 2)) || usage
-    image "$2"
+    (($# == 2 || $# == 3)) || usage
+    image "$2" "${3:-}"
     ;;
 esac

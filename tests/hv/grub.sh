@@ -22,6 +22,11 @@
 #               back end that no Xen gives domain 0. Checked: its page tables
 #               validate and it runs on, unharmed, never crashing, until
 #               --max-cycles ends the run
+#   chain       pvgrub's real work: GRUB loads DOM0_GUEST (a PV test guest,
+#               from its memdisk) with its Xen `linux` loader and boots it in
+#               its own domain (new page tables, p2m, start_info, its
+#               relocator's pin and base pointer); the guest's start-of-day
+#               checks pass and it powers off
 #   refuse64    the x86_64-xen image: refused with one line (64-bit)
 #   refusepvh   the i386-xen_pvh image: refused with one line (PVH)
 set -uo pipefail
@@ -34,7 +39,7 @@ scenario=$1 runner=$2 build=$3 hv=$4 ringlab=${5:-} dom0=${6:-}
 
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-"$here/../../scripts/grub-xen.sh" image "$build" "$dir"
+"$here/../../scripts/grub-xen.sh" image "$build" "$dir" ${dom0:+"$dom0"}
 rc=$?
 if ((rc == 77)); then
   echo "skip: Debian's GRUB for Xen is not fetched: run scripts/grub-xen.sh $build (scripts/test.sh does)"
@@ -55,6 +60,7 @@ case $scenario in
   domu) modules=("$grub") append=(dom0less) ;;
   beside_dom0) modules=("$dom0" "$grub") ;;
   dom0) modules=("$grub") cycles=60000000 want=67 ;;
+  chain) modules=("$dir/grub-chain.elf") append=(dom0less) ;;
   refuse64) modules=("$dir/grub-x86_64-xen.elf") want=19 ;;
   refusepvh) modules=("$dir/grub-i386-xen_pvh.elf") want=19 ;;
   *) echo "unknown scenario $scenario" >&2; exit 2 ;;
@@ -162,6 +168,16 @@ case $scenario in
       echo "  FAIL ${yields:-0} sched_op calls, expected at least 10000"
       fail=1
     fi
+    ;;
+  chain)
+    expect_status 1
+    lines_matching '\(d0\) .*pvgrub: loading the kernel'
+    line "(d0) pvgrub: booting it"
+    line "(d0) xen_hello: domain with 4096 pages, command line 'from GRUB'"
+    line "(d0) xen_hello: PASS"
+    absent "boot failed"
+    line "(XEN) domain 0 shut down: poweroff"
+    line "(XEN) all domains are gone: verdict 0"
     ;;
   refuse64)
     expect_status 19
