@@ -148,6 +148,7 @@ static int parse_notes(struct hv_elf_info *e, const uint8_t *img, uint32_t size,
         return -1;
       break;
     case XEN_ELFNOTE_SUPPORTED_FEATURES: e->features_supported |= v; break;
+    case XEN_ELFNOTE_PHYS32_ENTRY: e->phys32_entry = 1; break;
     default: break;
     }
   }
@@ -254,11 +255,16 @@ int hv_elf_parse(const uint8_t *img, uint32_t size, uint32_t supported_features,
   if (!e->has_xen_notes)
     return fail(e, "not a Xen kernel: no Xen ELF notes and no __xen_guest section");
 
-  /* Xen's loader's checks, in its order. */
+  /* Xen's loader's checks, in its order (elf_xen_note_check): the loader
+   * or guest OS first (prefixes "generic", "linux"), then the version. A
+   * PVH image (PHYS32_ENTRY alone) fails the first, as on Xen's PV
+   * builder. */
+  if (strncmp(e->loader, "generic", 7) != 0 && strncmp(e->guest_os, "linux", 5) != 0)
+    return fail(e, "built for loader '%s', guest OS '%s': only the generic loader or Linux images load here%s",
+                e->loader, e->guest_os,
+                e->phys32_entry ? " (a PVH image: its entry is PHYS32_ENTRY, for an HVM container)" : "");
   if (strncmp(e->xen_version, "xen-3.0", 7) != 0)
     return fail(e, "built for '%s': this hypervisor loads only xen-3.0 images", e->xen_version);
-  if (!strstr(e->loader, "generic") && !strstr(e->guest_os, "linux"))
-    return fail(e, "built for loader '%s': only the generic loader or Linux images load here", e->loader);
   if (strncmp(e->pae, "yes", 3) != 0 && strcmp(e->pae, "bimodal") != 0)
     return fail(e, "not a PAE kernel (PAE '%s'): this is a 32-bit PAE hypervisor", e->pae[0] ? e->pae : "no");
   uint32_t missing = e->features_required & ~supported_features;

@@ -34,7 +34,8 @@
  * PV_NOTES_OVERRUN a last note (PAE_MODE) whose descsz runs past the note
  * segment, as GRUB's grub-mkimage writes it (descsz 12, "yes" and its NUL
  * inside the segment, the rest beyond it), PV_NO_PADDR_OFFSET no
- * PADDR_OFFSET note (Xen then takes 0, as this image needs). */
+ * PADDR_OFFSET note (Xen then takes 0, as this image needs), PV_PVH_ONLY
+ * a PVH image's notes: PHYS32_ENTRY alone (GRUB's i386-xen_pvh). */
 #ifndef PV_FEATURES
 #define PV_FEATURES "writable_page_tables|pae_pgdir_above_4gb"
 #endif
@@ -47,6 +48,9 @@
         .ascii "GUEST_OS=linux,XEN_VER=xen-3.0,VIRT_BASE=0xC0000000,ELF_PADDR_OFFSET=0x0"
         .ascii ",HYPERCALL_PAGE=0x2,PAE=yes,LOADER=generic"
         .byte 0
+#elif defined(PV_PVH_ONLY)
+        .section .note.Xen, "a", @note
+        ELFNOTE_LONG XEN_ELFNOTE_PHYS32_ENTRY, (_start-VIRT_BASE)
 #else
         .section .note.Xen, "a", @note
         ELFNOTE_STR XEN_ELFNOTE_GUEST_OS, "ringlab-pv-test"
