@@ -236,6 +236,9 @@ struct cpu_sys {
   void *ferr_ctx;
 
   /* MSRs */
+  const struct cpu_msr_ops *msr_ops; /* the board's MSRs (IA32_APIC_BASE), or NULL */
+  void *msr_ctx;
+  bool apic_present;       /* CPUID.01H:EDX.APIC (the board: an enabled local APIC) */
   uint64_t tsc_offset;     /* RDTSC = cycles + tsc_offset (WRMSR 0x10 sets it) */
   uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
   uint64_t mtrr[MTRR_SLOTS];
@@ -295,6 +298,8 @@ enum cpu_timing_event {
 struct cpu_timing {
   const char *name;
   uint64_t frequency_hz;
+  uint64_t apic_bus_num, apic_bus_den; /* the local APIC timer's bus clock: num / den Hz */
+  enum cpu_apic_model apic;   /* which local APIC */
   uint16_t *row_cost; /* base cycles per opcode-table row, or NULL: 1 each */
 #define X(ev) cycles_t ev;
   CPU_TIMING_EVENTS(X) /* event costs in cycles, by name: t->cr3_load */

@@ -15,6 +15,9 @@ struct cpu *cpu_new(struct mmu *mem, const struct cpu_io_ops *io, void *io_ctx) 
   c->io_ctx = io_ctx;
   c->timing.name = "unit";
   c->timing.frequency_hz = 1000000000u;
+  c->timing.apic_bus_num = 1000000000u; /* as cpu/timing/unit.ini */
+  c->timing.apic_bus_den = 1;
+  c->timing.apic = CPU_APIC_XAPIC;
   c->cache = cpu_code_cache_new(c);
   if (!c->cache) {
     free(c);
@@ -80,6 +83,30 @@ void cpu_reset(struct cpu *c) {
   cpu_paging_reset(c); /* CR0.PG is clear again: the MMU translates nothing */
   cpu_debug_update(c); /* no breakpoint: the MMU leaves watch mode */
 }
+
+void cpu_init(struct cpu *c) {
+  /* What INIT keeps (Table 9-1): the x87, the MSRs, CR0.CD/NW. */
+  struct cpu_x87 x87 = c->x87;
+  struct cpu_sys sys = c->sys;
+  uint32_t cd_nw = c->cr[0] & 0x60000000u;
+  cpu_reset(c);
+  c->x87 = x87;
+  c->sys.tsc_offset = sys.tsc_offset;
+  c->sys.sysenter_cs = sys.sysenter_cs;
+  c->sys.sysenter_esp = sys.sysenter_esp;
+  c->sys.sysenter_eip = sys.sysenter_eip;
+  memcpy(c->sys.mtrr, sys.mtrr, sizeof c->sys.mtrr);
+  c->cr[0] = (c->cr[0] & ~0x60000000u) | cd_nw;
+  cpu_x87_update_ferr(c); /* FERR# as the kept x87 state says */
+  cpu_code_cache_flush(c->cache); /* decoded for the old mode: start afresh */
+}
+
+void cpu_set_msr_ops(struct cpu *c, const struct cpu_msr_ops *ops, void *ctx) {
+  c->sys.msr_ops = ops;
+  c->sys.msr_ctx = ctx;
+}
+
+void cpu_set_apic_present(struct cpu *c, bool present) { c->sys.apic_present = present; }
 
 cycles_t cpu_cycles(const struct cpu *c) { return c->cycles; }
 uint64_t cpu_instructions(const struct cpu *c) { return c->instructions; }

@@ -149,6 +149,29 @@ void cpu_set_intr(struct cpu *cpu, bool asserted);
 void cpu_set_interrupt_ack(struct cpu *cpu, int (*ack)(void *ctx), void *ctx);
 void cpu_nmi(struct cpu *cpu);
 
+/* INIT (SDM vol. 3, 9.1 and Table 9-1): the processor's state as RESET
+ * leaves it (cpu_reset), except what INIT keeps: the x87 state, the MSRs
+ * (time-stamp counter, SYSENTER, MTRRs), CR0.CD and CR0.NW, the cycle and
+ * event counters. For between runs: the board latches an INIT (from the
+ * local APIC) and applies it at an instruction boundary. */
+void cpu_init(struct cpu *cpu);
+
+/* MSRs the processor leaves to the board: IA32_APIC_BASE (0x1B) lives in
+ * the local APIC's chip (devices/lapic.c). RDMSR and WRMSR of an MSR the
+ * processor does not implement itself ask rdmsr/wrmsr (at CPL 0), which
+ * return false when they do not know it either, or when a written value
+ * sets a reserved bit: the instruction raises #GP(0). With no ops (NULL,
+ * the default) every such MSR raises #GP(0), as on a processor without a
+ * local APIC. The callbacks run inside cpu_run, as a port access does. */
+struct cpu_msr_ops {
+  bool (*rdmsr)(void *ctx, uint32_t msr, uint64_t *value);
+  bool (*wrmsr)(void *ctx, uint32_t msr, uint64_t value);
+};
+void cpu_set_msr_ops(struct cpu *cpu, const struct cpu_msr_ops *ops, void *ctx);
+/* CPUID.01H:EDX bit 9 (APIC): set while an enabled local APIC is there (the
+ * board follows IA32_APIC_BASE.EN, SDM vol. 3, 10.4.3). Clear for a new cpu. */
+void cpu_set_apic_present(struct cpu *cpu, bool present);
+
 /* Drops every decoded block whose bytes overlap the physical range
  * [addr, addr + len) (RAM or ROM), and returns how many it dropped. For
  * whoever writes guest memory behind the CPU's back, not through
@@ -266,6 +289,17 @@ int cpu_load(struct cpu *cpu, struct snap_reader *r);
 int cpu_set_timing(struct cpu *cpu, const char *name_or_path, char *err, size_t errlen);
 const char *cpu_timing_name(const struct cpu *cpu);
 uint64_t cpu_timing_frequency_hz(const struct cpu *cpu);
+/* The preset's local APIC: which one the processor has, and the frequency
+ * of the bus clock its timer counts (Hz). The APIC is a chip of devices/
+ * (lapic.c); the preset says which and how fast, as for the processor. */
+enum cpu_apic_model {
+  CPU_APIC_P6,    /* the P6 family's APIC (4-bit IDs, version 0x11) */
+  CPU_APIC_XAPIC, /* the Pentium 4 / Xeon xAPIC (8-bit IDs, version 0x14) */
+};
+enum cpu_apic_model cpu_timing_apic(const struct cpu *cpu);
+/* The bus frequency as a fraction, *num / *den Hz (the P6's 66.67 MHz bus
+ * is 200000000/3: exactly 4.5 core cycles a tick at 300 MHz). */
+void cpu_timing_apic_bus_hz(const struct cpu *cpu, uint64_t *num, uint64_t *den);
 /* The built-in preset names, ending with NULL. */
 const char *const *cpu_timing_presets(void);
 

@@ -7,24 +7,27 @@
  *                   the x87's control, status and tag words, pointers and
  *                   its eight registers
  *   time            the cycle counter and instructions retired
- *   timing          the preset in force: its name, frequency, every event
+ *   timing          the preset in force: its name, frequency, its APIC and
+ *                   APIC bus frequency, every event
  *                   cost and every opcode row's cost (a preset read from a
  *                   file needs no file to restore)
  *   system          INTR's level, a pending NMI, NMI blocking, the interrupt
- *                   shadow, the TSC offset, the SYSENTER MSRs, the MTRRs, HLT,
+ *                   shadow, CPUID's APIC bit, the TSC offset, the SYSENTER
+ *                   MSRs, the MTRRs, HLT,
  *                   the x87's FERR# and IGNNE#, the debug traps pending
  *   counters        every counter slot (the event catalog's size must match)
  *
  * Not kept: the decoded code (cpu_load drops it all: the restored run
  * decodes afresh, as the saving run does after the save, machine/snapshot.c),
- * a pause's cut block, the INTA wiring and the trace hook (the machine's).
+ * a pause's cut block, the INTA and MSR wiring and the trace hook (the
+ * machine's).
  * The MMU's paging state and TLBs are the MMU's section (mmu_save).
  */
 #include "cpu-internal.h"
 
 #include "snap.h"
 
-#define CPU_SNAP_VERSION 1
+#define CPU_SNAP_VERSION 2
 
 static void put_segment(struct snap_writer *w, const struct cpu_segment *s) {
   snap_put_u16(w, s->selector);
@@ -77,6 +80,9 @@ void cpu_save(const struct cpu *c, struct snap_writer *w) {
   snap_put_u16(w, (uint16_t)name_len);
   snap_put_bytes(w, c->timing.name, name_len);
   snap_put_u64(w, c->timing.frequency_hz);
+  snap_put_u64(w, c->timing.apic_bus_num);
+  snap_put_u64(w, c->timing.apic_bus_den);
+  snap_put_u8(w, (uint8_t)c->timing.apic);
   snap_put_u32(w, CPU_TEV_COUNT);
   for (unsigned e = 0; e < CPU_TEV_COUNT; e++)
     snap_put_u64(w, cpu_timing_event(&c->timing, (enum cpu_timing_event)e));
@@ -89,6 +95,7 @@ void cpu_save(const struct cpu *c, struct snap_writer *w) {
   snap_put_bool(w, c->sys.nmi_pending);
   snap_put_bool(w, c->sys.nmi_blocked);
   snap_put_bool(w, c->sys.shadow);
+  snap_put_bool(w, c->sys.apic_present);
   snap_put_u64(w, c->sys.tsc_offset);
   snap_put_u32(w, c->sys.sysenter_cs);
   snap_put_u32(w, c->sys.sysenter_esp);
@@ -153,6 +160,14 @@ int cpu_load(struct cpu *c, struct snap_reader *r) {
     snap_get_bytes(r, n.timing.name_buf, name_len);
   n.timing.name_buf[name_len < sizeof n.timing.name_buf ? name_len : 0] = 0;
   n.timing.frequency_hz = snap_get_u64(r);
+  n.timing.apic_bus_num = snap_get_u64(r);
+  n.timing.apic_bus_den = snap_get_u64(r);
+  uint8_t apic = snap_get_u8(r);
+  if (apic > CPU_APIC_XAPIC || n.timing.apic_bus_num == 0 || n.timing.apic_bus_den == 0 ||
+      n.timing.apic_bus_den > 1000)
+    snap_fail(r, "APIC model %u, bus %llu/%llu Hz", apic, (unsigned long long)n.timing.apic_bus_num,
+              (unsigned long long)n.timing.apic_bus_den);
+  n.timing.apic = (enum cpu_apic_model)apic;
   if (snap_get_u32(r) != CPU_TEV_COUNT)
     snap_fail(r, "another timing model's events (another ringlab made it)");
   uint64_t ev[CPU_TEV_COUNT];
@@ -173,6 +188,7 @@ int cpu_load(struct cpu *c, struct snap_reader *r) {
   n.sys.nmi_pending = snap_get_bool(r);
   n.sys.nmi_blocked = snap_get_bool(r);
   n.sys.shadow = snap_get_bool(r);
+  n.sys.apic_present = snap_get_bool(r);
   n.sys.tsc_offset = snap_get_u64(r);
   n.sys.sysenter_cs = snap_get_u32(r);
   n.sys.sysenter_esp = snap_get_u32(r);

@@ -3,16 +3,18 @@
  * A preset is an INI file (cpu/timing/README.md documents the format and
  * every number of the built-in ones):
  *
- *   [preset]   name, frequency_hz, and optionally base = PRESET (first key)
+ *   [preset]   name, frequency_hz, apic, apic_bus_hz, and optionally
+ *              base = PRESET (first key)
  *   [rows]     default = N, then ROW_NAME = N or PREFIX* = N by opcode-table
  *              handler name (cpu_rows[].name)
  *   [events]   one key per CPU_TIMING_EVENTS row, in cycles
  *
  * The built-in presets are the files of cpu/timing/, compiled in by
  * embed.cmake. A key that names no row and no event is an error, and so is a
- * missing frequency, default or event: a preset never prices something by
- * accident. Among [rows] keys the most specific wins, whatever the order: an
- * exact name beats any wildcard, a longer prefix beats a shorter one.
+ * missing frequency, APIC, default or event: a preset never prices
+ * something by accident. Among [rows] keys the most specific wins, whatever
+ * the order: an exact name beats any wildcard, a longer prefix beats a
+ * shorter one.
  *
  * The engine adds each block's row costs once, at decode time (codecache.c),
  * so putting a preset in force flushes the code cache.
@@ -24,6 +26,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* From the file embed.cmake generates: names and texts, each ending NULL. */
 extern const char *const cpu_timing_builtin_names[];
@@ -47,6 +50,11 @@ const char *const *cpu_timing_presets(void) { return cpu_timing_builtin_names; }
 const char *cpu_timing_name(const struct cpu *c) { return c->timing.name; }
 
 uint64_t cpu_timing_frequency_hz(const struct cpu *c) { return c->timing.frequency_hz; }
+enum cpu_apic_model cpu_timing_apic(const struct cpu *c) { return c->timing.apic; }
+void cpu_timing_apic_bus_hz(const struct cpu *c, uint64_t *num, uint64_t *den) {
+  *num = c->timing.apic_bus_num;
+  *den = c->timing.apic_bus_den;
+}
 
 static cycles_t *event_field(struct cpu_timing *t, unsigned e) {
   switch ((enum cpu_timing_event)e) {
@@ -67,7 +75,7 @@ struct parse {
   struct cpu_timing *t;     /* filled in */
   int depth;
   bool any_key;             /* base must come first */
-  bool have_freq, have_default, have_base, have_name;
+  bool have_freq, have_default, have_base, have_name, have_apic, have_apic_bus;
   uint16_t default_cost;
   bool have_event[CPU_TEV_COUNT];   /* by this file or its base */
   bool event_here[CPU_TEV_COUNT];   /* by this file */
@@ -115,7 +123,7 @@ static int on_preset(struct parse *p, const char *key, const char *value) {
     char inner[256];
     if (load(p->t, value, p->depth + 1, inner, sizeof inner) != 0)
       return fail(p, "base %s: %s", value, inner);
-    p->any_key = p->have_base = p->have_freq = true;
+    p->any_key = p->have_base = p->have_freq = p->have_apic = p->have_apic_bus = true;
     for (unsigned e = 0; e < CPU_TEV_COUNT; e++)
       p->have_event[e] = true;
     for (unsigned r = 0; r < cpu_row_count; r++)
@@ -138,9 +146,40 @@ static int on_preset(struct parse *p, const char *key, const char *value) {
     p->have_freq = true;
     return 1;
   }
+  if (!strcmp(key, "apic")) {
+    if (!strcmp(value, "p6"))
+      p->t->apic = CPU_APIC_P6;
+    else if (!strcmp(value, "xapic"))
+      p->t->apic = CPU_APIC_XAPIC;
+    else
+      return fail(p, "apic '%s' is not p6 or xapic", value);
+    p->have_apic = true;
+    return 1;
+  }
+  if (!strcmp(key, "apic_bus_hz")) {
+    /* N or N/D Hz: a whole number, or a fraction for a bus clock that is
+     * not a whole number of Hz (200000000/3) */
+    char num[32];
+    const char *slash = strchr(value, '/');
+    size_t len = slash ? (size_t)(slash - value) : strlen(value);
+    uint64_t n = 0, d = 1;
+    bool ok = len < sizeof num;
+    if (ok) {
+      memcpy(num, value, len);
+      num[len] = 0;
+      ok = parse_number(num, 1000000000000000ull, &n) && n > 0 &&
+           (!slash || (parse_number(slash + 1, 1000, &d) && d > 0));
+    }
+    if (!ok)
+      return fail(p, "apic_bus_hz '%s' is not a positive whole number of Hz, or N/D with D at most 1000", value);
+    p->t->apic_bus_num = n;
+    p->t->apic_bus_den = d;
+    p->have_apic_bus = true;
+    return 1;
+  }
   if (!strcmp(key, "description"))
     return 1; /* free text for people */
-  return fail(p, "unknown key '%s' in [preset] (name, frequency_hz, base, description)", key);
+  return fail(p, "unknown key '%s' in [preset] (name, frequency_hz, apic, apic_bus_hz, base, description)", key);
 }
 
 static int on_row(struct parse *p, const char *key, const char *value) {
@@ -272,6 +311,10 @@ static int load(struct cpu_timing *t, const char *name_or_path, int depth, char 
     snprintf(err, errlen, "%s:%d: %s", p->file, rc, p->msg[0] ? p->msg : "not an INI line (want key = value or [section])");
   } else if (!p->have_freq) {
     snprintf(err, errlen, "%s: missing [preset] frequency_hz", p->file);
+  } else if (!p->have_apic) {
+    snprintf(err, errlen, "%s: missing [preset] apic (p6 or xapic)", p->file);
+  } else if (!p->have_apic_bus) {
+    snprintf(err, errlen, "%s: missing [preset] apic_bus_hz", p->file);
   } else if (!p->have_default && !p->have_base) {
     snprintf(err, errlen, "%s: missing [rows] default (the cost of rows the file does not list)", p->file);
   } else {

@@ -348,6 +348,139 @@ void dev_fpuerr_set_ferr(struct dev_fpuerr *f, bool level);
 bool dev_fpuerr_irq(const struct dev_fpuerr *f);
 bool dev_fpuerr_ignne(const struct dev_fpuerr *f);
 
+/* ---- the APIC bus: interrupt messages between APICs ------------------------- */
+
+/* Delivery modes of an interrupt message (an I/O APIC redirection entry,
+ * an IPI, a local vector table entry): SDM vol. 3, 10.5.1 and 10.6.1. */
+enum dev_apic_delivery {
+  DEV_APIC_FIXED = 0,
+  DEV_APIC_LOWEST = 1,  /* lowest priority: one CPU here, so its own APIC */
+  DEV_APIC_SMI = 2,
+  DEV_APIC_REMOTE_READ = 3, /* P6 ICR only */
+  DEV_APIC_NMI = 4,
+  DEV_APIC_INIT = 5,
+  DEV_APIC_STARTUP = 6,
+  DEV_APIC_EXTINT = 7,
+};
+
+/* One message on the bus, as an I/O APIC sends it to the local APICs. */
+struct dev_apic_msg {
+  uint8_t vector;
+  uint8_t delivery;   /* enum dev_apic_delivery */
+  bool logical;       /* destination mode: logical (else physical) */
+  bool level;         /* trigger mode: level (else edge) */
+  uint8_t dest;       /* destination: an APIC ID, or a logical destination */
+};
+
+/* ---- local APIC (lapic.c) ------------------------------------------------------ */
+
+/* The processor's local APIC, as the timing preset's processor has it:
+ * the P6 family's (4-bit IDs, version 0x11, five LVT entries, the 3-wire
+ * APIC bus: send accept errors) or the Pentium 4 / Xeon xAPIC (8-bit IDs,
+ * version 0x14, six LVT entries, the system bus). Its 4 KiB register page
+ * is at dev_lapic_base() while IA32_APIC_BASE.EN is set: the board maps
+ * it (MMIO) and moves it when the base changes (lines.base_changed). The
+ * chip is the processor's interrupt input: its INTR output drives the
+ * core's INTR, dev_lapic_inta is the core's INTA; LINT0 and LINT1 are the
+ * processor's pins (the 8259A's INT on LINT0 on a PC). With the APIC
+ * globally disabled (IA32_APIC_BASE.EN = 0) LINT0 is INTR and LINT1 NMI,
+ * straight through. lapic.c documents the registers and every departure. */
+struct dev_lapic;
+
+enum dev_lapic_model {
+  DEV_LAPIC_P6,    /* Pentium Pro, II, III: APIC version 0x11 */
+  DEV_LAPIC_XAPIC, /* Pentium 4, Xeon (NetBurst): version 0x14 */
+};
+
+/* What the chip reads of the preset: which APIC, and the frequency of
+ * the bus clock its timer counts (a fraction of Hz). Asked at every use, so the preset
+ * chosen after the board is built is the one in force. */
+struct dev_lapic_clock {
+  enum dev_lapic_model (*model)(void *opaque);
+  void (*bus_hz)(void *opaque, uint64_t *num, uint64_t *den); /* num / den Hz */
+  void *opaque;
+};
+
+/* Events the chip reports (for counters and traces; lines.event may be NULL). */
+enum dev_lapic_event {
+  DEV_LAPIC_EV_IPI,   /* an IPI sent through the ICR: vector, a = ICR low, b = ICR high */
+  DEV_LAPIC_EV_EOI,   /* an EOI ended the in-service vector */
+  DEV_LAPIC_EV_TIMER, /* the timer reached zero (a = 1 if its LVT entry was masked) */
+  DEV_LAPIC_EV_ERROR, /* an error was detected: a = the ESR bits it sets */
+};
+
+/* The chip's outputs: the core's pins and the APIC bus. */
+struct dev_lapic_lines {
+  void (*intr)(void *opaque, bool level);    /* the core's INTR */
+  void (*nmi)(void *opaque);                 /* an NMI to the core */
+  void (*init)(void *opaque);                /* an INIT to the core (it resets the APIC too: dev_lapic_init_reset) */
+  int (*extint_ack)(void *opaque);           /* the INTA cycle of an ExtINT: the 8259A's vector */
+  void (*eoi)(void *opaque, uint8_t vector); /* the EOI message of a level-triggered vector (to the I/O APICs) */
+  void (*base_changed)(void *opaque);        /* IA32_APIC_BASE's base or EN changed */
+  void (*event)(void *opaque, enum dev_lapic_event e, uint8_t vector, uint32_t a, uint32_t b);
+  void *opaque;
+};
+
+#define DEV_LAPIC_BYTES 0x1000u             /* the register page */
+#define DEV_LAPIC_DEFAULT_BASE 0xFEE00000u
+extern const struct dev_clock_ops dev_lapic_clock_ops; /* the timer */
+/* A new APIC in its power-on state, APIC ID `id`, IA32_APIC_BASE =
+ * DEV_LAPIC_DEFAULT_BASE, enabled, BSP. */
+struct dev_lapic *dev_lapic_new(uint8_t id, struct dev_timebase tb, struct dev_lapic_clock clock,
+                                struct dev_lapic_lines lines);
+void dev_lapic_free(struct dev_lapic *l);
+/* Power-on or RESET (SDM 10.4.7.1): IA32_APIC_BASE too. */
+void dev_lapic_reset(struct dev_lapic *l);
+/* The INIT of the processor: the same but for the APIC ID and the MSR. */
+void dev_lapic_init_reset(struct dev_lapic *l);
+/* The register page: offset within it, 1, 2 or 4 bytes. */
+uint32_t dev_lapic_read(struct dev_lapic *l, uint32_t offset, unsigned size_bytes);
+void dev_lapic_write(struct dev_lapic *l, uint32_t offset, unsigned size_bytes, uint32_t value);
+/* IA32_APIC_BASE (MSR 0x1B). A write that sets a reserved bit returns
+ * false and changes nothing (the processor raises #GP). */
+uint64_t dev_lapic_base_msr(const struct dev_lapic *l);
+bool dev_lapic_set_base_msr(struct dev_lapic *l, uint64_t value);
+bool dev_lapic_enabled(const struct dev_lapic *l);   /* IA32_APIC_BASE.EN */
+uint64_t dev_lapic_base(const struct dev_lapic *l);  /* the page's physical address */
+/* LINT0 (pin 0) and LINT1 (pin 1) input levels; a struct dev_irq callback
+ * with opaque = the chip, irq_num = the pin. */
+void dev_lapic_set_lint(void *lapic, int pin, int level);
+/* The core's INTA: the vector to deliver (the spurious vector if the
+ * interrupt that raised INTR is masked by now), or -1. */
+int dev_lapic_inta(struct dev_lapic *l);
+/* A message from the APIC bus (an I/O APIC); true if this APIC accepted it. */
+bool dev_lapic_receive(struct dev_lapic *l, const struct dev_apic_msg *m);
+/* For tests and diagnostics: INTR now, a register by its offset (no side
+ * effect), the timer's current count now. */
+bool dev_lapic_intr(const struct dev_lapic *l);
+uint32_t dev_lapic_peek(const struct dev_lapic *l, uint32_t offset);
+
+/* ---- I/O APIC (ioapic.c) --------------------------------------------------------- */
+
+/* An Intel 82093AA I/O APIC: 24 interrupt inputs, each with a redirection
+ * entry that sends a message on the APIC bus (deliver, which says whether
+ * a local APIC accepted it); registers through IOREGSEL (offset 0x00) and
+ * IOWIN (0x10) of its page. An EOI message of a level-triggered vector
+ * (dev_ioapic_eoi) clears the remote IRR of the entries with that vector.
+ * ioapic.c documents the registers and departures. */
+struct dev_ioapic;
+#define DEV_IOAPIC_PINS 24
+#define DEV_IOAPIC_BYTES 0x1000u
+#define DEV_IOAPIC_DEFAULT_BASE 0xFEC00000u
+struct dev_ioapic *dev_ioapic_new(uint8_t id, bool (*deliver)(void *opaque, const struct dev_apic_msg *m),
+                                  void *opaque);
+void dev_ioapic_free(struct dev_ioapic *io);
+/* Power-on: every entry masked, the ID given. */
+void dev_ioapic_reset(struct dev_ioapic *io, uint8_t id);
+uint32_t dev_ioapic_read(struct dev_ioapic *io, uint32_t offset, unsigned size_bytes);
+void dev_ioapic_write(struct dev_ioapic *io, uint32_t offset, unsigned size_bytes, uint32_t value);
+/* Input pin levels (a struct dev_irq callback: opaque = the chip, irq_num = the pin). */
+void dev_ioapic_set_irq(void *ioapic, int pin, int level);
+void dev_ioapic_eoi(struct dev_ioapic *io, uint8_t vector);
+/* For tests: a redirection entry, the ID. */
+uint64_t dev_ioapic_entry(const struct dev_ioapic *io, unsigned pin);
+uint8_t dev_ioapic_id(const struct dev_ioapic *io);
+
 /* ---- snapshots ------------------------------------------------------------ */
 
 void dev_sched_save(const struct dev_sched *s, struct snap_writer *w);
@@ -372,5 +505,9 @@ void dev_kbc_save(const struct dev_kbc *c, struct snap_writer *w);
 int dev_kbc_load(struct dev_kbc *c, struct snap_reader *r);
 void dev_fpuerr_save(const struct dev_fpuerr *f, struct snap_writer *w);
 int dev_fpuerr_load(struct dev_fpuerr *f, struct snap_reader *r);
+void dev_lapic_save(const struct dev_lapic *l, struct snap_writer *w);
+int dev_lapic_load(struct dev_lapic *l, struct snap_reader *r);
+void dev_ioapic_save(const struct dev_ioapic *io, struct snap_writer *w);
+int dev_ioapic_load(struct dev_ioapic *io, struct snap_reader *r);
 
 #endif

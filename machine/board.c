@@ -4,7 +4,7 @@
  * to the port bus and the ISA interrupt lines; devices/README.md draws it.
  *
  *   port        chip                          IRQ
- *   0x020-021   8259A master                  INT -> CPU INTR, INTA <- CPU
+ *   0x020-021   8259A master                  INT -> APIC LINT0 (and I/O APIC pin 0)
  *   0x040-043   8254 PIT                      0 (OUT0)
  *   0x060       8042 data                     1 (keyboard byte)
  *   0x061       port B (PIT gate 2, speaker)  -
@@ -19,8 +19,27 @@
  *   0x3f8-3ff   16550A UART (COM1)            4, gated by MCR OUT2
  *   0x5a0-5bf   ringlab ops port              -
  *
+ *   memory      chip
+ *   0xFEC00000  I/O APIC (82093AA), one page   ISA IRQ n -> pin n, IRQ 0 -> pin 2;
+ *                                              pin 0 <- the master PIC's INT
+ *   0xFEE00000  the local APIC's page (where   LINT0 <- the master PIC's INT
+ *               IA32_APIC_BASE puts it)        INTR -> CPU, INTA <- CPU
+ *
  * IRQ 0-7 are the master's IR0-7 and IRQ 8-15 the slave's; the slave's INT
- * is the master's IR2 (ICW3: the guest programs 0x04 and 2). On a PC the
+ * is the master's IR2 (ICW3: the guest programs 0x04 and 2). Every ISA IRQ
+ * line also drives the I/O APIC pin of the same number, but IRQ 0, which
+ * drives pin 2 (pin 0 is the 8259A pair's output, as the MP specification's
+ * default configurations wire them, and as the firmware tables say with an
+ * interrupt source override: ISA IRQ 0 -> GSI 2; ISA lines are edge, active
+ * high).
+ *
+ * Interrupts reach the processor through its local APIC: the master PIC's
+ * INT is the APIC's LINT0 (virtual-wire mode when LINT0 is ExtINT, as the
+ * loaders leave it: machine_firmware_apics), the I/O APIC's messages arrive
+ * on the APIC bus, and the APIC drives the CPU's INTR and answers its INTA
+ * (an ExtINT's INTA is the master PIC's). With the APIC disabled in
+ * IA32_APIC_BASE, LINT0 is INTR straight through. The APIC's INIT is taken
+ * between runs (machine_init_signal). On a PC the
  * COM port's INTR reaches the bus through a buffer enabled by the UART's
  * MCR OUT2 (0x08): the board snoops MCR writes to model it (the chip's pin
  * is not gated, as in the datasheet). In loopback (MCR bit 4) the chip
@@ -124,15 +143,21 @@ static void *chip_ctx(struct machine *m, enum chip c) {
   return NULL;
 }
 
+/* The I/O APIC pin an ISA IRQ line drives. */
+static int ioapic_pin(int irq) { return irq == 0 ? 2 : irq; }
+
+/* An ISA IRQ line: the PIC input and the I/O APIC pin it drives. */
+static void isa_line(void *opaque, int irq, int level) {
+  struct machine *b = opaque;
+  dev_pic_set_irq(irq < 8 ? b->pic_master : b->pic_slave, irq & 7, level);
+  dev_ioapic_set_irq(b->ioapic, ioapic_pin(irq), level);
+}
+
 /* The ISA line of a chip's output, from the table. */
 static struct dev_irq isa_irq(struct machine *b, enum chip c) {
   for (size_t k = 0; k < sizeof board / sizeof board[0]; k++)
-    if (board[k].chip == c && board[k].irq >= 0) {
-      int irq = board[k].irq;
-      return (struct dev_irq){.set_irq = dev_pic_set_irq,
-                              .opaque = irq < 8 ? b->pic_master : b->pic_slave,
-                              .irq_num = irq & 7};
-    }
+    if (board[k].chip == c && board[k].irq >= 0)
+      return (struct dev_irq){.set_irq = isa_line, .opaque = b, .irq_num = board[k].irq};
   return (struct dev_irq){0};
 }
 
@@ -150,7 +175,7 @@ static void com1_drive(struct machine *b) {
 static void com1_intr(void *opaque, int irq_num, int level) {
   struct machine *b = opaque;
   b->com1_intr = level;
-  if (b->pic_master)
+  if (b->pic_master && b->ioapic)
     com1_drive(b);
 }
 
@@ -176,7 +201,16 @@ static const struct dev_port_ops com1_ops = {
 
 /* ---- the CPU's side: INTR, INTA, port I/O at the right time ------------------ */
 
-static void cpu_intr(void *opaque, int irq_num, int level) {
+/* The master PIC's INT: LINT0 of the local APIC, pin 0 of the I/O APIC. */
+static void pic_int(void *opaque, int irq_num, int level) {
+  struct machine *b = opaque;
+  b->pic_int = level;
+  dev_lapic_set_lint(b->lapic, 0, level);
+  dev_ioapic_set_irq(b->ioapic, 0, level);
+}
+
+/* The local APIC's INTR output. */
+static void cpu_intr(void *opaque, bool level) {
   struct machine *b = opaque;
   b->intr = level;
   if (b->cpu)
@@ -185,7 +219,45 @@ static void cpu_intr(void *opaque, int irq_num, int level) {
 
 static int cpu_inta(void *ctx) {
   struct machine *b = ctx;
+  return dev_lapic_inta(b->lapic);
+}
+
+static int extint_ack(void *opaque) {
+  struct machine *b = opaque;
   return dev_pic_inta(b->pic_master);
+}
+
+static void apic_nmi(void *opaque) {
+  struct machine *b = opaque;
+  cpu_nmi(b->cpu);
+}
+
+/* INIT: taken at the end of the instruction (or device event) that sent
+ * it, between runs (loop.c calls machine_init_signal). */
+static void apic_init(void *opaque) {
+  struct machine *b = opaque;
+  b->init_pending = true;
+  cpu_request_stop(b->cpu);
+}
+
+static void apic_eoi(void *opaque, uint8_t vector) {
+  struct machine *b = opaque;
+  dev_ioapic_eoi(b->ioapic, vector);
+}
+
+static bool apic_bus(void *opaque, const struct dev_apic_msg *msg) {
+  struct machine *b = opaque;
+  return dev_lapic_receive(b->lapic, msg);
+}
+
+static void apic_bus_hz(void *opaque, uint64_t *num, uint64_t *den) {
+  struct machine *b = opaque;
+  cpu_timing_apic_bus_hz(b->cpu, num, den);
+}
+
+static enum dev_lapic_model apic_model(void *opaque) {
+  struct machine *b = opaque;
+  return cpu_timing_apic(b->cpu) == CPU_APIC_P6 ? DEV_LAPIC_P6 : DEV_LAPIC_XAPIC;
 }
 
 /* A port access may move the next device event away from the end of the
@@ -221,6 +293,123 @@ static void board_out(void *ctx, uint16_t port, unsigned size_bytes, uint32_t va
 }
 
 static const struct cpu_io_ops board_io = {.in = board_in, .out = board_out};
+
+/* The APICs' registers, as memory: device time first brought to the
+ * access, as for a port (the APIC timer's current count), and the run
+ * stopped after the access if the next device event moved (a timer
+ * programmed). */
+
+static uint32_t lapic_read(void *ctx, uint32_t offset, unsigned size_bytes) {
+  struct machine *b = ctx;
+  dev_sched_advance(b->sched, cpu_cycles_now(b->cpu));
+  uint32_t v = dev_lapic_read(b->lapic, offset, size_bytes);
+  board_resync(b);
+  return v;
+}
+
+static void lapic_write(void *ctx, uint32_t offset, unsigned size_bytes, uint32_t value) {
+  struct machine *b = ctx;
+  dev_sched_advance(b->sched, cpu_cycles_now(b->cpu));
+  dev_lapic_write(b->lapic, offset, size_bytes, value);
+  board_resync(b);
+}
+
+static const struct mmu_mmio_ops lapic_mmio = {.read = lapic_read, .write = lapic_write};
+
+static uint32_t ioapic_read(void *ctx, uint32_t offset, unsigned size_bytes) {
+  struct machine *b = ctx;
+  dev_sched_advance(b->sched, cpu_cycles_now(b->cpu));
+  return dev_ioapic_read(b->ioapic, offset, size_bytes);
+}
+
+static void ioapic_write(void *ctx, uint32_t offset, unsigned size_bytes, uint32_t value) {
+  struct machine *b = ctx;
+  dev_sched_advance(b->sched, cpu_cycles_now(b->cpu));
+  dev_ioapic_write(b->ioapic, offset, size_bytes, value);
+}
+
+static const struct mmu_mmio_ops ioapic_mmio = {.read = ioapic_read, .write = ioapic_write};
+
+/* The local APIC's page where IA32_APIC_BASE says, while it is enabled. A
+ * base on RAM or on another chip's range (or above 4 GiB) leaves the page
+ * unreachable: ringlab's RAM path does not look for it (a P6 would answer
+ * there). CPUID's APIC bit follows the enable. */
+static void lapic_map(struct machine *b) {
+  uint64_t base = dev_lapic_enabled(b->lapic) ? dev_lapic_base(b->lapic) : BOARD_UNMAPPED;
+  if (base == b->lapic_mapped)
+    return;
+  if (b->lapic_mapped != BOARD_UNMAPPED)
+    mmu_unmap_mmio(b->mem, (uint32_t)b->lapic_mapped);
+  b->lapic_mapped = BOARD_UNMAPPED;
+  if (base != BOARD_UNMAPPED && base + DEV_LAPIC_BYTES <= 0x100000000ull &&
+      mmu_map_mmio(b->mem, (uint32_t)base, DEV_LAPIC_BYTES, &lapic_mmio, b) == 0)
+    b->lapic_mapped = base;
+}
+
+static void apic_base_changed(void *opaque) {
+  struct machine *b = opaque;
+  lapic_map(b);
+  cpu_set_apic_present(b->cpu, dev_lapic_enabled(b->lapic));
+}
+
+/* RDMSR/WRMSR of MSRs the CPU leaves to the board: IA32_APIC_BASE. */
+#define MSR_APIC_BASE 0x1Bu
+
+static bool board_rdmsr(void *ctx, uint32_t msr, uint64_t *value) {
+  struct machine *b = ctx;
+  if (msr != MSR_APIC_BASE)
+    return false;
+  *value = dev_lapic_base_msr(b->lapic);
+  return true;
+}
+
+static bool board_wrmsr(void *ctx, uint32_t msr, uint64_t value) {
+  struct machine *b = ctx;
+  if (msr != MSR_APIC_BASE)
+    return false;
+  dev_sched_advance(b->sched, cpu_cycles_now(b->cpu));
+  bool ok = dev_lapic_set_base_msr(b->lapic, value);
+  board_resync(b);
+  return ok;
+}
+
+static const struct cpu_msr_ops board_msrs = {.rdmsr = board_rdmsr, .wrmsr = board_wrmsr};
+
+#define REG_SVR 0x0F0
+#define REG_LVT_LINT0 0x350
+#define REG_LVT_LINT1 0x360
+#define FIRMWARE_IOAPIC_ID 1
+
+void machine_firmware_apics(struct machine *m) {
+  /* SeaBIOS's smp_setup: SVR | enable, LINT0 ExtINT (level), LINT1 NMI (level) */
+  dev_lapic_write(m->lapic, REG_SVR, 4, dev_lapic_peek(m->lapic, REG_SVR) | 0x100);
+  dev_lapic_write(m->lapic, REG_LVT_LINT0, 4, 0x8700);
+  dev_lapic_write(m->lapic, REG_LVT_LINT1, 4, 0x8400);
+  /* an MP BIOS gives the I/O APIC an ID of its own on the APIC bus: the
+   * bootstrap processor's local APIC is 0 */
+  dev_ioapic_reset(m->ioapic, FIRMWARE_IOAPIC_ID);
+}
+
+void machine_power_on_apics(struct machine *m) {
+  dev_lapic_reset(m->lapic);
+  dev_ioapic_reset(m->ioapic, 0);
+  apic_base_changed(m);
+}
+
+void machine_board_rewire(struct machine *m) { apic_base_changed(m); }
+
+void machine_init_signal(struct machine *m) {
+  m->init_pending = false;
+  if (!m->has_bios) {
+    machine_stop(m, MACHINE_END_RESET, "INIT from the local APIC (ringlab has no BIOS to restart)");
+    return;
+  }
+  /* The processor and its APIC as INIT leaves them; the ROM starts again
+   * at the reset vector (a BIOS tells a warm start by its CMOS shutdown
+   * byte). */
+  cpu_init(m->cpu);
+  dev_lapic_init_reset(m->lapic);
+}
 
 static uint64_t board_cpu_hz(void *opaque) {
   struct machine *b = opaque;
@@ -338,9 +527,22 @@ struct machine *machine_new(uint32_t ram_bytes, FILE *serial_out, FILE *debugcon
     goto oom;
   cpu_set_uncharged_ports(m->cpu, RINGLAB_OPS_PORT, RINGLAB_OPS_PORTS);
   cpu_set_interrupt_ack(m->cpu, cpu_inta, b);
+  cpu_set_msr_ops(m->cpu, &board_msrs, b);
 
   struct dev_timebase tb = {.sched = m->sched, .cpu_hz = board_cpu_hz, .opaque = b};
-  b->pic_master = dev_pic_new((struct dev_irq){.set_irq = cpu_intr, .opaque = b});
+  b->lapic_mapped = BOARD_UNMAPPED;
+  b->lapic = dev_lapic_new(0, tb, (struct dev_lapic_clock){.model = apic_model, .bus_hz = apic_bus_hz, .opaque = b},
+                           (struct dev_lapic_lines){.intr = cpu_intr,
+                                                    .nmi = apic_nmi,
+                                                    .init = apic_init,
+                                                    .extint_ack = extint_ack,
+                                                    .eoi = apic_eoi,
+                                                    .base_changed = apic_base_changed,
+                                                    .opaque = b});
+  b->ioapic = dev_ioapic_new(0, apic_bus, b);
+  if (!b->lapic || !b->ioapic)
+    goto oom;
+  b->pic_master = dev_pic_new((struct dev_irq){.set_irq = pic_int, .opaque = b});
   if (!b->pic_master)
     goto oom;
   b->pic_slave = dev_pic_new((struct dev_irq){.set_irq = dev_pic_set_irq, .opaque = b->pic_master,
@@ -370,8 +572,17 @@ struct machine *machine_new(uint32_t ram_bytes, FILE *serial_out, FILE *debugcon
   if (dev_sched_add(m->sched, &dev_pit_clock_ops, b->pit) != 0 ||
       dev_sched_add(m->sched, &dev_rtc_clock_ops, b->rtc) != 0 ||
       dev_sched_add(m->sched, &dev_uart_clock_ops, m->uart) != 0 ||
-      dev_sched_add(m->sched, &dev_kbc_clock_ops, b->kbc) != 0)
+      dev_sched_add(m->sched, &dev_kbc_clock_ops, b->kbc) != 0 ||
+      dev_sched_add(m->sched, &dev_lapic_clock_ops, b->lapic) != 0)
     goto oom;
+  apic_base_changed(b); /* the APIC's page at its power-on base, CPUID.APIC */
+  if (b->lapic_mapped == BOARD_UNMAPPED ||
+      mmu_map_mmio(m->mem, DEV_IOAPIC_DEFAULT_BASE, DEV_IOAPIC_BYTES, &ioapic_mmio, b) != 0) {
+    snprintf(err, n, "board: cannot map the APICs' pages");
+    machine_free(m);
+    return NULL;
+  }
+  machine_firmware_apics(m);
   for (size_t k = 0; k < sizeof board / sizeof board[0]; k++) {
     const struct board_slot *s = &board[k];
     int rc = dev_bus_register(m->bus, s->port, s->ports, s->ops, chip_ctx(m, s->chip));
@@ -403,6 +614,8 @@ void machine_free(struct machine *m) {
   dev_kbc_free(b->kbc);
   dev_vga_free(b->vga);
   dev_fpuerr_free(b->fpuerr);
+  dev_lapic_free(b->lapic);
+  dev_ioapic_free(b->ioapic);
   cpu_free(m->cpu);
   dev_sched_free(m->sched);
   dev_bus_free(m->bus);

@@ -2,7 +2,7 @@
  * then device time catches up (dev_sched_advance), then the ops port's
  * request, if any, runs at that instruction boundary. A halted CPU with
  * IF = 1 is the same loop: cpu_run() moves the clock to the next event,
- * whose interrupt (through the PIC's INT on the CPU's INTR) wakes it.
+ * whose interrupt (through the local APIC on the CPU's INTR) wakes it.
  *
  * Emulated time is the CPU's cycle counter alone; devices see it only
  * through the scheduler. Nothing here reads the host clock, so a run is a
@@ -108,6 +108,8 @@ void machine_run(struct machine *m, uint64_t max_cycles) {
     }
     dev_sched_advance(m->sched, cpu_cycles(m->cpu));
     opsport_run(m);
+    if (m->init_pending && m->end == MACHINE_RUNNING)
+      machine_init_signal(m); /* the local APIC's INIT, at this boundary */
     if (m->end != MACHINE_RUNNING)
       break;
     char what[200];

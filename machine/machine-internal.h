@@ -97,8 +97,14 @@ struct machine {
   struct dev_vga *vga;
   struct dev_kbc *kbc;
   struct dev_fpuerr *fpuerr; /* FERR# -> IRQ 13, port F0h -> IGNNE# */
+  struct dev_lapic *lapic;   /* the processor's local APIC: INTR, INTA, IA32_APIC_BASE */
+  struct dev_ioapic *ioapic; /* the I/O APIC at 0xFEC00000 */
+  uint64_t lapic_mapped;     /* where the APIC's page is mapped now, or BOARD_UNMAPPED */
   struct opsport ops;
-  bool intr;      /* the master PIC's INT, as driven on the CPU's INTR */
+  bool intr;      /* the CPU's INTR, as the local APIC drives it */
+  bool pic_int;   /* the master PIC's INT (the APIC's LINT0, the I/O APIC's pin 0) */
+  bool init_pending; /* an INIT from the local APIC, applied between runs (loop.c) */
+  bool has_bios;  /* booted from a ROM (--bios): an INIT restarts it */
   cycles_t run_until; /* the end of the CPU's current run (loop.c): a device
                          event moved before it stops the run (board.c) */
   int com1_intr;  /* the UART's INTR pin */
@@ -130,6 +136,18 @@ struct machine {
 struct machine *machine_new(uint32_t ram_bytes, FILE *serial_out, FILE *debugcon_out, char *err,
                             size_t err_bytes);
 void machine_free(struct machine *m);
+#define BOARD_UNMAPPED UINT64_MAX
+/* The APICs as a BIOS leaves them for an operating system (machine_new
+ * does this: the loaders are the BIOS): the local APIC software-enabled in
+ * virtual-wire mode (LINT0 ExtINT, LINT1 NMI), as SeaBIOS leaves it; the
+ * I/O APIC's ID 1. machine_power_on_apics: the state of the chips at
+ * power-on instead, for a ROM (--bios) to program. */
+void machine_firmware_apics(struct machine *m);
+void machine_power_on_apics(struct machine *m);
+/* After a snapshot's load: the local APIC's page where its base says. */
+void machine_board_rewire(struct machine *m);
+/* The INIT the local APIC sent, at an instruction boundary (loop.c). */
+void machine_init_signal(struct machine *m);
 
 /* Adds an observer (owned by the caller, alive while the machine runs);
  * -1 when there are MACHINE_MAX_OBSERVERS already. */

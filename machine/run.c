@@ -589,7 +589,7 @@ static int parse_args(struct run_options *o, int argc, char **argv, char *err, s
  * jump. RAM covers that low range on this machine, so the low alias is a
  * copy in RAM, as a chipset's BIOS shadow leaves it after POST (writable:
  * the shadow's write protection is not modeled). The CPU starts from
- * RESET in real mode. */
+ * RESET in real mode, the APICs in their power-on state. */
 static int load_bios(struct machine *m, const char *path, char *err, size_t n) {
   struct stat st;
   if (check_regular_file(path, &st, err, n) != 0)
@@ -626,6 +626,9 @@ static int load_bios(struct machine *m, const char *path, char *err, size_t n) {
     cpu_invalidate_phys(m->cpu, 0x100000000ull - size, size);
     cpu_invalidate_phys(m->cpu, LOW_MEMORY_TOP - alias, alias);
     cpu_reset(m->cpu);
+    /* A BIOS finds the APICs as they power on, and programs them. */
+    machine_power_on_apics(m);
+    m->has_bios = true;
   }
   return rc;
 }

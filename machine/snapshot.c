@@ -13,7 +13,8 @@
  *     "MMU "  mmu_save: A20, paging state, both TLBs whole, ROMs
  *     "DEVS"  the scheduler's time and every chip (dev_*_save), with their
  *             pending events and the input still to come
- *     "MACH"  the board's wires (INTR, COM1's INTR and OUT2), the ops port,
+ *     "MACH"  the board's wires (INTR, the PIC's INT, a pending INIT, the
+ *             BIOS boot, COM1's INTR and OUT2), the ops port,
  *             the machine's own counters, the --stats baseline, regions,
  *             results
  *     "RAM "  u32 bytes, then RAM compressed with zlib (deflate)
@@ -45,7 +46,7 @@
 #include "snap.h"
 
 #define SNAPSHOT_MAGIC "RLABSNAP"
-#define SNAPSHOT_VERSION 1u
+#define SNAPSHOT_VERSION 2u
 #define RAM_CHUNK (1u << 20)
 
 /* ---- the machine's own section ---------------------------------------------------- */
@@ -81,6 +82,9 @@ static void get_name(struct snap_reader *r, char *name) {
 
 static void machine_save_board(const struct machine *m, struct snap_writer *w) {
   snap_put_bool(w, m->intr);
+  snap_put_bool(w, m->pic_int);
+  snap_put_bool(w, m->init_pending);
+  snap_put_bool(w, m->has_bios);
   snap_put_u32(w, (uint32_t)m->com1_intr);
   snap_put_bool(w, m->com1_out2);
   const struct opsport *o = &m->ops;
@@ -115,6 +119,9 @@ static int machine_load_board(struct machine *m, struct snap_reader *r) {
   m->end_message[0] = 0;
   m->idle = false;
   m->intr = snap_get_bool(r);
+  m->pic_int = snap_get_bool(r);
+  m->init_pending = snap_get_bool(r);
+  m->has_bios = snap_get_bool(r);
   m->com1_intr = (int)snap_get_u32(r);
   m->com1_out2 = snap_get_bool(r);
   struct opsport *o = &m->ops;
@@ -167,13 +174,16 @@ static void devices_save(const struct machine *m, struct snap_writer *w) {
   dev_vga_save(m->vga, w);
   dev_kbc_save(m->kbc, w);
   dev_fpuerr_save(m->fpuerr, w);
+  dev_lapic_save(m->lapic, w);
+  dev_ioapic_save(m->ioapic, w);
 }
 
 static int devices_load(struct machine *m, struct snap_reader *r) {
   if (dev_sched_load(m->sched, r) || dev_pic_load(m->pic_master, r) || dev_pic_load(m->pic_slave, r) ||
       dev_pit_load(m->pit, r) || dev_rtc_load(m->rtc, r) || dev_a20_load(m->a20, r) ||
       dev_uart_load(m->uart, r) || dev_debugexit_load(m->debugexit, r) || dev_vga_load(m->vga, r) ||
-      dev_kbc_load(m->kbc, r) || dev_fpuerr_load(m->fpuerr, r))
+      dev_kbc_load(m->kbc, r) || dev_fpuerr_load(m->fpuerr, r) || dev_lapic_load(m->lapic, r) ||
+      dev_ioapic_load(m->ioapic, r))
     return -1;
   return 0;
 }
@@ -464,6 +474,7 @@ int snapshot_apply(struct machine *m, const struct snapshot *s, const char *path
   }
   cpu_invalidate_phys(m->cpu, 0, 1ull << 32); /* RAM and ROM changed under any decoded code */
   cpu_set_intr(m->cpu, m->intr);
+  machine_board_rewire(m); /* the local APIC's page where its restored base is */
   return 0;
 }
 

@@ -159,6 +159,10 @@ void mmu_free(struct mmu *m);
  * overlap with RAM or another range. */
 int mmu_map_mmio(struct mmu *m, uint32_t base, uint32_t size_bytes,
                  const struct mmu_mmio_ops *ops, void *ctx);
+/* Gives back the MMIO range that starts at base (a device that moves, as
+ * the local APIC's page when IA32_APIC_BASE changes). Returns -1 if no MMIO
+ * range starts there. */
+int mmu_unmap_mmio(struct mmu *m, uint32_t base);
 /* Maps a read-only copy of image at base. */
 int mmu_map_rom(struct mmu *m, uint32_t base, const void *image, uint32_t size_bytes);
 

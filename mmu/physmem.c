@@ -80,6 +80,17 @@ int mmu_map_mmio(struct mmu *m, uint32_t base, uint32_t size_bytes,
   return add_region(m, (struct mmu_region){base, size_bytes, REGION_MMIO, ops, ctx, NULL});
 }
 
+int mmu_unmap_mmio(struct mmu *m, uint32_t base) {
+  for (unsigned k = 0; k < m->n_regions; k++) {
+    if (m->regions[k].base != base || m->regions[k].kind != REGION_MMIO)
+      continue;
+    memmove(&m->regions[k], &m->regions[k + 1], (m->n_regions - k - 1) * sizeof *m->regions);
+    m->n_regions--;
+    return 0;
+  }
+  return -1;
+}
+
 int mmu_map_rom(struct mmu *m, uint32_t base, const void *image, uint32_t size_bytes) {
   uint8_t *copy = malloc(size_bytes ? size_bytes : 1);
   if (!copy)

@@ -138,6 +138,9 @@ void X87_escape(struct cpu *c, const struct insn *i) {
  *                                            fpu/), #NM, #MF and FERR#
  *   PSE   4 MiB pages                  PAE   PAE paging, 36-bit frames
  *   PGE   global pages                         (mmu/paging.c, mmu/tlb.c)
+ *   APIC  the local APIC (devices/lapic.c), while the board says one is
+ *         there and enabled (IA32_APIC_BASE.EN: SDM vol. 3, 10.4.3);
+ *         its initial APIC ID (EBX bits 31-24) is 0, the board's
  * Not yet: VME, DE, MCE, PAT, PSE-36, MMX. */
 #define CPUID_FPU (1u << 0)
 #define CPUID_PSE (1u << 3)
@@ -145,6 +148,7 @@ void X87_escape(struct cpu *c, const struct insn *i) {
 #define CPUID_MSR (1u << 5)
 #define CPUID_PAE (1u << 6)
 #define CPUID_CX8 (1u << 8)
+#define CPUID_APIC (1u << 9)
 #define CPUID_SEP (1u << 11)
 #define CPUID_MTRR (1u << 12)
 #define CPUID_PGE (1u << 13)
@@ -163,12 +167,9 @@ void CPUID(struct cpu *c, const struct insn *i) {
     cx = 0x6C65746E;
     break;
   case 1:
-    a = 0x00000633;
-    d = CPUID_FEATURES;
-    break;
   default: /* past the highest leaf: the highest basic leaf's values */
     a = 0x00000633;
-    d = CPUID_FEATURES;
+    d = CPUID_FEATURES | (c->sys.apic_present ? CPUID_APIC : 0);
     break;
   }
   c->gpr[CPU_EAX] = a;

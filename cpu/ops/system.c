@@ -34,7 +34,8 @@
  * MSRs (SDM vol. 4, P6 family): the TSC (0x10; a write sets the low 32
  * bits and clears the high ones, as on P6 processors), SYSENTER_CS/ESP/EIP
  * and the MTRRs, kept as storage (MTRRcap reads 0x508 and is read-only);
- * any other MSR is #GP(0).
+ * any other goes to the board's MSR ops (IA32_APIC_BASE, 0x1B, is the local
+ * APIC's: cpu_set_msr_ops), and is #GP(0) if they do not take it.
  */
 #include "../cpu-internal.h"
 
@@ -368,8 +369,8 @@ void RDMSR(struct cpu *c, const struct insn *i) {
     v = s->sysenter_esp;
   else if (msr == MSR_SYSENTER_EIP)
     v = s->sysenter_eip;
-  else
-    cpu_raise(c, CPU_EXC_GP, 0);
+  else if (!s->msr_ops || !s->msr_ops->rdmsr || !s->msr_ops->rdmsr(s->msr_ctx, msr, &v))
+    cpu_raise(c, CPU_EXC_GP, 0); /* the board does not know it either */
   c->gpr[CPU_EAX] = (uint32_t)v;
   c->gpr[CPU_EDX] = (uint32_t)(v >> 32);
 }
@@ -392,8 +393,8 @@ void WRMSR(struct cpu *c, const struct insn *i) {
     s->sysenter_esp = lo;
   else if (msr == MSR_SYSENTER_EIP)
     s->sysenter_eip = lo;
-  else
-    cpu_raise(c, CPU_EXC_GP, 0); /* MTRRcap (read-only) and the rest */
+  else if (msr == MSR_MTRRCAP || !s->msr_ops || !s->msr_ops->wrmsr || !s->msr_ops->wrmsr(s->msr_ctx, msr, v))
+    cpu_raise(c, CPU_EXC_GP, 0); /* MTRRcap (read-only), a reserved bit, the rest */
 }
 
 /* ---- SYSENTER SYSEXIT (SDM vol. 2, SYSENTER and SYSEXIT, 32-bit forms) ------------------- */

@@ -1,9 +1,9 @@
 /* tests/cpu/test_system.c - the system instructions: LGDT LIDT SGDT SIDT,
  * MOV to and from CR0 (PE switching real <-> protected; paging itself is
  * test_paging.c) and CR4 (reserved bits), the debug registers, CLTS LMSW SMSW,
- * RDMSR WRMSR (TSC, SYSENTER, MTRRs, unknown MSRs), RDTSC after a TSC
- * write, SYSENTER/SYSEXIT round trips, CPUID's feature bits, and the
- * CPL 0 checks.
+ * RDMSR WRMSR (TSC, SYSENTER, MTRRs, unknown MSRs, the board's MSRs),
+ * RDTSC after a TSC write, SYSENTER/SYSEXIT round trips, CPUID's feature
+ * bits (the board's APIC bit), INIT, and the CPL 0 checks.
  *
  * Protected-mode tests use the harness's flat machine plus a GDT and an IDT
  * whose every vector leads to its own HLT (as in test_interrupts.c), so a
@@ -239,7 +239,7 @@ static void rdtsc_after_wrmsr_tsc_counts_from_the_written_value(void **state) {
 
 static void unknown_msrs_raise_gp_on_read_and_write(void **state) {
   struct harness *h = *state;
-  cpu_set_reg(h->cpu, CPU_ECX, 0x1B); /* APIC base: no local APIC modeled */
+  cpu_set_reg(h->cpu, CPU_ECX, 0x1B); /* APIC base: no board MSR ops, no local APIC */
   assert_int_equal(HARNESS_RUN(h, 0x0F, 0x32), CPU_EXIT_HALT);
   assert_fault(h, CPU_EXC_GP, 0);
   assert_int_equal(rd32(h, REG(h, CPU_ESP) + 4), HARNESS_CODE);
@@ -330,7 +330,123 @@ static void sysexit_at_cpl_3_raises_gp(void **state) {
   assert_fault(h, CPU_EXC_GP, 0);
 }
 
+/* The board's MSRs: IA32_APIC_BASE through cpu_set_msr_ops. */
+static uint64_t board_apic_base = 0xFEE00900u;
+static uint32_t board_msr_asked;
+
+static bool board_rdmsr(void *ctx, uint32_t msr, uint64_t *value) {
+  board_msr_asked = msr;
+  if (msr != 0x1B)
+    return false;
+  *value = board_apic_base;
+  return true;
+}
+
+static bool board_wrmsr(void *ctx, uint32_t msr, uint64_t value) {
+  board_msr_asked = msr;
+  if (msr != 0x1B || (value & 0xFF))
+    return false; /* unknown, or a reserved bit */
+  board_apic_base = value;
+  return true;
+}
+
+static const struct cpu_msr_ops board_msrs = {.rdmsr = board_rdmsr, .wrmsr = board_wrmsr};
+
+static void msrs_the_cpu_does_not_know_go_to_the_board(void **state) {
+  struct harness *h = *state;
+  cpu_set_msr_ops(h->cpu, &board_msrs, NULL);
+  board_apic_base = 0xFEE00900u;
+  /* rdmsr (0x1B); mov esi, eax; mov eax, 0xFED00800; wrmsr; hlt */
+  cpu_set_reg(h->cpu, CPU_ECX, 0x1B);
+  cpu_set_reg(h->cpu, CPU_EDX, 0);
+  assert_int_equal(HARNESS_RUN(h, 0x0F, 0x32, 0x89, 0xC6, 0xB8, 0x00, 0x08, 0xD0, 0xFE, 0x0F, 0x30, 0xF4),
+                   CPU_EXIT_HALT);
+  assert_int_equal(REG(h, CPU_ESI), 0xFEE00900u);
+  assert_int_equal(REG(h, CPU_EDX), 0);
+  assert_true(board_apic_base == 0xFED00800u);
+  /* TSC and MTRRs stay the CPU's: the board is not asked */
+  board_msr_asked = 0;
+  cpu_set_reg(h->cpu, CPU_ECX, 0x2FF);
+  assert_int_equal(HARNESS_RUN(h, 0x0F, 0x32, 0xF4), CPU_EXIT_HALT);
+  assert_int_equal(board_msr_asked, 0);
+}
+
+static void a_board_msr_write_it_refuses_raises_gp(void **state) {
+  struct harness *h = *state;
+  cpu_set_msr_ops(h->cpu, &board_msrs, NULL);
+  board_apic_base = 0xFEE00900u;
+  cpu_set_reg(h->cpu, CPU_ECX, 0x1B);
+  cpu_set_reg(h->cpu, CPU_EAX, 0xFEE00901u); /* bit 0 reserved */
+  cpu_set_reg(h->cpu, CPU_EDX, 0);
+  assert_int_equal(HARNESS_RUN(h, 0x0F, 0x30), CPU_EXIT_HALT);
+  assert_fault(h, CPU_EXC_GP, 0);
+  assert_true(board_apic_base == 0xFEE00900u);
+  cpu_set_reg(h->cpu, CPU_ESP, 0x8000);
+  cpu_set_reg(h->cpu, CPU_ECX, 0x1C); /* the board does not know it either */
+  assert_int_equal(HARNESS_RUN(h, 0x0F, 0x32), CPU_EXIT_HALT);
+  assert_fault(h, CPU_EXC_GP, 0);
+  assert_int_equal(board_msr_asked, 0x1C);
+  cpu_set_reg(h->cpu, CPU_ESP, 0x8000);
+  cpu_set_reg(h->cpu, CPU_ECX, 0xFE); /* MTRRcap stays read-only: not the board's */
+  board_msr_asked = 0;
+  assert_int_equal(HARNESS_RUN(h, 0x0F, 0x30), CPU_EXIT_HALT);
+  assert_fault(h, CPU_EXC_GP, 0);
+  assert_int_equal(board_msr_asked, 0);
+}
+
 /* ---- CPUID ------------------------------------------------------------------------------- */
+
+static void cpuid_apic_bit_is_the_boards(void **state) {
+  struct harness *h = *state;
+  cpu_set_apic_present(h->cpu, true);
+  cpu_set_reg(h->cpu, CPU_EAX, 1);
+  assert_int_equal(HARNESS_RUN(h, 0x0F, 0xA2, 0xF4), CPU_EXIT_HALT);
+  assert_int_equal(REG(h, CPU_EDX) & (1u << 9), 1u << 9);
+  assert_int_equal(REG(h, CPU_EBX) >> 24, 0); /* initial APIC ID 0 */
+  cpu_set_apic_present(h->cpu, false);
+  cpu_set_reg(h->cpu, CPU_EAX, 1);
+  assert_int_equal(HARNESS_RUN(h, 0x0F, 0xA2, 0xF4), CPU_EXIT_HALT);
+  assert_int_equal(REG(h, CPU_EDX) & (1u << 9), 0);
+}
+
+/* ---- INIT -------------------------------------------------------------------------------- */
+
+static void init_resets_the_processor_but_keeps_x87_msrs_and_cache_control(void **state) {
+  struct harness *h = *state;
+  /* wrmsr SYSENTER_CS = 0x08; fld1; hlt */
+  cpu_set_reg(h->cpu, CPU_ECX, 0x174);
+  cpu_set_reg(h->cpu, CPU_EAX, 0x08);
+  cpu_set_reg(h->cpu, CPU_EDX, 0);
+  assert_int_equal(HARNESS_RUN(h, 0x0F, 0x30, 0xD9, 0xE8, 0xF4), CPU_EXIT_HALT);
+  h->cpu->sys.mtrr[MTRR_SLOT_DEF_TYPE] = 0xC06;
+  h->cpu->cr[0] |= 0x60000000u; /* CD, NW */
+  uint16_t fsw = h->cpu->x87.sw;
+  uint8_t st0[10];
+  memcpy(st0, h->cpu->x87.st[(fsw >> 11) & 7], sizeof st0);
+  uint64_t tsc_offset = h->cpu->sys.tsc_offset;
+  cycles_t cycles = cpu_cycles(h->cpu);
+  cpu_init(h->cpu);
+  /* RESET's state ... */
+  assert_int_equal(cpu_get_eip(h->cpu), 0xFFF0);
+  struct cpu_segment cs;
+  cpu_get_segment(h->cpu, CPU_CS, &cs);
+  assert_int_equal(cs.selector, 0xF000);
+  assert_int_equal(cs.base, 0xFFFF0000u);
+  assert_int_equal(cpu_get_eflags(h->cpu), 0x2);
+  assert_int_equal(REG(h, CPU_EDX), 0x633);
+  assert_int_equal(REG(h, CPU_EAX), 0);
+  assert_int_equal(cpu_get_cr(h->cpu, 0) & 0x1Fu, 0x10); /* real mode, ET */
+  assert_int_equal(cpu_get_cr(h->cpu, 4), 0);
+  /* ... but what INIT keeps */
+  assert_int_equal(cpu_get_cr(h->cpu, 0) & 0x60000000u, 0x60000000u);
+  assert_int_equal(h->cpu->x87.sw, fsw);
+  assert_memory_equal(h->cpu->x87.st[(fsw >> 11) & 7], st0, sizeof st0);
+  assert_int_equal(h->cpu->sys.sysenter_cs, 0x08);
+  assert_true(h->cpu->sys.mtrr[MTRR_SLOT_DEF_TYPE] == 0xC06);
+  assert_true(h->cpu->sys.tsc_offset == tsc_offset);
+  assert_true(cpu_cycles(h->cpu) == cycles);
+}
+
 
 static void cpuid_advertises_exactly_fpu_pse_tsc_msr_pae_cx8_sep_mtrr_pge_cmov(void **state) {
   struct harness *h = *state;
@@ -368,6 +484,11 @@ int main(void) {
       cmocka_unit_test_setup_teardown(sysexit_to_ring_3_and_sysenter_back_to_ring_0, setup_pm, harness_teardown),
       cmocka_unit_test_setup_teardown(sysenter_with_a_null_sysenter_cs_raises_gp, setup_pm, harness_teardown),
       cmocka_unit_test_setup_teardown(sysexit_at_cpl_3_raises_gp, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(msrs_the_cpu_does_not_know_go_to_the_board, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(a_board_msr_write_it_refuses_raises_gp, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(cpuid_apic_bit_is_the_boards, setup_pm, harness_teardown),
+      cmocka_unit_test_setup_teardown(init_resets_the_processor_but_keeps_x87_msrs_and_cache_control, setup_pm,
+                                      harness_teardown),
       cmocka_unit_test_setup_teardown(cpuid_advertises_exactly_fpu_pse_tsc_msr_pae_cx8_sep_mtrr_pge_cmov, setup_pm,
                                       harness_teardown),
   };

@@ -43,7 +43,8 @@ static void write_preset(char *path, size_t n, const char *rows, const char *eve
   char text[2048];
   snprintf(text, sizeof text,
            "[preset]\nfrequency_hz = 1000\n"      /* lines 1-2 */
-           "[rows]\ndefault = 2\n%s"              /* lines 3-4, then rows */
+           "apic = p6\napic_bus_hz = 250/3\n"      /* lines 3-4 */
+           "[rows]\ndefault = 2\n%s"              /* lines 5-6, then rows */
            "[events]\n"
            "page_walk_access = 1\ntlb_fill = 2\ncr3_load = 3\ninvlpg = 4\nint_real = 5\n"
            "intgate_same = 6\nintgate_inner = 7\ntrapgate_same = 8\ntrapgate_inner = 9\n"
@@ -244,13 +245,13 @@ static void expect_error(struct harness *h, const char *path, int line, const ch
 static void an_unknown_key_is_an_error_naming_file_line_and_key(void **state) {
   char path[64];
   write_preset(path, sizeof path, "ADD_EdGd = 1\nADD_NOSUCH = 1\n", "memory_operand = 0\n");
-  expect_error(*state, path, 6, "ADD_NOSUCH");
+  expect_error(*state, path, 8, "ADD_NOSUCH");
   remove(path);
   write_preset(path, sizeof path, "", "memory_operand = 0\ncache_miss = 7\n");
-  expect_error(*state, path, 29, "cache_miss");
+  expect_error(*state, path, 31, "cache_miss");
   remove(path);
   write_preset(path, sizeof path, "NOSUCH_* = 1\n", "memory_operand = 0\n");
-  expect_error(*state, path, 5, "NOSUCH_*");
+  expect_error(*state, path, 7, "NOSUCH_*");
   remove(path);
   write_file(path, sizeof path, "[preset]\nfrequency_hz = 1\n[cache]\nsize = 1\n");
   expect_error(*state, path, 4, "[cache]");
@@ -260,13 +261,13 @@ static void an_unknown_key_is_an_error_naming_file_line_and_key(void **state) {
 static void a_bad_number_is_an_error_naming_file_and_line(void **state) {
   char path[64];
   write_preset(path, sizeof path, "ADD_EdGd = 1.5\n", "memory_operand = 0\n");
-  expect_error(*state, path, 5, "1.5");
+  expect_error(*state, path, 7, "1.5");
   remove(path);
   write_preset(path, sizeof path, "ADD_EdGd = 70000\n", "memory_operand = 0\n");
-  expect_error(*state, path, 5, "70000");
+  expect_error(*state, path, 7, "70000");
   remove(path);
   write_preset(path, sizeof path, "", "memory_operand = -1\n");
-  expect_error(*state, path, 28, "-1");
+  expect_error(*state, path, 30, "-1");
   remove(path);
   write_file(path, sizeof path, "[preset]\nfrequency_hz = 2.4GHz\n");
   expect_error(*state, path, 2, "2.4GHz");
@@ -276,7 +277,7 @@ static void a_bad_number_is_an_error_naming_file_and_line(void **state) {
 static void duplicate_and_missing_keys_are_errors(void **state) {
   char path[64];
   write_preset(path, sizeof path, "ADD_EdGd = 1\nADD_EdGd = 2\n", "memory_operand = 0\n");
-  expect_error(*state, path, 6, "duplicate key 'ADD_EdGd'");
+  expect_error(*state, path, 8, "duplicate key 'ADD_EdGd'");
   remove(path);
   write_preset(path, sizeof path, "", ""); /* no memory_operand */
   expect_error(*state, path, 0, "missing [events] memory_operand");
@@ -290,6 +291,54 @@ static void duplicate_and_missing_keys_are_errors(void **state) {
   write_file(path, sizeof path, "[preset]\nfrequency_hz = 1\nthis line has no equals sign\n");
   expect_error(*state, path, 3, "not an INI line");
   remove(path);
+}
+
+static void presets_name_their_apic_and_its_bus_clock(void **state) {
+  struct harness *h = *state;
+  uint64_t num, den;
+  assert_int_equal(cpu_timing_apic(h->cpu), CPU_APIC_XAPIC); /* a new cpu: unit's */
+  cpu_timing_apic_bus_hz(h->cpu, &num, &den);
+  assert_true(num == 1000000000u && den == 1);
+  assert_int_equal(cpu_set_timing(h->cpu, "p6", NULL, 0), 0);
+  assert_int_equal(cpu_timing_apic(h->cpu), CPU_APIC_P6);
+  cpu_timing_apic_bus_hz(h->cpu, &num, &den);
+  assert_true(num == 200000000u && den == 3); /* 66.67 MHz: 4.5 cycles a tick */
+  assert_int_equal(cpu_set_timing(h->cpu, "netburst", NULL, 0), 0);
+  assert_int_equal(cpu_timing_apic(h->cpu), CPU_APIC_XAPIC);
+  cpu_timing_apic_bus_hz(h->cpu, &num, &den);
+  assert_true(num == 100000000u && den == 1);
+  assert_int_equal(cpu_set_timing(h->cpu, "unit", NULL, 0), 0);
+  assert_int_equal(cpu_timing_apic(h->cpu), CPU_APIC_XAPIC);
+  cpu_timing_apic_bus_hz(h->cpu, &num, &den);
+  assert_true(num == 1000000000u && den == 1);
+  char path[64];
+  write_preset(path, sizeof path, "", "memory_operand = 0\n");
+  assert_int_equal(cpu_set_timing(h->cpu, path, NULL, 0), 0);
+  assert_int_equal(cpu_timing_apic(h->cpu), CPU_APIC_P6);
+  cpu_timing_apic_bus_hz(h->cpu, &num, &den);
+  assert_true(num == 250 && den == 3);
+  remove(path);
+}
+
+static void apic_keys_are_required_and_checked(void **state) {
+  char path[64];
+  write_file(path, sizeof path, "[preset]\nfrequency_hz = 1\napic_bus_hz = 1\n[rows]\ndefault = 1\n");
+  expect_error(*state, path, 0, "missing [preset] apic (p6 or xapic)");
+  remove(path);
+  write_file(path, sizeof path, "[preset]\nfrequency_hz = 1\napic = xapic\n[rows]\ndefault = 1\n");
+  expect_error(*state, path, 0, "missing [preset] apic_bus_hz");
+  remove(path);
+  write_file(path, sizeof path, "[preset]\nfrequency_hz = 1\napic = 486\n");
+  expect_error(*state, path, 3, "apic '486' is not p6 or xapic");
+  remove(path);
+  const char *bad[] = {"0", "1/0", "1/1001", "2.5", "1/", "/3", "66MHz"};
+  for (unsigned k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+    char text[128];
+    snprintf(text, sizeof text, "[preset]\nfrequency_hz = 1\napic_bus_hz = %s\n", bad[k]);
+    write_file(path, sizeof path, text);
+    expect_error(*state, path, 3, "apic_bus_hz");
+    remove(path);
+  }
 }
 
 static void a_missing_file_is_an_error_naming_it(void **state) {
@@ -309,6 +358,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(every_builtin_preset_parses_and_prices_every_row, harness_setup_flat32,
                                       harness_teardown),
       cmocka_unit_test_setup_teardown(presets_hold_their_documented_numbers, harness_setup_flat32, harness_teardown),
+      cmocka_unit_test_setup_teardown(presets_name_their_apic_and_its_bus_clock, harness_setup_flat32,
+                                      harness_teardown),
+      cmocka_unit_test_setup_teardown(apic_keys_are_required_and_checked, harness_setup_flat32, harness_teardown),
       cmocka_unit_test(event_names_match_the_event_table),
       cmocka_unit_test_setup_teardown(unit_preset_charges_one_cycle_per_instruction, harness_setup_flat32,
                                       harness_teardown),
