@@ -111,9 +111,13 @@ static void usage(FILE *out) {
           "exit status: 0; 1 a run failed or a row is missing; 64 bad usage or input.\n");
 }
 
-/* DIR/../NAME of the running ringlab (build/machine/ringlab ->
- * build/NAME). */
-static void beside_build(const char *name, char *out, size_t n) {
+/* An image's path: the one given, or DIR/../NAME of the running ringlab
+ * (build/machine/ringlab -> build/NAME). */
+static void image_path(const char *given, const char *name, char *out, size_t n) {
+  if (given) {
+    snprintf(out, n, "%s", given);
+    return;
+  }
   char self[PATH_MAX / 2];
   ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
   if (len <= 0 || strlen(name) > 64) {
@@ -482,22 +486,10 @@ static int lmbench_main(int argc, char **argv) {
   }
 
   static struct images im;
-  if (o.kernel)
-    snprintf(im.kernel, sizeof im.kernel, "%s", o.kernel);
-  else
-    beside_build("guests/kernel.elf", im.kernel, sizeof im.kernel);
-  if (o.kernel_xen)
-    snprintf(im.kernel_xen, sizeof im.kernel_xen, "%s", o.kernel_xen);
-  else
-    beside_build("guests/kernel-xen.elf", im.kernel_xen, sizeof im.kernel_xen);
-  if (o.hv)
-    snprintf(im.hv, sizeof im.hv, "%s", o.hv);
-  else
-    beside_build("hv/hv.elf", im.hv, sizeof im.hv);
-  if (o.initramfs)
-    snprintf(im.initramfs, sizeof im.initramfs, "%s", o.initramfs);
-  else
-    beside_build("guests/user/initramfs.cpio", im.initramfs, sizeof im.initramfs);
+  image_path(o.kernel, "guests/kernel.elf", im.kernel, sizeof im.kernel);
+  image_path(o.kernel_xen, "guests/kernel-xen.elf", im.kernel_xen, sizeof im.kernel_xen);
+  image_path(o.hv, "hv/hv.elf", im.hv, sizeof im.hv);
+  image_path(o.initramfs, "guests/user/initramfs.cpio", im.initramfs, sizeof im.initramfs);
   if ((want_l && !readable_file(im.kernel, "the native kernel: build it, or give --kernel")) ||
       (want_x && !readable_file(im.kernel_xen, "the paravirtualized kernel: build it, or give --kernel-xen")) ||
       (want_x && !readable_file(im.hv, "the hypervisor: build it, or give --hv")) ||

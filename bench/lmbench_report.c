@@ -343,85 +343,87 @@ static void print_ratio(FILE *out, double num, double den, bool have) {
     fprintf(out, " %7.2f", num / den);
 }
 
-static void print_mechanisms(FILE *out, const char *tname, const struct lm_config *c) {
-  bool used[LM_MECH_COUNT] = {false}, batch = false;
-  for (unsigned r = 0; r < N_ROWS; r++) {
-    if (strcmp(rows[r].table, tname) != 0)
-      continue;
-    struct lm_value v = row_value(c, &rows[r]);
-    for (unsigned k = 0; v.have && k < LM_MECH_COUNT; k++)
-      used[k] |= v.mech[k] >= 0.005;
-    batch |= v.have && mmu_batch(&v) >= 0;
-  }
-  fprintf(out, "\n  mechanisms per operation, %s:\n  %-16s", c->name, "benchmark");
-  for (unsigned k = 0; k < LM_MECH_COUNT; k++)
-    if (used[k])
-      fprintf(out, " %9s", mechanisms[k].label);
-  if (batch)
-    fprintf(out, " %9s", "pte/mmu");
-  fputc('\n', out);
-  for (unsigned r = 0; r < N_ROWS; r++) {
-    if (strcmp(rows[r].table, tname) != 0)
-      continue;
-    struct lm_value v = row_value(c, &rows[r]);
-    fprintf(out, "  %-16s", rows[r].benchmark);
-    for (unsigned k = 0; k < LM_MECH_COUNT; k++) {
-      if (!used[k])
-        continue;
-      if (v.have)
-        fprintf(out, " %9.2f", v.mech[k]);
-      else
-        fprintf(out, " %9s", "-");
-    }
-    if (batch) {
-      double b = v.have ? mmu_batch(&v) : -1;
-      if (b >= 0)
-        fprintf(out, " %9.1f", b);
-      else
-        fprintf(out, " %9s", "-");
-    }
-    fputc('\n', out);
-  }
+/* A column of the mechanism tables: value(v, k) per operation of row v
+ * (< 0: none), shown when some row of the table reaches shown_from. */
+struct lm_column {
+  const char *label;
+  double (*value)(const struct lm_value *v, unsigned k);
+  unsigned k;
+  double shown_from;
+  int prec; /* digits after the point */
+};
 
-  /* hypercalls by name, where the configuration made any */
-  bool hused[LM_HYPERCALLS] = {false}, any = false;
-  for (unsigned r = 0; r < N_ROWS; r++) {
-    if (strcmp(rows[r].table, tname) != 0)
-      continue;
-    struct lm_value v = row_value(c, &rows[r]);
-    for (unsigned k = 0; v.have && k < LM_HYPERCALLS; k++)
-      if (v.hcall[k] >= 0.005)
-        hused[k] = any = true;
-  }
-  if (!any)
-    return;
-  char buf[24];
-  fprintf(out, "\n  hypercalls per operation, %s (a multicall's members also under their own names):\n  %-16s",
-          c->name, "benchmark");
-  for (unsigned k = 0; k < LM_HYPERCALLS; k++)
-    if (hused[k]) {
-      const char *label = hypercall_label(k, buf, sizeof buf);
-      fprintf(out, " %*s", strlen(label) > 9 ? (int)strlen(label) : 9, label);
+static double mech_value(const struct lm_value *v, unsigned k) { return v->mech[k]; }
+static double hcall_value(const struct lm_value *v, unsigned k) { return v->hcall[k]; }
+static double batch_value(const struct lm_value *v, unsigned k) {
+  (void)k;
+  return mmu_batch(v);
+}
+
+/* Keeps the columns some row of table tname shows; returns how many. */
+static unsigned shown_columns(const char *tname, const struct lm_config *c, struct lm_column *cols, unsigned n) {
+  unsigned kept = 0;
+  for (unsigned k = 0; k < n; k++) {
+    bool shown = false;
+    for (unsigned r = 0; r < N_ROWS && !shown; r++) {
+      if (strcmp(rows[r].table, tname) != 0)
+        continue;
+      struct lm_value v = row_value(c, &rows[r]);
+      shown = v.have && cols[k].value(&v, cols[k].k) >= cols[k].shown_from;
     }
+    if (shown)
+      cols[kept++] = cols[k];
+  }
+  return kept;
+}
+
+/* The rows of table tname under title, one column each (at least 9 wide). */
+static void print_columns(FILE *out, const char *title, const char *tname, const struct lm_config *c,
+                          const struct lm_column *cols, unsigned n) {
+  fprintf(out, "\n  %s:\n  %-16s", title, "benchmark");
+  for (unsigned k = 0; k < n; k++)
+    fprintf(out, " %9s", cols[k].label);
   fputc('\n', out);
   for (unsigned r = 0; r < N_ROWS; r++) {
     if (strcmp(rows[r].table, tname) != 0)
       continue;
     struct lm_value v = row_value(c, &rows[r]);
     fprintf(out, "  %-16s", rows[r].benchmark);
-    for (unsigned k = 0; k < LM_HYPERCALLS; k++) {
-      if (!hused[k])
-        continue;
-      int w = (int)strlen(hypercall_label(k, buf, sizeof buf));
-      if (w < 9)
-        w = 9;
-      if (v.have)
-        fprintf(out, " %*.2f", w, v.hcall[k]);
+    for (unsigned k = 0; k < n; k++) {
+      int w = strlen(cols[k].label) > 9 ? (int)strlen(cols[k].label) : 9;
+      double x = v.have ? cols[k].value(&v, cols[k].k) : -1;
+      if (x >= 0)
+        fprintf(out, " %*.*f", w, cols[k].prec, x);
       else
         fprintf(out, " %*s", w, "-");
     }
     fputc('\n', out);
   }
+}
+
+static void print_mechanisms(FILE *out, const char *tname, const struct lm_config *c) {
+  struct lm_column cols[LM_MECH_COUNT + 1 + LM_HYPERCALLS];
+  char labels[LM_HYPERCALLS][24], title[160];
+  unsigned n = 0;
+  for (unsigned k = 0; k < LM_MECH_COUNT; k++)
+    cols[n++] = (struct lm_column){mechanisms[k].label, mech_value, k, 0.005, 2};
+  cols[n++] = (struct lm_column){"pte/mmu", batch_value, 0, 0, 1};
+  n = shown_columns(tname, c, cols, n);
+  snprintf(title, sizeof title, "mechanisms per operation, %s", c->name);
+  print_columns(out, title, tname, c, cols, n);
+
+  /* hypercalls by name, where the configuration made any */
+  n = 0;
+  for (unsigned k = 0; k < LM_HYPERCALLS; k++) {
+    const char *label = hypercall_label(k, labels[k], sizeof labels[k]);
+    cols[n++] = (struct lm_column){label, hcall_value, k, 0.005, 2};
+  }
+  n = shown_columns(tname, c, cols, n);
+  if (n == 0)
+    return;
+  snprintf(title, sizeof title, "hypercalls per operation, %s (a multicall's members also under their own names)",
+           c->name);
+  print_columns(out, title, tname, c, cols, n);
 }
 
 unsigned lm_print_tables(FILE *out, const struct lm_config *configs, unsigned n_configs,
@@ -666,6 +668,15 @@ int lm_write_json(const char *path, const struct lm_config *configs, unsigned n_
   return 0;
 }
 
+/* Text inside a single-quoted gnuplot string: a quote is doubled. */
+static void gnuplot_text(FILE *f, const char *t) {
+  for (; *t; t++) {
+    if (*t == '\'')
+      fputc('\'', f);
+    fputc(*t, f);
+  }
+}
+
 static const char *extension(const char *path) {
   const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
   return dot && (!slash || dot > slash) ? dot + 1 : "";
@@ -749,11 +760,13 @@ int lm_write_plot(const char *data_path, const char *script_path, const char *ou
           "plot '%s' using 2:xtic(1) title 'paper: Xen / L-UP'",
           terminal, output, configs[0].preset, data_path);
   for (unsigned p = 0; p < n_pairs; p++) {
-    fprintf(s, ", '' using %u title 'ringlab: %s / %s", 3 + p, pairs[p][1]->name, pairs[p][0]->name);
+    fprintf(s, ", '' using %u title 'ringlab: ", 3 + p);
+    gnuplot_text(s, pairs[p][1]->name);
+    fprintf(s, " / ");
+    gnuplot_text(s, pairs[p][0]->name);
     if (p > 0 && compare_setting) {
       fprintf(s, " with ");
-      for (const char *q = compare_setting; *q; q++)
-        fputc(*q == '\'' ? '"' : *q, s); /* inside a single-quoted gnuplot string */
+      gnuplot_text(s, compare_setting);
     }
     fputc('\'', s);
   }

@@ -192,6 +192,11 @@ void cpu_set_flat_protected(struct cpu *c) {
     cpu_segment_loaded(c, s);
 }
 
+void cpu_set_gdtr(struct cpu *c, uint32_t base, uint16_t limit) {
+  c->gdtr.base = base;
+  c->gdtr.limit = limit;
+}
+
 uint32_t cpu_get_cr(const struct cpu *c, int n) { return (n >= 0 && n < 5) ? c->cr[n] : 0; }
 
 int cpu_first_exception(const struct cpu *c) { return c->first_exception; }

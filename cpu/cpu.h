@@ -216,6 +216,10 @@ void cpu_load_segment_real(struct cpu *cpu, enum cpu_sreg s, uint16_t selector);
 /* Sets flat 4 GiB 32-bit segments and CR0.PE, as a Multiboot loader leaves
  * the machine (CS 0x08, data 0x10). */
 void cpu_set_flat_protected(struct cpu *cpu);
+/* Loads GDTR as LGDT would (loaders that hand over a GDT of their own, as
+ * the Linux boot protocol's __BOOT_CS/__BOOT_DS); segment registers are
+ * left as they are (their caches hold until reloaded). */
+void cpu_set_gdtr(struct cpu *cpu, uint32_t base, uint16_t limit);
 
 uint32_t cpu_get_cr(const struct cpu *cpu, int n);
 

@@ -49,7 +49,11 @@ void display_format_count(char *out, size_t n, uint64_t v) {
     buf[o++] = digits[k];
   }
   buf[o] = 0;
-  snprintf(out, n, "%s", buf);
+  if (n == 0)
+    return;
+  size_t m = (size_t)o < n ? (size_t)o : n - 1; /* cut to fit, as snprintf would */
+  memcpy(out, buf, m);
+  out[m] = 0;
 }
 
 static void line(struct display_panel *p, uint8_t colour, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -269,12 +269,15 @@ static int build_one(struct hv_domain *d, const struct hv_module *kmod, const st
   si->mod_len = initrd_len;
   strlcpy((char *)si->cmd_line, cmdline, sizeof si->cmd_line);
 
-  /* Validate the bootstrap page tables as the domain's base pointer. */
+  /* Validate the bootstrap page tables as the domain's base pointer, and
+   * pin the L3 as Xen's builders do (dom0's and libxc's for a domU): a
+   * kernel that moves to tables of its own unpins it (Linux, GRUB). */
   vc->cr3_mfn = 0;
-  if (!hv_new_guest_cr3(d, l3_mfn)) {
+  if (!hv_new_guest_cr3(d, l3_mfn) || !hv_get_page_and_type(l3_mfn, d, HV_PGT_L3)) {
     hv_printf("(XEN) domain %u: %s: the bootstrap page tables did not validate\n", d->id, kmod->path);
     return -1;
   }
+  hv_frames[l3_mfn].flags |= HV_PGF_PINNED;
 
   /* The initial registers. */
   memset(&vc->regs, 0, sizeof vc->regs);

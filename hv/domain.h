@@ -59,6 +59,7 @@ struct hv_vcpu {
   uint32_t nmi_eip;
   int failsafe_masks_events;     /* CALLBACKF_mask_events on the failsafe */
   uint32_t cr3_mfn;            /* the guest's L3 (its base pointer) */
+  uint64_t l3_shadow[4] __attribute__((aligned(32))); /* the PDPTEs CR3 loads (mm.c) */
   uint32_t gdt_mfns[14], gdt_frames, gdt_ents;
   uint32_t ldt_base, ldt_ents;
   uint32_t ldt_mapped;         /* LDT pages mapped in the per-domain area */
@@ -195,6 +196,7 @@ long hv_do_update_va_mapping(uint32_t va, uint64_t val, uint32_t flags);
 long hv_do_vm_assist(uint32_t cmd, uint32_t type);
 int hv_ptwr_fault(struct hv_frame *f, uint32_t addr);
 int hv_new_guest_cr3(struct hv_domain *d, uint32_t mfn);
+void hv_load_guest_cr3(struct hv_vcpu *v); /* CR3 := v's L3, through its shadow */
 void hv_domain_relinquish(struct hv_domain *d);
 int hv_audit(int verbose);
 uint32_t hv_gmfn_to_mfn(struct hv_domain *d, uint32_t gmfn);

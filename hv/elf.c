@@ -69,12 +69,16 @@ static int parse_features(struct hv_elf_info *e, const char *s, uint32_t len) {
   return 0;
 }
 
+/* A numeric note, as libelf's elf_note_numeric: 1, 2, 4 or 8 bytes (an
+ * 8-byte value truncated to 32 bits), any other size 0. */
 static uint32_t note_value(const uint8_t *desc, uint32_t descsz) {
-  if (descsz == 4)
-    return *(const uint32_t *)desc;
-  if (descsz == 8)
-    return (uint32_t) * (const uint64_t *)desc;
-  return UNSET;
+  switch (descsz) {
+  case 1: return desc[0];
+  case 2: return *(const uint16_t *)desc;
+  case 4: return *(const uint32_t *)desc;
+  case 8: return (uint32_t) * (const uint64_t *)desc;
+  default: return 0;
+  }
 }
 
 static void copy_str(char *dst, uint32_t size, const uint8_t *src, uint32_t n) {
@@ -85,39 +89,70 @@ static void copy_str(char *dst, uint32_t size, const uint8_t *src, uint32_t n) {
   dst[strnlen(dst, n)] = 0;
 }
 
-static int parse_notes(struct hv_elf_info *e, const uint8_t *p, uint32_t size) {
-  uint32_t at = 0;
-  while (at + sizeof(Elf32_Nhdr) <= size) {
-    const Elf32_Nhdr *nh = (const Elf32_Nhdr *)(p + at);
-    uint32_t namesz = (nh->n_namesz + 3) & ~3u, descsz = (nh->n_descsz + 3) & ~3u;
-    if (nh->n_namesz > size || nh->n_descsz > size ||
-        (uint64_t)at + sizeof *nh + namesz + descsz > size)
-      return fail(e, "truncated ELF note");
-    const char *name = (const char *)(nh + 1);
-    const uint8_t *desc = (const uint8_t *)name + namesz;
-    at += sizeof *nh + namesz + descsz;
-    if (nh->n_namesz != 4 || memcmp(name, "Xen", 4) != 0)
+/* The notes of one PT_NOTE segment or SHT_NOTE section, file offsets
+ * [start, end), as libelf's elf_xen_parse_notes walks them: every note
+ * whose header starts inside the range is read, but its name and
+ * description are bounded by the file, not by the range. GRUB's
+ * grub-mkimage (i386-xen) writes a PAE_MODE note whose descsz (12,
+ * "yes,bimodal") runs 8 bytes past its segment and past the end of the
+ * file, with only "yes\0" in it: Xen reads the string up to its NUL and
+ * loads the image. A string note is read up to its NUL (libelf's
+ * elf_strval); one with no NUL inside the file is ignored. Returns the
+ * number of Xen notes, or -1. */
+static int parse_notes(struct hv_elf_info *e, const uint8_t *img, uint32_t size, uint32_t start, uint32_t end) {
+  int found = 0;
+  uint32_t at = start;
+  while (at < end) {
+    if ((uint64_t)at + sizeof(Elf32_Nhdr) > size)
+      break;
+    const Elf32_Nhdr *nh = (const Elf32_Nhdr *)(img + at);
+    uint64_t name_at = (uint64_t)at + sizeof *nh;
+    uint64_t desc_at = name_at + (((uint64_t)nh->n_namesz + 3) & ~3ull);
+    uint64_t next = desc_at + (((uint64_t)nh->n_descsz + 3) & ~3ull);
+    if (next > UINT32_MAX)
+      next = UINT32_MAX;
+    at = (uint32_t)next;
+    if (nh->n_namesz != 4 || name_at + 4 > size || memcmp(img + name_at, "Xen", 4) != 0)
       continue;
+    found++;
     e->has_xen_notes = 1;
-    uint32_t v = note_value(desc, nh->n_descsz);
+    /* What of the description lies inside the file. */
+    uint32_t avail = desc_at >= size ? 0 : (uint32_t)(size - desc_at);
+    const uint8_t *desc = img + (desc_at > size ? size : desc_at);
+    uint32_t v = nh->n_descsz <= avail ? note_value(desc, nh->n_descsz) : 0;
+    uint32_t slen = strnlen((const char *)desc, avail);
+    int str_ok = slen < avail; /* a NUL inside the file */
     switch (nh->n_type) {
     case XEN_ELFNOTE_ENTRY: e->entry = v; break;
     case XEN_ELFNOTE_HYPERCALL_PAGE: e->hypercall_page = v; break;
     case XEN_ELFNOTE_VIRT_BASE: e->virt_base = v; break;
     case XEN_ELFNOTE_PADDR_OFFSET: e->paddr_offset = v; break;
-    case XEN_ELFNOTE_XEN_VERSION: copy_str(e->xen_version, sizeof e->xen_version, desc, nh->n_descsz); break;
-    case XEN_ELFNOTE_GUEST_OS: copy_str(e->guest_os, sizeof e->guest_os, desc, nh->n_descsz); break;
-    case XEN_ELFNOTE_LOADER: copy_str(e->loader, sizeof e->loader, desc, nh->n_descsz); break;
-    case XEN_ELFNOTE_PAE_MODE: copy_str(e->pae, sizeof e->pae, desc, nh->n_descsz); break;
+    case XEN_ELFNOTE_XEN_VERSION:
+      if (str_ok)
+        copy_str(e->xen_version, sizeof e->xen_version, desc, slen);
+      break;
+    case XEN_ELFNOTE_GUEST_OS:
+      if (str_ok)
+        copy_str(e->guest_os, sizeof e->guest_os, desc, slen);
+      break;
+    case XEN_ELFNOTE_LOADER:
+      if (str_ok)
+        copy_str(e->loader, sizeof e->loader, desc, slen);
+      break;
+    case XEN_ELFNOTE_PAE_MODE:
+      if (str_ok)
+        copy_str(e->pae, sizeof e->pae, desc, slen);
+      break;
     case XEN_ELFNOTE_FEATURES:
-      if (parse_features(e, (const char *)desc, nh->n_descsz) != 0)
+      if (str_ok && parse_features(e, (const char *)desc, slen) != 0)
         return -1;
       break;
     case XEN_ELFNOTE_SUPPORTED_FEATURES: e->features_supported |= v; break;
+    case XEN_ELFNOTE_PHYS32_ENTRY: e->phys32_entry = 1; break;
     default: break;
     }
   }
-  return 0;
+  return found;
 }
 
 /* The __xen_guest section: comma-separated KEY=VALUE pairs. */
@@ -125,6 +160,7 @@ static int parse_xen_guest(struct hv_elf_info *e, const char *s, uint32_t len) {
   char buf[512];
   copy_str(buf, sizeof buf, (const uint8_t *)s, len);
   e->has_xen_notes = 1;
+  e->from_xen_guest = 1;
   char *p = buf;
   while (*p) {
     char *end = p + strcspn(p, ",");
@@ -174,10 +210,11 @@ int hv_elf_parse(const uint8_t *img, uint32_t size, uint32_t supported_features,
   e->pstart = UNSET;
   e->pend = 0;
   for (uint32_t k = 0; k < eh->e_phnum; k++) {
-    if (ph[k].p_type == PT_NOTE) {
-      if ((uint64_t)ph[k].p_offset + ph[k].p_filesz > size)
-        return fail(e, "note segment outside the file");
-      if (parse_notes(e, img + ph[k].p_offset, ph[k].p_filesz) != 0)
+    /* libelf skips a note segment at offset 0 (some binutils wrote
+     * those); the notes' reads are bounded by the file (parse_notes). */
+    if (ph[k].p_type == PT_NOTE && ph[k].p_offset != 0) {
+      uint64_t nend = (uint64_t)ph[k].p_offset + ph[k].p_filesz;
+      if (parse_notes(e, img, size, ph[k].p_offset, nend > size ? size : (uint32_t)nend) < 0)
         return -1;
     }
     if (ph[k].p_type != PT_LOAD || ph[k].p_memsz == 0)
@@ -207,7 +244,7 @@ int hv_elf_parse(const uint8_t *img, uint32_t size, uint32_t supported_features,
     for (uint32_t k = 0; k < eh->e_shnum; k++) {
       if ((uint64_t)sh[k].sh_offset + sh[k].sh_size > size)
         continue;
-      if (sh[k].sh_type == SHT_NOTE && parse_notes(e, img + sh[k].sh_offset, sh[k].sh_size) != 0)
+      if (sh[k].sh_type == SHT_NOTE && parse_notes(e, img, size, sh[k].sh_offset, sh[k].sh_offset + sh[k].sh_size) < 0)
         return -1;
       if (strs->sh_offset + sh[k].sh_name + 12 <= size &&
           memcmp(img + strs->sh_offset + sh[k].sh_name, "__xen_guest", 12) == 0 &&
@@ -218,11 +255,16 @@ int hv_elf_parse(const uint8_t *img, uint32_t size, uint32_t supported_features,
   if (!e->has_xen_notes)
     return fail(e, "not a Xen kernel: no Xen ELF notes and no __xen_guest section");
 
-  /* Xen's loader's checks, in its order. */
+  /* Xen's loader's checks, in its order (elf_xen_note_check): the loader
+   * or guest OS first (prefixes "generic", "linux"), then the version. A
+   * PVH image (PHYS32_ENTRY alone) fails the first, as on Xen's PV
+   * builder. */
+  if (strncmp(e->loader, "generic", 7) != 0 && strncmp(e->guest_os, "linux", 5) != 0)
+    return fail(e, "built for loader '%s', guest OS '%s': only the generic loader or Linux images load here%s",
+                e->loader, e->guest_os,
+                e->phys32_entry ? " (a PVH image: its entry is PHYS32_ENTRY, for an HVM container)" : "");
   if (strncmp(e->xen_version, "xen-3.0", 7) != 0)
     return fail(e, "built for '%s': this hypervisor loads only xen-3.0 images", e->xen_version);
-  if (!strstr(e->loader, "generic") && !strstr(e->guest_os, "linux"))
-    return fail(e, "built for loader '%s': only the generic loader or Linux images load here", e->loader);
   if (strncmp(e->pae, "yes", 3) != 0 && strcmp(e->pae, "bimodal") != 0)
     return fail(e, "not a PAE kernel (PAE '%s'): this is a 32-bit PAE hypervisor", e->pae[0] ? e->pae : "no");
   uint32_t missing = e->features_required & ~supported_features;
@@ -232,11 +274,15 @@ int hv_elf_parse(const uint8_t *img, uint32_t size, uint32_t supported_features,
         return fail(e, "requires feature '%s', which this hypervisor does not offer", feature_names[k].name);
   }
 
-  /* Addresses (elf_xen_addr_calc_check). */
+  /* Addresses (elf_xen_addr_calc_check). An unset paddr_offset is 0 for
+   * a kernel with ELF notes and virt_base for the old __xen_guest section
+   * (whose kernels put virt_base in the ELF's physical addresses). */
+  if (e->paddr_offset != UNSET && e->virt_base == UNSET)
+    return fail(e, "ELF_PADDR_OFFSET set, VIRT_BASE unset");
   if (e->virt_base == UNSET)
     e->virt_base = 0;
   if (e->paddr_offset == UNSET)
-    e->paddr_offset = e->virt_base;
+    e->paddr_offset = e->from_xen_guest ? e->virt_base : 0;
   uint32_t virt_offset = e->virt_base - e->paddr_offset;
   e->virt_kstart = e->pstart + virt_offset;
   e->virt_kend = e->pend + virt_offset;

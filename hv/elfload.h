@@ -21,6 +21,8 @@ struct hv_elf_info {
   uint32_t entry, hypercall_page, hypercall_page_pfn;
   uint32_t features_supported, features_required; /* XENFEAT_* bits */
   int has_xen_notes;
+  int from_xen_guest;
+  int phys32_entry;               /* a PHYS32_ENTRY note: a PVH image */             /* the __xen_guest section, not notes */
   char xen_version[16], guest_os[32], loader[16], pae[24];
   char error[160];
 };

@@ -3,7 +3,10 @@
  *
  * The Multiboot memory map says which RAM exists; the hypervisor manages
  * the frames of its direct map (machine memory below 128 MiB) and leaves
- * the first megabyte (BIOS areas) and anything above alone. Every frame has
+ * the first megabyte and anything above alone. The first megabyte is I/O
+ * memory, as Xen has always made it (arch_init_memory gives it to
+ * DOMID_IO): no domain's RAM, mappable by the privileged domain alone and
+ * uncounted, like any frame that is not RAM. Every frame has
  * a struct hv_page (owner, type, counts: mm.c's rules). Free frames form a
  * stack that hands out the highest frame first, so a domain's
  * pseudo-physical frame 0 is a high machine frame and its frames run
@@ -78,7 +81,7 @@ void hv_mem_init(uint32_t mbi_phys) {
       continue;
     hv_max_mfn = m + 1;
     if (m < (LOW_MEM_END >> HV_PAGE_SHIFT)) {
-      hv_frames[m].owner = HV_OWNER_XEN; /* BIOS and loader areas */
+      continue; /* BIOS and loader areas: I/O memory (HV_OWNER_NONE) */
     } else if (m >= img_first && m < img_end) {
       hv_frames[m].owner = HV_OWNER_XEN;
       hv_frames[m].count = 1;

@@ -19,10 +19,20 @@
  *     frame takes the writable type (so no page table or descriptor page).
  *   L2 entry: the same flags (no 2 MiB pages either); points at an L1 of
  *     the domain, or read-only at a validated L2 (a linear page table).
- *   L3 entry (PAE): only P, PWT, PCD and the software bits; points at an
- *     L2; slot 3 must be present, an L2 that no other L3 uses
- *     (PAE_XEN_L2), which gets the hypervisor's entries 428-511; an
- *     existing L3's slot 3 cannot be changed.
+ *   L3 entry (PAE): P, RW, US, A, D and the software bits, no PWT, PCD,
+ *     PS, G or bits 44-63: the rule of the Xen that runs 32-bit PV guests
+ *     today (64-bit Xen 4, COMPAT_L3_DISALLOW_MASK; 32-bit Xen 3 refused
+ *     RW, US, A and D, which are reserved in a PAE PDPTE, and GRUB's
+ *     i386-xen writes its L3 entries with RW). Points at an L2; slot 3
+ *     must be present, an L2 that no other L3 uses (PAE_XEN_L2), which
+ *     gets the hypervisor's entries 428-511; an existing L3's slot 3
+ *     cannot be changed.
+ *   The processor never loads a guest's L3 itself: CR3 points at the
+ *   vcpu's shadow of it (hv_load_guest_cr3), the four entries with only
+ *   what a PDPTE may hold (frame, P, PWT, PCD), refreshed whenever the L3
+ *   in use changes, as 32-bit Xen's per-vcpu PAE L3 cache did for L3s
+ *   above 4 GiB. The guest reads back its L3 as it wrote it, and its CR3
+ *   (priv.c) names its own L3.
  *   Entries of an L2 in slot 3 at 428 and above are the hypervisor's and
  *   cannot be written.
  * Writable page tables (VMASST_TYPE_writable_pagetables): a guest's plain
@@ -34,7 +44,8 @@
 
 #define L1_DISALLOW 0xFFFFF198u /* flags: pte[63:44] << 12 | pte[11:0] */
 #define L2_DISALLOW 0xFFFFF198u
-#define L3_DISALLOW 0xFFFFF1E6u
+#define L3_DISALLOW 0xFFFFF198u /* Xen 4 for 32-bit PV guests: PWT, PCD, PS, G, bits 44-63 */
+#define PDPTE_KEEP (PTE_FRAME | PTE_PWT | PTE_PCD | PTE_P) /* what a PAE PDPTE may hold */
 #define HV_TYPE_XEN_L2 0x100u /* with HV_PGT_L2: an L2 in L3 slot 3 */
 #define MMU_UPDATE_PREEMPTED (~(~0u >> 1))
 #define COUNT_MAX 0x7FFFFFFFu
@@ -366,6 +377,19 @@ static int mod_l2_entry(hv_pte_t *p, hv_pte_t n, uint32_t mfn, struct hv_domain 
   return 1;
 }
 
+/* The vcpu's PDPTEs from its L3: frame and P, PWT, PCD of each present
+ * entry (RW, US, A, D are reserved in a PDPTE). */
+static void sync_l3_shadow(struct hv_vcpu *v) {
+  const hv_pte_t *l3 = hv_mfn_to_virt(v->cr3_mfn);
+  for (uint32_t k = 0; k < 4; k++)
+    v->l3_shadow[k] = (l3[k] & PTE_P) ? (l3[k] & PDPTE_KEEP) : 0;
+}
+
+void hv_load_guest_cr3(struct hv_vcpu *v) {
+  sync_l3_shadow(v);
+  hv_write_cr3(hv_virt_to_phys(v->l3_shadow));
+}
+
 static int mod_l3_entry(hv_pte_t *p, hv_pte_t n, uint32_t mfn, struct hv_domain *d) {
   uint32_t slot = ((uint32_t)p & 0xFFF) / 8;
   if (slot >= 3)
@@ -384,9 +408,12 @@ static int mod_l3_entry(hv_pte_t *p, hv_pte_t n, uint32_t mfn, struct hv_domain 
   write_pte(p, n);
   put_page_from_l3e(o, mfn);
 done:
-  /* The CPU holds PDPTEs from the CR3 load: reload if this L3 is in use. */
-  if (hv_current && hv_vcpu(hv_current)->cr3_mfn == mfn)
+  /* The CPU holds PDPTEs from the CR3 load: refresh the shadow and reload
+   * CR3 (the deferred flush) if this L3 is in use. */
+  if (hv_current && hv_vcpu(hv_current)->cr3_mfn == mfn) {
+    sync_l3_shadow(hv_vcpu(hv_current));
     deferred_flush = 1;
+  }
   return 1;
 }
 
@@ -410,7 +437,7 @@ int hv_new_guest_cr3(struct hv_domain *d, uint32_t mfn) {
   uint32_t old = v->cr3_mfn;
   v->cr3_mfn = mfn;
   if (d == hv_current)
-    hv_write_cr3(mfn << HV_PAGE_SHIFT);
+    hv_load_guest_cr3(v);
   if (old)
     hv_put_page_and_type(old);
   return 1;

@@ -19,6 +19,14 @@
  * `ud2a; .ascii "xen"; cpuid` (0F 0B 78 65 6E 0F A2) runs CPUID and hides
  * what a PV guest must not use: VME, DE, PSE, PGE, SEP, PSE36, MTRR and
  * MCA/MCE for unprivileged domains, the monitor and VMX bits.
+ *
+ * LFENCE, MFENCE and SFENCE (0F AE /5, /6, /7 with a register operand)
+ * that raise #UD in a guest are finished as no-ops. Not Xen's doing:
+ * every processor Xen runs on today has SSE2, and kernels built for it
+ * fence without asking CPUID (GRUB's i386-xen mb() is MFENCE), while the
+ * emulated processor is a Pentium II, which has none of the three. On one
+ * processor that retires in order a fence orders nothing more, so a no-op
+ * is what the instruction would do.
  */
 #include "domain.h"
 
@@ -161,6 +169,14 @@ int hv_emulate_privileged(struct hv_frame *f) {
   default:
     return 0;
   }
+}
+
+int hv_emulate_fence(struct hv_frame *f) {
+  uint8_t b[3];
+  if (fetch(f, b, 3) != 3 || b[0] != 0x0F || b[1] != 0xAE || b[2] < 0xE8)
+    return 0;
+  f->eip += 3;
+  return 1;
 }
 
 int hv_emulate_forced(struct hv_frame *f) {

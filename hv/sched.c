@@ -127,7 +127,7 @@ static void any_left_or_finish(void) {
  * stack, direct system-call gate and virtual CR0.TS. */
 void hv_context_load(struct hv_domain *d) {
   struct hv_vcpu *v = hv_vcpu(d);
-  hv_write_cr3(v->cr3_mfn << HV_PAGE_SHIFT);
+  hv_load_guest_cr3(v);
   hv_tss_set_ring1_stack(v->kernel_ss, v->kernel_sp);
   hv_update_direct_trap(d);
   hv_load_ldt(v->ldt_mapped ? v->ldt_ents : 0);

@@ -157,6 +157,7 @@ static void exit_path_fault(struct hv_frame *nf) {
 /* ---- exceptions --------------------------------------------------------------- */
 int hv_emulate_privileged(struct hv_frame *f);
 int hv_emulate_forced(struct hv_frame *f);
+int hv_emulate_fence(struct hv_frame *f);
 
 static void guest_exception(struct hv_domain *d, struct hv_frame *f) {
   struct hv_vcpu *v = hv_vcpu(d);
@@ -185,8 +186,9 @@ static void guest_exception(struct hv_domain *d, struct hv_frame *f) {
       return;
     hv_bounce_trap(d, f, 13, 1, f->error_code);
     return;
-  case 6: /* invalid opcode: maybe Xen's forced-emulation prefix */
-    if (hv_emulate_forced(f))
+  case 6: /* invalid opcode: maybe Xen's forced-emulation prefix, or a
+           * fence the emulated Pentium II lacks (priv.c) */
+    if (hv_emulate_forced(f) || hv_emulate_fence(f))
       return;
     hv_bounce_trap(d, f, 6, 0, 0);
     return;

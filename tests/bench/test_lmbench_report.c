@@ -29,6 +29,36 @@ static void write_text(const char *text) {
   fclose(f);
 }
 
+/* What is printed on the FILE capture() gives, once captured() closes it
+ * (free the text). */
+static char *capture_text;
+static size_t capture_len;
+
+static FILE *capture(void) {
+  FILE *f = open_memstream(&capture_text, &capture_len);
+  assert_non_null(f);
+  return f;
+}
+
+static char *captured(FILE *f) {
+  fclose(f);
+  return capture_text;
+}
+
+/* The whole of file p into text (size n), NUL-terminated. */
+static void read_text(const char *p, char *text, size_t n) {
+  FILE *f = fopen(p, "r");
+  assert_non_null(f);
+  size_t got = fread(text, 1, n - 1, f);
+  fclose(f);
+  text[got] = 0;
+}
+
+static void load_reference(struct lm_reference *ref) {
+  char err[256];
+  assert_int_equal(lm_reference_load(ref, REFERENCE_CSV, err, sizeof err), 0);
+}
+
 static int setup(void **state) {
   (void)state;
   snprintf(path, sizeof path, "/tmp/ringlab-lmbench-XXXXXX");
@@ -80,11 +110,9 @@ static void a_row_is_results_cycles_over_ops(void **state) {
   assert_true(m->mech[LM_MECH_syscall] == 1001);
   assert_null(lm_config_find(&c, "lat_proc.exec"));
 
-  char *csv = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&csv, &len);
+  FILE *f = capture();
   lm_write_csv(f, &c, 1, NULL);
-  fclose(f);
+  char *csv = captured(f);
   assert_non_null(strstr(csv, LM_CSV_HEADER "\n"));
   assert_non_null(strstr(csv, "\n3-processes,null call,L,960.0,0.4000,,,,2.002,1.001,"));
   /* null I/O: the mean of read (1200) and write (800) per operation */
@@ -101,12 +129,10 @@ static void the_tables_show_the_paper_and_the_mechanisms_per_operation(void **st
   struct lm_reference ref;
   char err[256];
   assert_int_equal(lm_config_load(&c, "L", path, err, sizeof err), 0);
-  assert_int_equal(lm_reference_load(&ref, REFERENCE_CSV, err, sizeof err), 0);
-  char *out = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&out, &len);
+  load_reference(&ref);
+  FILE *f = capture();
   unsigned missing = lm_print_tables(f, &c, 1, &ref);
-  fclose(f);
+  char *out = captured(f);
   /* 26 rows in all, 3 reported (null call, null I/O, fork proc) */
   assert_int_equal(missing, 25 - 3);
   assert_non_null(strstr(out, "Table 3: processes (microseconds per operation; netburst preset, 2400 MHz)"));
@@ -151,29 +177,21 @@ static void load_pair(struct lm_config c[2]) {
   assert_int_equal(lm_config_load(&c[1], "X", path, err, sizeof err), 0);
 }
 
-static char *capture_tables(const struct lm_config *c, unsigned n, const struct lm_reference *ref) {
-  char *out = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&out, &len);
-  lm_print_tables(f, c, n, ref);
-  fclose(f);
-  return out;
-}
-
 static void x_stands_beside_l_with_both_ratios_and_its_hypercalls(void **state) {
   (void)state;
   struct lm_config c[2];
   struct lm_reference ref;
-  char err[256];
   load_pair(c);
-  assert_int_equal(lm_reference_load(&ref, REFERENCE_CSV, err, sizeof err), 0);
+  load_reference(&ref);
   const struct lm_measure *m = lm_config_find(&c[1], "lat_proc.fork");
   assert_non_null(m);
   assert_true(m->hcall[1] == 200 && m->hcall[14] == 300 && m->hcall[13] == 400);
   assert_true(m->mech[LM_MECH_hcall] == 1100);
   assert_true(m->mech[LM_MECH_ptupd] == 2300);
   assert_true(m->mech[LM_MECH_bounce] == 200);
-  char *out = capture_tables(c, 2, &ref);
+  FILE *f = capture();
+  lm_print_tables(f, c, 2, &ref);
+  char *out = captured(f);
   /* fork: L 110 us, X 275 us, the paper's 110 and 198; X/L 2.50 ours, 1.80 the paper's */
   assert_non_null(strstr(out, "        L us       X us paper L-UP  paper Xen     X/L   paper       L cycles       X cycles\n"));
   assert_non_null(strstr(out, "\nfork proc               110        275        110        198    2.50    1.80         264000         660000\n"));
@@ -190,11 +208,9 @@ static void x_stands_beside_l_with_both_ratios_and_its_hypercalls(void **state) 
   assert_null(strstr(out, "hypercalls per operation, L"));
   free(out);
 
-  char *csv = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&csv, &len);
+  f = capture();
   lm_write_csv(f, c, 2, &ref);
-  fclose(f);
+  char *csv = captured(f);
   assert_non_null(strstr(csv, "\n3-processes,fork proc,L,264000.0,110.0000,110,,,"));
   /* X: the paper's Xen figure, X/L ours and the paper's, ..., hcall 11, bounce 2, entries 23, 10 per call */
   assert_non_null(strstr(csv, "\n3-processes,fork proc,X,660000.0,275.0000,198,2.5000,1.8000,"));
@@ -206,19 +222,16 @@ static void compare_prints_both_settings_and_the_change(void **state) {
   (void)state;
   struct lm_config base[2], variant[2];
   struct lm_reference ref;
-  char err[256];
   load_pair(base);
   load_pair(variant);
   snprintf(variant[0].name, sizeof variant[0].name, "L'");
   snprintf(variant[1].name, sizeof variant[1].name, "X'");
   variant[1].m[3].cycles = 33000000; /* X' forks in half the time (ids in file order: fork last) */
   assert_string_equal(variant[1].ids[3], "lat_proc.fork");
-  assert_int_equal(lm_reference_load(&ref, REFERENCE_CSV, err, sizeof err), 0);
-  char *out = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&out, &len);
+  load_reference(&ref);
+  FILE *f = capture();
   lm_print_compare(f, base, variant, 2, "--tlb-tagged");
-  fclose(f);
+  char *out = captured(f);
   assert_non_null(strstr(out, "Comparison: each configuration with and without \"--tlb-tagged\""));
   assert_non_null(strstr(out, "       L us      L' us   change       X us      X' us   change     X/L   X'/L'\n"));
   assert_non_null(strstr(out, "\nfork proc               110        110    +0.0%        275        138   -50.0%    2.50    1.25\n"));
@@ -231,25 +244,30 @@ static void the_plot_has_ours_beside_the_papers_per_row(void **state) {
   struct lm_reference ref;
   char err[256], data[80], script[80];
   load_pair(c);
-  assert_int_equal(lm_reference_load(&ref, REFERENCE_CSV, err, sizeof err), 0);
+  load_reference(&ref);
   snprintf(data, sizeof data, "%s.dat", path);
   snprintf(script, sizeof script, "%s.gp", path);
   assert_int_equal(lm_write_plot(data, script, "out.svg", c, 2, &ref, NULL, err, sizeof err), 0);
   char text[8192];
-  FILE *f = fopen(data, "r");
-  size_t got = fread(text, 1, sizeof text - 1, f);
-  fclose(f);
-  text[got] = 0;
+  read_text(data, text, sizeof text);
   assert_non_null(strstr(text, "# row paper X/L\n"));
   assert_non_null(strstr(text, "\n\"fork proc\" 1.8000 2.5000\n"));
   assert_non_null(strstr(text, "\n\"exec proc\" 1.4491 NaN\n"));
-  f = fopen(script, "r");
-  got = fread(text, 1, sizeof text - 1, f);
-  fclose(f);
-  text[got] = 0;
+  read_text(script, text, sizeof text);
   assert_non_null(strstr(text, "set terminal svg"));
   assert_non_null(strstr(text, "set output 'out.svg'"));
   assert_non_null(strstr(text, "title 'paper: Xen / L-UP', '' using 3 title 'ringlab: X / L'"));
+  /* with a compared setting: X'/L' a third bar, quotes doubled for gnuplot */
+  struct lm_config four[4];
+  load_pair(four);
+  load_pair(four + 2);
+  snprintf(four[2].name, sizeof four[2].name, "L'");
+  snprintf(four[3].name, sizeof four[3].name, "X'");
+  assert_int_equal(lm_write_plot(data, script, "out.svg", four, 4, &ref, "--timing p6", err, sizeof err), 0);
+  read_text(script, text, sizeof text);
+  assert_non_null(strstr(text, ", '' using 4 title 'ringlab: X'' / L'' with --timing p6'\n"));
+  read_text(data, text, sizeof text);
+  assert_non_null(strstr(text, "\n\"fork proc\" 1.8000 2.5000 2.5000\n"));
   /* PNG by the extension; anything else refused; X/L needs L and X */
   assert_int_equal(lm_write_plot(data, script, "out.png", c, 2, &ref, NULL, err, sizeof err), 0);
   assert_int_equal(lm_write_plot(data, script, "out.pdf", c, 2, &ref, NULL, err, sizeof err), -1);
@@ -264,7 +282,7 @@ static void every_row_of_the_reference_is_covered(void **state) {
   (void)state;
   struct lm_reference ref;
   char err[256], missing[96] = "";
-  assert_int_equal(lm_reference_load(&ref, REFERENCE_CSV, err, sizeof err), 0);
+  load_reference(&ref);
   assert_int_equal(ref.n, 23);
   assert_true(lm_reference_covered(&ref, missing, sizeof missing));
   /* and a row we do not have is named */

@@ -7,22 +7,13 @@
  * hlt, an x87 instruction, a far jump to the kernel's code segment,
  * stack overflow, a bogus sigreturn frame); and after all of it the
  * kernel still forks, execs and waits. */
-#include "ulib.h"
+#include "kt.h"
 
 #define PG 4096
 #define KADDR ((void *)0xC0100000)
 
-static int run_child(void (*fn)(void)) {
-  long pid = SYS0(fork);
-  CHECK(pid >= 0);
-  if (pid == 0) {
-    fn();
-    kt_exit(100); /* survived: wrong */
-  }
-  int st = -1;
-  CHECK_EQ(SYS4(wait4, pid, &st, 0, 0), pid);
-  return st;
-}
+/* kt_in_child's fn: calls the case's function (arg). */
+static void call(void *fn) { ((void (*)(void))fn)(); }
 
 static void f_null(void) { (void)*(volatile int *)0; }
 static void f_kread(void) { (void)*(volatile int *)KADDR; }
@@ -107,9 +98,9 @@ static void test_efault(void) {
   CHECK_EQ(SYS3(write, fd, two + PG - 10, 20), 10);
   SYS1(close, fd);
   /* unknown system calls */
-  CHECK_EQ(ksys(9999, 0, 0, 0, 0, 0, 0), -ENOSYS);
-  CHECK_EQ(ksys(-1, 0, 0, 0, 0, 0, 0), -ENOSYS);
-  CHECK_EQ(ksys(1440, 1 /* EXIT */, 0, 0, 0, 0, 0), -EINVAL);
+  CHECK_EQ(syscall_raw(9999, 0, 0, 0, 0, 0, 0), -ENOSYS);
+  CHECK_EQ(syscall_raw(-1, 0, 0, 0, 0, 0, 0), -ENOSYS);
+  CHECK_EQ(syscall_raw(1440, 1 /* EXIT */, 0, 0, 0, 0, 0), -EINVAL);
   SYS1(close, p[0]);
   SYS1(close, p[1]);
 }
@@ -140,9 +131,9 @@ static void test_deaths(void) {
       {f_badstack_signal, SIGSEGV, "signal with a kernel esp"},
   };
   for (unsigned k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-    int st = run_child(cases[k].fn);
+    int st = kt_in_child(call, (void *)cases[k].fn);
     if (st != cases[k].sig) {
-      kt_printf("kt_fault: FAIL: %s: status %#x, expected signal %d\n", cases[k].what, st, cases[k].sig);
+      printf("kt_fault: FAIL: %s: status %#x, expected signal %d\n", cases[k].what, st, cases[k].sig);
       kt_exit(1);
     }
   }
@@ -154,16 +145,7 @@ int main(int argc, char **argv) {
   kt_name = "kt_fault";
   test_efault();
   test_deaths();
-  /* the kernel runs on */
-  long pid = SYS0(fork);
-  if (pid == 0) {
-    char *av[] = {"kt_hello", "a", "b", NULL}, *ev[] = {"X=1", NULL};
-    SYS3(execve, "/bin/kt_hello", av, ev);
-    kt_exit(99);
-  }
-  int st;
-  CHECK_EQ(SYS4(wait4, pid, &st, 0, 0), pid);
-  CHECK_EQ(st, 7 << 8);
-  kt_printf("kt_fault: PASS\n");
+  kt_check_exec_hello(); /* the kernel runs on */
+  printf("kt_fault: PASS\n");
   return 0;
 }

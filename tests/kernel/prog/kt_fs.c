@@ -6,17 +6,9 @@
  * link counts, symlinks, dup/dup2 sharing an offset, fcntl (F_DUPFD,
  * F_GETFL/F_SETFL, FD_CLOEXEC across exec), /dev/null, /dev/zero,
  * /dev/console, ftruncate. */
-#include "ulib.h"
+#include "kt.h"
 
 #define PG 4096
-
-struct dirent64 {
-  uint64_t d_ino;
-  int64_t d_off;
-  uint16_t d_reclen;
-  uint8_t d_type;
-  char d_name[];
-} __attribute__((packed));
 
 /* Whether dir lists name (getdents64). */
 static int listed(const char *dir, const char *name) {
@@ -27,7 +19,7 @@ static int listed(const char *dir, const char *name) {
   long n;
   while ((n = SYS3(getdents64, fd, buf, sizeof buf)) > 0) {
     for (long off = 0; off < n;) {
-      struct dirent64 *d = (struct dirent64 *)(buf + off);
+      struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
       if (strcmp(d->d_name, name) == 0)
         found = 1;
       if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
@@ -249,6 +241,6 @@ int main(int argc, char **argv) {
   test_dirs();
   test_descriptors();
   test_devices();
-  kt_printf("kt_fs: PASS\n");
+  printf("kt_fs: PASS\n");
   return 0;
 }

@@ -2,7 +2,7 @@
  * timeout says so), then a blocking select wakes when the line arrives on
  * COM1 (ringlab --serial-in input/console.txt), and a blocking read gets
  * the next one. */
-#include "ulib.h"
+#include "kt.h"
 
 static int read_line(char *buf, int max) {
   int n = 0;
@@ -29,11 +29,11 @@ int main(int argc, char **argv) {
   CHECK_EQ(SYS5(_newselect, 1, &set, 0, 0, 0), 1);
   char line[64];
   read_line(line, sizeof line);
-  kt_printf("kt_input: got [%s]\n", line);
+  printf("kt_input: got [%s]\n", line);
   CHECK(strcmp(line, "hello console") == 0);
   read_line(line, sizeof line);
-  kt_printf("kt_input: got [%s]\n", line);
+  printf("kt_input: got [%s]\n", line);
   CHECK(strcmp(line, "second") == 0);
-  kt_printf("kt_input: PASS\n");
+  printf("kt_input: PASS\n");
   return 0;
 }

@@ -7,7 +7,7 @@
  * back to exactly where it was after the first round. */
 #include <linux/sysinfo.h>
 
-#include "ulib.h"
+#include "kt.h"
 
 #define PG 4096
 
@@ -104,9 +104,9 @@ int main(int argc, char **argv) {
   for (int r = 0; r < 10; r++)
     round_of_work();
   unsigned long now = free_pages();
-  kt_printf("kt_leak: %lu free pages after the first round, %lu after 10 more\n", base, now);
+  printf("kt_leak: %lu free pages after the first round, %lu after 10 more\n", base, now);
   CHECK_EQ(now, base);
   CHECK_EQ(got, 11);
-  kt_printf("kt_leak: PASS\n");
+  printf("kt_leak: PASS\n");
   return 0;
 }

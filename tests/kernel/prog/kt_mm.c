@@ -5,25 +5,12 @@
  * SIGSEGV and SIGBUS in children (beyond the break, after munmap, past a
  * file's end), a SIGSEGV handler that mprotects and returns (the faulting
  * write then completes, as lmbench's lat_sig prot), mmap's errors. */
-#include "ulib.h"
+#include "kt.h"
 
 #define PG 4096
 
 static long do_mmap(void *addr, long len, int prot, int flags, int fd, long off) {
   return SYS6(mmap2, addr, len, prot, flags, fd, off / PG);
-}
-
-/* Runs fn in a child; returns its wait status. */
-static int in_child(void (*fn)(void *), void *arg) {
-  long pid = SYS0(fork);
-  CHECK(pid >= 0);
-  if (pid == 0) {
-    fn(arg);
-    kt_exit(0);
-  }
-  int st = -1;
-  CHECK_EQ(SYS4(wait4, pid, &st, 0, 0), pid);
-  return st;
 }
 
 static void touch_read(void *p) { (void)*(volatile char *)p; }
@@ -38,9 +25,9 @@ static void test_brk(void) {
     b0[k] = (char)k;
   for (int k = 0; k < 3 * PG + 100; k++)
     CHECK(b0[k] == (char)k);
-  CHECK_EQ(in_child(touch_write, b0 + 4 * PG + 8), SIGSEGV); /* past the break's page */
+  CHECK_EQ(kt_in_child(touch_write, b0 + 4 * PG + 8), SIGSEGV); /* past the break's page */
   CHECK(SYS1(brk, b0) == (long)b0);
-  CHECK_EQ(in_child(touch_read, b0 + PG), SIGSEGV); /* given back */
+  CHECK_EQ(kt_in_child(touch_read, b0 + PG), SIGSEGV); /* given back */
   CHECK(SYS1(brk, b0 + PG) == (long)(b0 + PG));
   CHECK(b0[100] == 0); /* fresh zero page */
 }
@@ -68,7 +55,7 @@ static void test_anon(void) {
   CHECK(p[0] == 'a');
   CHECK(s[0] == 2 && s[100] == 3);
   CHECK_EQ(SYS2(munmap, p, 8 * PG), 0);
-  CHECK_EQ(in_child(touch_read, p + PG), SIGSEGV);
+  CHECK_EQ(kt_in_child(touch_read, p + PG), SIGSEGV);
   CHECK_EQ(SYS2(munmap, s, PG), 0);
   /* partial munmap splits a region */
   p = (char *)do_mmap(0, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -76,7 +63,7 @@ static void test_anon(void) {
   p[3 * PG] = 4;
   CHECK_EQ(SYS2(munmap, p + PG, 2 * PG), 0);
   CHECK(p[0] == 1 && p[3 * PG] == 4);
-  CHECK_EQ(in_child(touch_read, p + 2 * PG), SIGSEGV);
+  CHECK_EQ(kt_in_child(touch_read, p + 2 * PG), SIGSEGV);
   /* MAP_FIXED over part of it */
   char *q = (char *)do_mmap(p + PG, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
   CHECK(q == p + PG);
@@ -112,7 +99,7 @@ static void test_file(void) {
   char *big = (char *)do_mmap(0, 3 * PG, PROT_READ, MAP_SHARED, fd, 0);
   CHECK((long)big > 0);
   CHECK(big[PG] == 'A' + PG % 26);
-  CHECK_EQ(in_child(touch_read, big + 2 * PG), SIGBUS);
+  CHECK_EQ(kt_in_child(touch_read, big + 2 * PG), SIGBUS);
   /* a mapping at a file offset */
   char *off = (char *)do_mmap(0, PG, PROT_READ, MAP_SHARED, fd, PG);
   CHECK(off[0] == buf[PG]);
@@ -154,10 +141,10 @@ static void test_mprotect(void) {
   p[PG] = 'l';
   CHECK_EQ(SYS3(mprotect, p, PG, PROT_READ), 0);
   CHECK(p[0] == 'k');
-  CHECK_EQ(in_child(touch_write, p), SIGSEGV);
+  CHECK_EQ(kt_in_child(touch_write, p), SIGSEGV);
   p[PG] = 'm'; /* the other page is still writable */
   CHECK_EQ(SYS3(mprotect, p, PG, PROT_NONE), 0);
-  CHECK_EQ(in_child(touch_read, p), SIGSEGV);
+  CHECK_EQ(kt_in_child(touch_read, p), SIGSEGV);
   CHECK_EQ(SYS3(mprotect, p, PG, PROT_READ | PROT_WRITE), 0);
   CHECK(p[0] == 'k'); /* the data survived PROT_NONE */
   p[0] = 'n';
@@ -187,6 +174,6 @@ int main(int argc, char **argv) {
   test_anon();
   test_file();
   test_mprotect();
-  kt_printf("kt_mm: PASS\n");
+  printf("kt_mm: PASS\n");
   return 0;
 }

@@ -6,7 +6,7 @@
  * The free count (sysinfo's freeram) ends where it began. */
 #include <linux/sysinfo.h>
 
-#include "ulib.h"
+#include "kt.h"
 
 #define PG 4096
 
@@ -91,7 +91,7 @@ static unsigned long round_of_pressure(unsigned long base) {
     SYS4(wait4, q, &st, 0, 0);
     CHECK(st == 0 || st == SIGKILL);
   }
-  kt_printf("kt_oom: under pressure: %d forks, %d refused\n", forks, fails);
+  printf("kt_oom: under pressure: %d forks, %d refused\n", forks, fails);
   CHECK_EQ(SYS2(kill, pid, SIGKILL), 0);
   CHECK_EQ(SYS4(wait4, pid, &st, 0, 0), pid);
   SYS1(close, up[0]);
@@ -105,13 +105,13 @@ int main(int argc, char **argv) {
   (void)argv;
   kt_name = "kt_oom";
   unsigned long base = free_pages();
-  kt_printf("kt_oom: %lu pages free\n", base);
+  printf("kt_oom: %lu pages free\n", base);
   /* the first round also grows the kernel heap to what the cases need */
   unsigned long first = round_of_pressure(base);
   unsigned long second = round_of_pressure(base);
-  kt_printf("kt_oom: %lu pages free after one round, %lu after two\n", first, second);
+  printf("kt_oom: %lu pages free after one round, %lu after two\n", first, second);
   CHECK_EQ(second, first);
   CHECK(first + 64 > base);
-  kt_printf("kt_oom: PASS\n");
+  printf("kt_oom: PASS\n");
   return 0;
 }

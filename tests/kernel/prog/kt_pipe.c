@@ -4,7 +4,7 @@
  * buffer, a ping-pong between two processes (the token of lmbench's
  * lat_ctx), select on a pipe (timeout, ready, time left) and on 100
  * descriptors, poll's POLLIN, POLLOUT, POLLHUP and POLLNVAL, pipe2. */
-#include "ulib.h"
+#include "kt.h"
 
 static void test_basic(void) {
   int p[2];
@@ -185,6 +185,6 @@ int main(int argc, char **argv) {
   test_pingpong();
   test_select();
   test_poll();
-  kt_printf("kt_pipe: PASS\n");
+  printf("kt_pipe: PASS\n");
   return 0;
 }

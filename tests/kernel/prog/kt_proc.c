@@ -3,7 +3,7 @@
  * many children at once, orphans handed to init (this program runs as
  * init), execve with arguments and environment, execve's errors, a child
  * killed by a signal. */
-#include "ulib.h"
+#include "kt.h"
 
 static int global_data = 1;
 static int global_bss;
@@ -124,14 +124,7 @@ static void test_orphans(void) {
 }
 
 static void test_exec(void) {
-  long pid = SYS0(fork);
-  if (pid == 0) {
-    char *argv[] = {"kt_hello", "a", "b", NULL};
-    char *envp[] = {"X=1", NULL};
-    SYS3(execve, "/bin/kt_hello", argv, envp);
-    kt_exit(99);
-  }
-  CHECK_EQ(wait_status((int)pid), 7 << 8);
+  kt_check_exec_hello();
   char *argv[] = {"x", NULL};
   CHECK_EQ(SYS3(execve, "/no/such/file", argv, NULL), -ENOENT);
   CHECK_EQ(SYS3(execve, "/bin", argv, NULL), -EACCES);
@@ -176,6 +169,6 @@ int main(int argc, char **argv) {
   test_wnohang_and_signal_death();
   test_orphans();
   test_exec();
-  kt_printf("kt_proc: PASS\n");
+  printf("kt_proc: PASS\n");
   return 0;
 }

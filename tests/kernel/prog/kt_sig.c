@@ -7,10 +7,7 @@
  * and setitimer with pause, SA_RESTART against EINTR for a read that a
  * timer interrupts, sigsuspend, rt_sigaction's errors, and the 16-byte
  * alignment of the handler's stack. */
-#include "ulib.h"
-
-#include <asm/sigcontext.h>
-#include <asm/ucontext.h>
+#include "kt.h"
 
 static volatile int got, got_sig, nested_blocked;
 static volatile unsigned long handler_esp;
@@ -201,6 +198,6 @@ int main(int argc, char **argv) {
   test_sigchld_and_suspend();
   test_timers();
   test_restart();
-  kt_printf("kt_sig: PASS\n");
+  printf("kt_sig: PASS\n");
   return 0;
 }

@@ -97,13 +97,13 @@ static uint32_t build_direct_map(uint32_t max_pfn) {
     memset(t, 0, PAGE_SIZE);
     for (uint32_t k = 0; k < PT_ENTRIES && s * PT_ENTRIES + k < max_pfn; k++)
       t[k] = xen_make_pte(s * PT_ENTRIES + k, PTE_P | PTE_W | PTE_A | PTE_D);
-    xen_alloc_pt(next, 1);
+    xen_pin_frame(next);
     kernel_pmd[s] = xen_make_pte(next, PTE_P | PTE_W | PTE_A | PTE_D);
     next++;
   }
   kernel_pdpt[3] = xen_make_pte(virt_to_pfn(kernel_pmd), PTE_P);
-  xen_alloc_pt(virt_to_pfn(kernel_pmd), 2);
-  xen_alloc_pt(virt_to_pfn(kernel_pdpt), 3);
+  xen_pin_frame(virt_to_pfn(kernel_pmd));
+  xen_pin_frame(virt_to_pfn(kernel_pdpt));
   xen_mc_flush();
   hypercall_or_panic(HYPERVISOR_mmuext_op(&(struct mmuext_op){.cmd = MMUEXT_PIN_L3_TABLE,
                                                               .arg1.mfn = pfn_to_mfn(virt_to_pfn(kernel_pdpt))},
@@ -147,8 +147,7 @@ __attribute__((noreturn)) void xen_start(start_info_t *si) {
     bi->initrd_first_pfn = virt_to_pfn((const void *)si->mod_start);
     bi->initrd_end_pfn = ALIGN_UP(virt_to_phys((const void *)si->mod_start) + si->mod_len, PAGE_SIZE) >> PAGE_SHIFT;
   }
-  /* the loader's form: the kernel's own name first (start_info has only the arguments) */
-  snprintf(bi->cmdline, sizeof bi->cmdline, "kernel-xen %s", (const char *)si->cmd_line);
+  strlcpy(bi->cmdline, (const char *)si->cmd_line, sizeof bi->cmdline); /* the arguments alone */
 
   xen_ops_init();
   kprintf("xen: domain 0, %u frames (%u KiB), direct map over %u, start_info %s\n", xen_nr_pages,

@@ -1,6 +1,19 @@
 /* arch/xen/mmu.c - page tables under Xen: entries hold machine frames,
- * page-table pages are read-only to the kernel while they are tables, and
- * every change goes through the hypervisor, which validates it.
+ * the page tables of a pinned tree are read-only to the kernel, and every
+ * change to them goes through the hypervisor, which validates it.
+ *
+ * Pinned and unpinned trees (pv.h). An address space is pinned when it is
+ * first loaded; until then its tables are ordinary writable pages that
+ * the kernel fills with plain stores (fork writes its child's tree so, as
+ * Linux's Xen code does). Pinning makes each of its tables read-only in
+ * the direct map (a walk of the tree: the PDPT, its four page directories,
+ * the page tables under slots 0-2) and asks the hypervisor to validate
+ * the whole tree (MMUEXT_PIN_L3_TABLE), in the batch of the switch that
+ * loads it. A table allocated for a pinned tree becomes read-only at once;
+ * unpinning (before teardown) drops the hypervisor's pin, and each table
+ * becomes writable again as the kernel releases it. One byte per frame
+ * (pt_pinned) says which frames are tables of a pinned tree: set_pte and
+ * set_pmd on those are hypercalls, on the others plain stores.
  *
  * The batch. Operations are queued in one multicall list, in order, and
  * issued together (Linux's multicall batching; XenoLinux 2.4 queued its
@@ -10,20 +23,19 @@
  * member is issued as that hypercall alone. Inside the core's lazy-MMU
  * brackets (fork's copy, teardown, munmap, mprotect) the batch is issued
  * at lazy_mmu_end, or when a list is full; outside them every operation is
- * issued at once, with two exceptions that wait for the operation that
+ * issued at once, with three exceptions that wait for the operation that
  * needs them, in the same batch:
  *   - alloc_pt (the page becomes read-only): a new table is always linked
- *     next, by set_pmd or pin_mm, which are queued behind it;
+ *     next, by set_pmd, which is queued behind it;
+ *   - pin_mm: the address space is loaded next (switch_mm);
  *   - unpin_mm: the teardown that follows releases the tables.
- * set_pmd is batched like set_pte: the core never reads back, inside a
- * lazy-MMU bracket, a directory entry it wrote there (fork remembers the
- * child's table of the region in progress), as pv.h asks.
  *
  * Context switches: set_kernel_stack only remembers the stack; switch_mm
  * issues stack_switch and MMUEXT_NEW_BASEPTR in one multicall (as
- * XenoLinux's switch_to did), and a stack still pending when the kernel
- * returns to user mode (a switch without a new address space) is issued
- * then (xen_sync_kernel_stack).
+ * XenoLinux's switch_to did), with the pin of a first load before them,
+ * and a stack still pending when the kernel returns to user mode (a
+ * switch without a new address space) is issued then
+ * (xen_sync_kernel_stack).
  *
  * A failed member is a kernel bug: panic, naming it.
  */
@@ -40,6 +52,7 @@ static unsigned mmu_n;
 static struct mmuext_op ext_q[EXT_MAX];
 static unsigned ext_n;
 static int lazy;
+static uint8_t pt_pinned[DIRECT_MAP_MAX >> PAGE_SHIFT]; /* 1: a table of a pinned tree */
 static uint32_t esp0_hv;      /* the kernel stack the hypervisor has */
 static uint32_t esp0_pending; /* a different one to give it, or 0 */
 
@@ -142,15 +155,30 @@ pte_t xen_make_pte(uint32_t pfn, uint32_t flags) { return ((pte_t)pfn_to_mfn(pfn
 
 uint32_t xen_pte_pfn(pte_t pte) { return mfn_to_pfn((uint32_t)(pte >> PAGE_SHIFT) & 0x00FFFFFFu); }
 
+/* A store of a whole entry into a table the hypervisor does not watch:
+ * the half holding the present bit goes last when an entry appears and
+ * first when it goes away (as natively). */
+static void write_entry(pte_t *p, pte_t v) {
+  volatile uint32_t *w = (volatile uint32_t *)p;
+  if (v & PTE_P) {
+    w[1] = (uint32_t)(v >> 32);
+    w[0] = (uint32_t)v;
+  } else {
+    w[0] = (uint32_t)v;
+    w[1] = (uint32_t)(v >> 32);
+  }
+}
+
 void xen_set_pte(pte_t *ptep, pte_t val) {
+  if (!pt_pinned[virt_to_pfn(ptep)]) {
+    write_entry(ptep, val);
+    return;
+  }
   queue_mmu(virt_to_machine(ptep), val);
   issue_unless_lazy();
 }
 
-void xen_set_pmd(pte_t *pmdp, pte_t val) {
-  queue_mmu(virt_to_machine(pmdp), val);
-  issue_unless_lazy();
-}
+void xen_set_pmd(pte_t *pmdp, pte_t val) { xen_set_pte(pmdp, val); }
 
 void xen_update_va(pte_t *ptep, uint32_t va, pte_t val, int flush) {
   UNUSED(ptep); /* the hypervisor finds the entry from va in the current tables */
@@ -158,43 +186,55 @@ void xen_update_va(pte_t *ptep, uint32_t va, pte_t val, int flush) {
   issue_unless_lazy();
 }
 
-/* A page becomes a table: its direct-map entry read-only (the hypervisor
- * refuses a table that is writable anywhere). No flush of the old
- * writable translation: the kernel never writes a table directly again,
- * and the hypervisor flushes when the frame changes type. */
-void xen_alloc_pt(uint32_t pfn, int level) {
-  UNUSED(level);
+/* pfn becomes a table of a pinned tree: its direct-map entry read-only
+ * (the hypervisor refuses a page table that is writable anywhere). No
+ * flush of the old writable translation: the kernel never writes a pinned
+ * table directly, and the hypervisor flushes when the frame changes type. */
+void xen_pin_frame(uint32_t pfn) {
+  pt_pinned[pfn] = 1;
   xen_mc_update_va((uint32_t)pfn_to_virt(pfn), xen_make_pte(pfn, PTE_P | PTE_A | PTE_D), UVMF_NONE);
+}
+
+void xen_alloc_pt(uint32_t as, uint32_t pfn, int level) {
+  UNUSED(level);
+  if (pt_pinned[as]) /* else written with plain stores until the tree is pinned */
+    xen_pin_frame(pfn);
 }
 
 /* ...and back: writable again, the read-only translation flushed (a write
  * through it would fault, and the core takes kernel faults for bugs). */
-void xen_release_pt(uint32_t pfn, int level) {
+void xen_release_pt(uint32_t as, uint32_t pfn, int level) {
+  UNUSED(as);
   UNUSED(level);
+  if (!pt_pinned[pfn])
+    return;
+  pt_pinned[pfn] = 0;
   xen_mc_update_va((uint32_t)pfn_to_virt(pfn), xen_make_pte(pfn, PTE_P | PTE_W | PTE_A | PTE_D),
                    UVMF_INVLPG | UVMF_LOCAL);
   issue_unless_lazy();
 }
 
-/* The layer's hooks name the address space the table belongs to (pv.h);
- * this layer does not need it: every table is read-only from the moment
- * it is one, whether its address space is pinned yet or not. */
-void xen_alloc_pt_as(uint32_t as, uint32_t pfn, int level) {
-  UNUSED(as);
-  xen_alloc_pt(pfn, level);
+/* The first load of an address space: every table of its tree read-only,
+ * then the pin, which validates the tree. Issued with the switch. */
+void xen_pin_mm(uint32_t as) {
+  const pte_t *pdpt = pfn_to_virt(as);
+  xen_pin_frame(as);
+  for (unsigned k = 0; k < PDPT_ENTRIES; k++) {
+    if (!(pdpt[k] & PTE_P))
+      continue;
+    uint32_t l2 = xen_pte_pfn(pdpt[k]);
+    xen_pin_frame(l2);
+    if (k == 3)
+      continue; /* the kernel's tables: pinned at boot, shared by every tree */
+    const pte_t *dir = pfn_to_virt(l2);
+    for (unsigned i = 0; i < PT_ENTRIES; i++)
+      if (dir[i] & PTE_P)
+        xen_pin_frame(xen_pte_pfn(dir[i]));
+  }
+  xen_mc_mmuext(MMUEXT_PIN_L3_TABLE, pfn_to_mfn(as));
 }
 
-void xen_release_pt_as(uint32_t as, uint32_t pfn, int level) {
-  UNUSED(as);
-  xen_release_pt(pfn, level);
-}
-
-void xen_pin_mm(uint32_t pdpt_pfn) {
-  xen_mc_mmuext(MMUEXT_PIN_L3_TABLE, pfn_to_mfn(pdpt_pfn));
-  xen_mc_flush();
-}
-
-void xen_unpin_mm(uint32_t pdpt_pfn) { xen_mc_mmuext(MMUEXT_UNPIN_TABLE, pfn_to_mfn(pdpt_pfn)); }
+void xen_unpin_mm(uint32_t as) { xen_mc_mmuext(MMUEXT_UNPIN_TABLE, pfn_to_mfn(as)); }
 
 void xen_lazy_mmu_begin(void) { lazy = 1; }
 
@@ -227,9 +267,11 @@ static void queue_stack_switch(void) {
 }
 
 void xen_switch_mm(uint32_t pdpt_pfn) {
+  if (!pt_pinned[pdpt_pfn])
+    panic("xen: loading the address space of frame %#x, which is not pinned", pdpt_pfn);
+  xen_mc_mmuext(MMUEXT_NEW_BASEPTR, pfn_to_mfn(pdpt_pfn)); /* one member with a pin queued before */
   if (esp0_pending)
     queue_stack_switch();
-  xen_mc_mmuext(MMUEXT_NEW_BASEPTR, pfn_to_mfn(pdpt_pfn));
   xen_mc_flush();
 }
 

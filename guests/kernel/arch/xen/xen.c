@@ -5,7 +5,8 @@
  * Traps: set_trap_table hands the hypervisor a virtual IDT of Xen
  * trap_info entries pointing at our entry stubs (entry.S), ring-1 code
  * selector, the entry's DPL and, for the core's "interrupt gates", the
- * flag that masks events on entry. int $0x80 has DPL 3 and does not mask
+ * flag that masks events on entry; NMI, double fault and machine check
+ * stay the hypervisor's. int $0x80 has DPL 3 and does not mask
  * events, so the hypervisor installs it as a real trap gate straight into
  * ring 1 (Xen's direct system-call trap): a system call never enters the
  * hypervisor. A page fault's address comes from the vcpu_info (arch.cr2),
@@ -34,21 +35,29 @@ int xen_ops_port;
 static trap_handler_fn trap_handlers[256];
 
 /* ---- traps ---------------------------------------------------------------- */
+/* Vectors the hypervisor keeps for itself and never bounces: NMI (a guest
+ * registers it with CALLBACKTYPE_nmi), double fault, machine check (pv.h:
+ * the arch's to leave out). */
+static int xen_keeps(unsigned vector) { return vector == 2 || vector == 8 || vector == 18; }
+
 static void xen_set_trap_table(const struct pv_trap *traps, unsigned n) {
   static struct trap_info table[257];
+  unsigned m = 0;
   if (n > 256)
     panic("xen: %u traps", n);
   for (unsigned k = 0; k < n; k++) {
     unsigned v = traps[k].vector;
+    if (xen_keeps(v))
+      continue;
     if (!xen_trap_stubs[v])
       panic("xen: no entry stub for vector %u", v);
     trap_handlers[v] = traps[k].handler;
-    table[k] = (struct trap_info){.vector = (uint8_t)v,
-                                  .flags = (uint8_t)((traps[k].dpl & 3) | (traps[k].mask_irqs ? 4 : 0)),
-                                  .cs = FLAT_KERNEL_CS,
-                                  .address = xen_trap_stubs[v]};
+    table[m++] = (struct trap_info){.vector = (uint8_t)v,
+                                    .flags = (uint8_t)((traps[k].dpl & 3) | (traps[k].mask_irqs ? 4 : 0)),
+                                    .cs = FLAT_KERNEL_CS,
+                                    .address = xen_trap_stubs[v]};
   }
-  table[n] = (struct trap_info){0}; /* address 0 ends the list */
+  table[m] = (struct trap_info){0}; /* address 0 ends the list */
   long rc = HYPERVISOR_set_trap_table(table);
   if (rc)
     panic("xen: set_trap_table failed with %ld", rc);
@@ -152,8 +161,8 @@ const struct pv_ops xen_ops = {
     .set_pte = xen_set_pte,
     .set_pmd = xen_set_pmd,
     .update_va = xen_update_va,
-    .alloc_pt = xen_alloc_pt_as,
-    .release_pt = xen_release_pt_as,
+    .alloc_pt = xen_alloc_pt,
+    .release_pt = xen_release_pt,
     .pin_mm = xen_pin_mm,
     .unpin_mm = xen_unpin_mm,
     .lazy_mmu_begin = xen_lazy_mmu_begin,

@@ -28,7 +28,7 @@
 
 #include <stdint.h>
 
-#include <xen/xen.h>
+#include <xen/xen.h> /* __XEN_INTERFACE_VERSION__ from arch.cmake (0x00040d00) */
 #include <xen/event_channel.h>
 #include <xen/physdev.h>
 #include <xen/version.h>
@@ -123,12 +123,11 @@ uint32_t xen_pte_pfn(pte_t pte);
 void xen_set_pte(pte_t *ptep, pte_t val);
 void xen_set_pmd(pte_t *pmdp, pte_t val);
 void xen_update_va(pte_t *ptep, uint32_t va, pte_t val, int flush);
-void xen_alloc_pt(uint32_t pfn, int level);
-void xen_release_pt(uint32_t pfn, int level);
-void xen_alloc_pt_as(uint32_t as, uint32_t pfn, int level);
-void xen_release_pt_as(uint32_t as, uint32_t pfn, int level);
-void xen_pin_mm(uint32_t pdpt_pfn);
-void xen_unpin_mm(uint32_t pdpt_pfn);
+void xen_alloc_pt(uint32_t as, uint32_t pfn, int level);
+void xen_release_pt(uint32_t as, uint32_t pfn, int level);
+void xen_pin_frame(uint32_t pfn);           /* a table of a pinned tree: read-only (queued) */
+void xen_pin_mm(uint32_t as);
+void xen_unpin_mm(uint32_t as);
 void xen_lazy_mmu_begin(void);
 void xen_lazy_mmu_end(void);
 void xen_flush_tlb_page(uint32_t va);

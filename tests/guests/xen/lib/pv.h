@@ -159,7 +159,11 @@ void pv_install_traps(void);
 #define PTE_P 0x001ull
 #define PTE_RW 0x002ull
 #define PTE_US 0x004ull
+#define PTE_PWT 0x008ull
+#define PTE_PCD 0x010ull
 #define PTE_A 0x020ull
 #define PTE_D 0x040ull
+#define PTE_PS 0x080ull
+#define PTE_G 0x100ull
 
 #endif

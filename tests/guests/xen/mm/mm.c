@@ -16,9 +16,8 @@ static int privileged;
 /* A frame of ours that nothing maps (beyond the bootstrap area). */
 static uint32_t fresh_mfn(void) { return pv_pfn_to_mfn(next_pfn++); }
 
-/* Our L3's entries as the page-table rules want them written: QEMU's TCG
- * sets the accessed bit in PAE PDPTEs (bit 5, reserved in a PDPTE), which
- * Xen's L3 rules refuse. */
+/* Our L3's entries without A and D (the builder writes none; the tests
+ * add them where they mean to). */
 static uint64_t l3e(uint32_t slot) { return ((const uint64_t *)pv_si->pt_base)[slot] & ~(PTE_A | PTE_D); }
 
 static long map(uint32_t va, uint64_t pte) { return HYPERVISOR_update_va_mapping(va, pte, UVMF_INVLPG); }
@@ -66,10 +65,15 @@ static void test_l1_rules(void) {
   PV_EXPECT(pt_update(ptr, ((uint64_t)l3 << 12) | PTE_P | PTE_A), 0);
   PV_EXPECT(pt_update(ptr, ((uint64_t)l3 << 12) | L1_PROT), -EINVAL);
   PV_EXPECT(pt_update(ptr, ((uint64_t)l1 << 12) | L1_PROT), -EINVAL);
-  /* The hypervisor's frames (its image at 1 MiB), frames of nobody (the
-   * free pool: the last frame) and the low megabyte. */
+  /* The hypervisor's frames (its image at 1 MiB). */
   PV_EXPECT(pt_update(ptr, (0x101ull << 12) | PTE_P), -EINVAL);
-  PV_EXPECT(pt_update(ptr, (0x10ull << 12) | PTE_P), -EINVAL);
+  /* The low megabyte is I/O memory, as Xen makes it (DOMID_IO's): the
+   * privileged domain maps it, writable too (GRUB as domain 0 maps machine
+   * frame 0, start_info's console.domU.mfn being dom0's info_off = 0),
+   * and nobody else. */
+  PV_EXPECT(pt_update(ptr, (0x10ull << 12) | PTE_P), privileged ? 0 : -EINVAL);
+  PV_EXPECT(pt_update(ptr, (0x0ull << 12) | L1_PROT), privileged ? 0 : -EINVAL);
+  PV_EXPECT(pt_update(ptr, 0), 0);
   /* A frame that is not RAM: I/O memory, the privileged domain only. */
   PV_EXPECT(pt_update(ptr, (0xFEE00ull << 12) | PTE_P), privileged ? 0 : -EINVAL);
   PV_EXPECT(pt_update(ptr, 0), 0);
@@ -143,12 +147,24 @@ static void test_l2_l3_rules(void) {
   /* The hypervisor's slots of the slot-3 L2 (428 and up) cannot be written. */
   PV_EXPECT(pt_update(((uint64_t)l2_slot3 << 12) + 428 * 8, 0), -EINVAL);
   PV_EXPECT(pt_update(((uint64_t)l2_slot3 << 12) + 511 * 8, 0), -EINVAL);
-  /* L3: slot 3 cannot change; RW, US, A are not PAE L3 bits. */
+  /* L3: slot 3 cannot change. Xen 4's rule for 32-bit PV guests
+   * (COMPAT_L3_DISALLOW_MASK): RW, US, A and D are accepted (reserved in a
+   * PAE PDPTE: the processor must never see them, so the hypervisor loads
+   * CR3 from a shadow), PWT, PCD, PS and G are not. Slot 0 maps our
+   * 2-4 MiB window below: it must keep working with RW|US|A|D in its
+   * L3 entry (the shadow refreshed, CR3 reloaded). */
   uint64_t l3ma = pv_virt_to_machine((void *)pv_si->pt_base);
   PV_EXPECT(pt_update(l3ma + 3 * 8, l3e(3)), -EINVAL);
-  PV_EXPECT(pt_update(l3ma + 1 * 8, l3e(1) | PTE_RW), -EINVAL);
-  PV_EXPECT(pt_update(l3ma + 1 * 8, l3e(1) | PTE_US), -EINVAL);
-  PV_EXPECT(pt_update(l3ma + 1 * 8, l3e(1) | PTE_A), -EINVAL);
+  PV_EXPECT(pt_update(l3ma + 0 * 8, l3e(0) | PTE_RW | PTE_US | PTE_A | PTE_D), 0);
+  PV_EXPECT(((const uint64_t *)pv_si->pt_base)[0] & (PTE_RW | PTE_US), PTE_RW | PTE_US); /* kept as written */
+  *(volatile uint32_t *)0x200000 = 0x5678;
+  PV_EXPECT(*(volatile uint32_t *)0x200000, 0x5678);
+  PV_EXPECT(pt_update(l3ma + 0 * 8, l3e(0)), 0);
+  PV_EXPECT(pt_update(l3ma + 1 * 8, l3e(1) | PTE_PWT), -EINVAL);
+  PV_EXPECT(pt_update(l3ma + 1 * 8, l3e(1) | PTE_PCD), -EINVAL);
+  PV_EXPECT(pt_update(l3ma + 1 * 8, l3e(1) | PTE_PS), -EINVAL);
+  PV_EXPECT(pt_update(l3ma + 1 * 8, l3e(1) | PTE_G), -EINVAL);
+  PV_EXPECT(pt_update(l3ma + 1 * 8, l3e(1) | (1ull << 52)), -EINVAL);
   /* L3 slot 1 to another L2 and back (CR3 reloaded for the PDPTEs). */
   uint64_t old1 = l3e(1);
   uint32_t l2b = fresh_mfn();
@@ -200,7 +216,8 @@ static void test_pin_and_baseptr(void) {
   uint64_t shared3[4] = {l3e(0), l3e(1), l3e(2), l3e(3)};
   fill_frame(nl3, shared3, 4);
   PV_EXPECT(ext(MMUEXT_NEW_BASEPTR, nl3), -EINVAL); /* "PAE L3 3rd slot is shared" */
-  uint64_t mine[4] = {l3e(0), l3e(1), l3e(2), ((uint64_t)nl2 << 12) | PTE_P};
+  /* Written as GRUB's i386-xen writes its L3s: P|RW in every entry. */
+  uint64_t mine[4] = {l3e(0) | PTE_RW, l3e(1) | PTE_RW, l3e(2) | PTE_RW, ((uint64_t)nl2 << 12) | PTE_P | PTE_RW};
   fill_frame(nl3, mine, 4);
   uint64_t noslot3[4] = {l3e(0), l3e(1), l3e(2), 0};
   uint32_t nl3b = fresh_mfn();
@@ -212,10 +229,13 @@ static void test_pin_and_baseptr(void) {
   __asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
   PV_EXPECT(xen_cr3_to_pfn(cr3), nl3);
   PV_EXPECT(pv_mfn_to_pfn(old), (pv_si->pt_base - PV_VIRT_BASE) >> 12); /* the M2P is there */
-  /* The old L3 lost its type with its last reference: it may be mapped
-   * writable now; the one in use may not. We stay on the new one (going
-   * back would revalidate the old L3, whose entries QEMU's TCG has marked
-   * accessed: bit 5 is reserved in a PDPTE and Xen's L3 rules refuse it). */
+  /* The builder pinned the old L3 (as Xen's do): it keeps its type until
+   * we unpin it, as Linux and GRUB do once on tables of their own; then
+   * it may be mapped writable; the one in use may not. We stay on the new
+   * one. */
+  PV_EXPECT(ext(MMUEXT_PIN_L3_TABLE, old), -EINVAL); /* already pinned */
+  PV_EXPECT(map(SCRATCH, ((uint64_t)old << 12) | L1_PROT), -EINVAL);
+  PV_EXPECT(ext(MMUEXT_UNPIN_TABLE, old), 0);
   PV_EXPECT(map(SCRATCH, ((uint64_t)old << 12) | L1_PROT), 0);
   PV_EXPECT(map(SCRATCH, 0), 0);
   PV_EXPECT(map(SCRATCH, ((uint64_t)nl3 << 12) | L1_PROT), -EINVAL);

@@ -149,6 +149,21 @@ static void test_privileged(void) {
   uint32_t na = 1, nb, nc = 0, nd;
   __asm__ volatile("cpuid" : "+a"(na), "=b"(nb), "+c"(nc), "=d"(nd));
   PV_EXPECT(nd & (1u << 0), d & (1u << 0)); /* FPU passes through */
+  /* SSE2's fences (GRUB's mb() is MFENCE): they run, never bounced, on a
+   * processor without them too (ringlab's Pentium II: the hypervisor
+   * finishes their #UD); every register form (0F AE E8-FF). UD2 still
+   * bounces. */
+  TRAP("mfence", 3);
+  PV_EXPECT(last.n, 0);
+  TRAP("lfence", 3);
+  PV_EXPECT(last.n, 0);
+  TRAP("sfence", 3);
+  PV_EXPECT(last.n, 0);
+  TRAP(".byte 0x0f, 0xae, 0xf5", 3);
+  PV_EXPECT(last.n, 0);
+  TRAP("ud2", 2);
+  PV_EXPECT(last.n, 1);
+  PV_EXPECT(last.vector, 6);
 }
 
 /* The iret hypercall within ring 1: EAX, EIP, CS, EFLAGS from the stack,
