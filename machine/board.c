@@ -245,9 +245,42 @@ static void apic_eoi(void *opaque, uint8_t vector) {
   dev_ioapic_eoi(b->ioapic, vector);
 }
 
+/* The I/O APIC's messages (counted, traced) to the local APIC. */
 static bool apic_bus(void *opaque, const struct dev_apic_msg *msg) {
   struct machine *b = opaque;
-  return dev_lapic_receive(b->lapic, msg);
+  bool accepted = dev_lapic_receive(b->lapic, msg);
+  trace_count_at(&b->counted, TRACE_EV_ioapic_message, msg->vector);
+  uint32_t f[3] = {msg->delivery | (msg->logical ? 0x8 : 0) | (msg->level ? 0x10 : 0), msg->dest, accepted};
+  cpu_trace_emit(b->cpu, TRACE_EV_ioapic_message + msg->vector, 3, f);
+  return accepted;
+}
+
+/* What the local APIC reports, counted by the machine and traced. */
+static void apic_event(void *opaque, enum dev_lapic_event e, uint8_t vector, uint32_t a, uint32_t bits) {
+  struct machine *b = opaque;
+  uint32_t f[2] = {a, bits};
+  unsigned n = 0;
+  enum trace_event ev;
+  switch (e) {
+  case DEV_LAPIC_EV_IPI:
+    ev = TRACE_EV_apic_ipi;
+    n = 2;
+    break;
+  case DEV_LAPIC_EV_EOI:
+    ev = TRACE_EV_apic_eoi;
+    break;
+  case DEV_LAPIC_EV_TIMER:
+    ev = TRACE_EV_apic_timer;
+    n = 1;
+    break;
+  case DEV_LAPIC_EV_ERROR:
+  default:
+    ev = TRACE_EV_apic_error;
+    vector = (uint8_t)a;
+    break;
+  }
+  trace_count_at(&b->counted, ev, vector);
+  cpu_trace_emit(b->cpu, ev + vector, n, f);
 }
 
 static void apic_bus_hz(void *opaque, uint64_t *num, uint64_t *den) {
@@ -538,6 +571,7 @@ struct machine *machine_new(uint32_t ram_bytes, FILE *serial_out, FILE *debugcon
                                                     .extint_ack = extint_ack,
                                                     .eoi = apic_eoi,
                                                     .base_changed = apic_base_changed,
+                                                    .event = apic_event,
                                                     .opaque = b});
   b->ioapic = dev_ioapic_new(0, apic_bus, b);
   if (!b->lapic || !b->ioapic)
